@@ -1,0 +1,43 @@
+import os from 'node:os'
+import path from 'node:path'
+import { defaultStorageDir } from '../storage.js'
+import { type Parsed, str } from './args.js'
+import type { Context } from './main.js'
+import type { NetworkOptions } from '../network/swarm.js'
+import { LOCAL_PORT } from '../network/local.js'
+
+export function storageDir (p: Parsed, ctx: Context): string {
+  const dir = str(p, 'storage')
+  return dir !== undefined ? path.resolve(dir) : defaultStorageDir(ctx.env)
+}
+
+export function defaultNick (): string {
+  try {
+    return os.userInfo().username || 'anonymous'
+  } catch {
+    return 'anonymous'
+  }
+}
+
+// The network flags a viewer needs to reach this process, for the "follow it
+// with" hint the writer prints.
+export function followFlags (opts: NetworkOptions, wsPort: number | null): string {
+  const flags: string[] = []
+  if (opts.localBootstrap && opts.localBootstrap.port === LOCAL_PORT) flags.push('--local')
+  else if (opts.bootstrap) flags.push('--bootstrap ' + opts.bootstrap.map(n => `${n.host}:${n.port}`).join(','))
+  if (wsPort !== null) {
+    const host = opts.wsHost && opts.wsHost !== '0.0.0.0' ? opts.wsHost : '127.0.0.1'
+    flags.push(`--peer ws://${host}:${wsPort}`)
+    if (opts.swarm === false) flags.push('--no-swarm')
+  }
+  return flags.length > 0 ? ' ' + flags.join(' ') : ''
+}
+
+export function helpRequested (p: Parsed): boolean {
+  return p.values.help === true
+}
+
+// How the user ran us, so printed commands can be pasted as they are.
+export function selfCommand (env: NodeJS.ProcessEnv): string {
+  return env.npm_command === 'exec' ? 'npx hyperfeed' : 'hyperfeed'
+}

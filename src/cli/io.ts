@@ -1,0 +1,115 @@
+import type { Writable } from 'node:stream'
+
+// Line output with backpressure. A closed pipe (`hyperfeed view KEY | head`)
+// is not an error: it just means nobody is reading any more.
+export class Output {
+  private readonly stream: Writable
+  private broken = false
+  private readonly closedWaiters: (() => void)[] = []
+
+  constructor (stream: Writable) {
+    this.stream = stream
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.markBroken()
+      else throw err
+    })
+    stream.on('close', () => this.markBroken())
+  }
+
+  get closed (): boolean {
+    return this.broken
+  }
+
+  // Resolves when the reader has gone away.
+  whenClosed (): Promise<void> {
+    if (this.broken) return Promise.resolve()
+    return new Promise(resolve => this.closedWaiters.push(resolve))
+  }
+
+  private markBroken (): void {
+    if (this.broken) return
+    this.broken = true
+    for (const wake of this.closedWaiters.splice(0)) wake()
+  }
+
+  async lines (lines: string[]): Promise<void> {
+    if (lines.length === 0) return
+    await this.write(lines.join('\n') + '\n')
+  }
+
+  line (text: string): Promise<void> {
+    return this.write(text + '\n')
+  }
+
+  write (text: string): Promise<void> {
+    if (this.broken) return Promise.resolve()
+    if (this.stream.write(text)) return Promise.resolve()
+    return new Promise(resolve => {
+      const done = () => {
+        this.stream.off('drain', done)
+        this.stream.off('close', done)
+        resolve()
+      }
+      this.stream.once('drain', done)
+      this.stream.once('close', done)
+    })
+  }
+
+  // Resolves when everything written so far has been handed to the OS.
+  flush (): Promise<void> {
+    if (this.broken || this.stream.writableLength === 0) return Promise.resolve()
+    return new Promise(resolve => this.stream.write('', () => resolve()))
+  }
+}
+
+// Messages for the person at the terminal: stderr, one line each.
+export class Status {
+  private readonly stream: NodeJS.WriteStream
+  private progressShown = false
+
+  constructor (stream: NodeJS.WriteStream = process.stderr) {
+    this.stream = stream
+  }
+
+  get tty (): boolean {
+    return this.stream.isTTY === true
+  }
+
+  info (text: string): void {
+    this.clearProgress()
+    this.stream.write(text + '\n')
+  }
+
+  // A line that rewrites itself; only on a terminal.
+  progress (text: string): void {
+    if (!this.tty) return
+    this.stream.write('\r\x1b[2K' + text)
+    this.progressShown = true
+  }
+
+  clearProgress (): void {
+    if (!this.progressShown) return
+    this.stream.write('\r\x1b[2K')
+    this.progressShown = false
+  }
+}
+
+// Resolves on the first SIGINT or SIGTERM; a second one exits at once.
+export function untilSignal (): { promise: Promise<NodeJS.Signals>, dispose: () => void } {
+  let resolve: (signal: NodeJS.Signals) => void = () => {}
+  const promise = new Promise<NodeJS.Signals>(r => { resolve = r })
+  let count = 0
+  const handler = (signal: NodeJS.Signals) => {
+    if (++count > 1) process.exit(130)
+    resolve(signal)
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return {
+    promise,
+    dispose: () => {
+      process.off('SIGINT', handler)
+      process.off('SIGTERM', handler)
+    }
+  }
+}

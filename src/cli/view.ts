@@ -1,0 +1,164 @@
+import { NETWORK_OPTIONS, STORAGE_OPTIONS, bool, int, networkFlags, parse, seconds } from './args.js'
+import { helpRequested, storageDir } from './common.js'
+import { untilSignal } from './io.js'
+import type { Context } from './main.js'
+import { type EntryResult, formatHuman, formatJson } from '../entries.js'
+import { Feed } from '../feed.js'
+import type { Follower } from '../follow.js'
+import { Network, resolveNetworkOptions } from '../network/swarm.js'
+import { parseKey, toHex } from '../keys.js'
+import { HyperfeedError, noPeer, usage } from '../errors.js'
+
+const DEFAULT_TIMEOUT = 30
+const PROGRESS_INTERVAL = 100
+// a live viewer this far behind shows catch-up progress again
+const BEHIND = 100
+
+const HELP = `usage: hyperfeed view KEY [--json] [--start N] [--once] [--timeout SECONDS] [options]
+
+Prints the feed KEY (64 hex characters or z32) from entry N, then new entries live.
+It keeps a copy in its storage, shows it at once even offline, and shares it with
+other viewers while it runs.
+
+  --json               one line per entry: {"seq":N,"value":ENTRY}
+  --start N            first entry to print (default 0)
+  --once               wait for a peer, download up to its length, print, exit 0;
+                       with no peer within --timeout: print what is stored, exit 1
+  --timeout SECONDS    how long --once waits for a peer (default ${DEFAULT_TIMEOUT})
+  --storage DIR        storage directory (env HYPERFEED_STORAGE)
+  --local              use the shared bootstrap node on 127.0.0.1 (start it if needed)
+  --bootstrap H:P,...  DHT bootstrap nodes (env HYPERFEED_BOOTSTRAP)
+  --host ADDR          address the DHT node binds
+  --ws-port PORT       accept direct WebSocket replication peers on PORT
+  --ws-host ADDR       address the WebSocket port binds (default 0.0.0.0)
+  --peer ws://H:P      replicate with a WebSocket peer (repeatable)
+  --no-swarm           no DHT at all: WebSocket peers only`
+
+export default async function view (argv: string[], ctx: Context): Promise<number> {
+  const p = parse('view', argv, {
+    ...STORAGE_OPTIONS,
+    ...NETWORK_OPTIONS,
+    json: { type: 'boolean' },
+    start: { type: 'string' },
+    once: { type: 'boolean' },
+    timeout: { type: 'string' }
+  }, { maxPositionals: 1 })
+  if (helpRequested(p)) {
+    await ctx.stdout.line(HELP)
+    return 0
+  }
+  const keyArg = p.positionals[0]
+  if (keyArg === undefined) throw usage('view needs the feed KEY (the first line the writer prints)')
+  const key = parseKey(keyArg)
+  const start = int(p, 'start') ?? 0
+  const once = bool(p, 'once')
+  const timeout = seconds(p, 'timeout') ?? DEFAULT_TIMEOUT
+  const format = bool(p, 'json') ? formatJson : formatHuman
+  const netOpts = resolveNetworkOptions(networkFlags(p), ctx.env)
+  const { stdout, status } = ctx
+
+  const signal = untilSignal()
+  const feed = await Feed.openIn({ storage: storageDir(p, ctx) }, key)
+  const network = new Network(feed.store, netOpts)
+  const current: { follower: Follower | null } = { follower: null }
+  let stopped = false
+  const stop = () => {
+    stopped = true
+    current.follower?.destroy().catch(() => {})
+  }
+  signal.promise.then(stop, stop)
+  stdout.whenClosed().then(stop, stop)
+
+  const print = async (f: Follower, onBatch?: () => void) => {
+    current.follower = f
+    if (stopped) await f.destroy()
+    for await (const batch of f) {
+      await stdout.lines(batch.map((r: EntryResult) => format(r)))
+      onBatch?.()
+    }
+    return f.position
+  }
+
+  try {
+    // What is stored here comes out first, before any peer is found.
+    let position = await print(feed.follow({ start, live: false, wait: false }))
+    if (stopped) return 0
+    await network.join(feed, { server: true, client: true })
+
+    if (once) {
+      const found = await Promise.race([feed.findPeer(timeout * 1000), signal.promise.then(() => false)])
+      if (stopped) return 0
+      if (!found) throw noPeer(toHex(key), timeout)
+      const length = await feed.update()
+      const watchdog = lostPeerWatchdog(feed, timeout, stop)
+      try {
+        position = await print(feed.follow({ start: Math.max(start, position), end: length, live: false }))
+      } finally {
+        clearInterval(watchdog.timer)
+      }
+      if (watchdog.lost) throw new HyperfeedError('PEER_LOST', `lost every peer of ${toHex(key)} for ${timeout}s before the download finished (${position}/${length})`)
+      return 0
+    }
+
+    const progress = trackProgress(feed, ctx)
+    network.on('connection', () => progress.peers())
+    network.on('disconnection', () => progress.peers())
+    feed.update().then(() => progress.synced(), () => {})
+    const live = feed.follow({ start: Math.max(start, position), live: true })
+    progress.follow(live)
+    await print(live, () => progress.tick())
+    progress.done()
+    return 0
+  } finally {
+    signal.dispose()
+    await current.follower?.destroy()
+    status.clearProgress()
+    await network.close()
+    await feed.close()
+  }
+}
+
+function lostPeerWatchdog (feed: Feed, timeout: number, onLost: () => void) {
+  let since = Date.now()
+  const state = { lost: false, timer: setInterval(() => {
+    if (feed.peerCount > 0) since = Date.now()
+    else if (Date.now() - since > timeout * 1000) {
+      state.lost = true
+      onLost()
+    }
+  }, 250) }
+  return state
+}
+
+// On a terminal: have/total while catching up, and a line once in sync.
+function trackProgress (feed: Feed, { status }: Context) {
+  let follower: Follower | null = null
+  let synced = false
+  let inSync = false
+  let last = 0
+  const render = (force = false) => {
+    if (!status.tty || follower === null) return
+    const have = follower.position
+    const total = feed.length
+    if (synced && have >= total) {
+      if (!inSync) status.info(`in sync: ${total} entries, ${feed.peerCount} peer(s)`)
+      inSync = true
+      return
+    }
+    if (inSync && total - have < BEHIND) return
+    inSync = false
+    const now = Date.now()
+    if (!force && now - last < PROGRESS_INTERVAL) return
+    last = now
+    if (feed.peerCount === 0) status.progress(`waiting for peers (${have} entries shown)`)
+    else status.progress(`syncing ${have}/${total} entries from ${feed.peerCount} peer(s)`)
+  }
+  if (status.tty) status.info(`looking for peers of ${toHex(feed.key)}...`)
+  return {
+    follow (f: Follower) { follower = f; render(true) },
+    tick () { render() },
+    peers () { render(true) },
+    synced () { synced = true; render(true) },
+    done () { status.clearProgress() }
+  }
+}

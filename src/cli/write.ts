@@ -1,0 +1,102 @@
+import { NETWORK_OPTIONS, STORAGE_OPTIONS, bool, networkFlags, parse, str } from './args.js'
+import { defaultNick, followFlags, helpRequested, selfCommand, storageDir } from './common.js'
+import { untilSignal } from './io.js'
+import type { Context } from './main.js'
+import { Feed } from '../feed.js'
+import { LineInput } from '../line-input.js'
+import { Network, resolveNetworkOptions } from '../network/swarm.js'
+import { toHex, toZ32 } from '../keys.js'
+import { checkFeedName } from '../storage.js'
+
+const HELP = `usage: hyperfeed write [--name NAME] [--nick NICK] [--json] [--ack] [options]
+
+Creates or reopens the feed NAME (default "default"), prints its key as the first
+line of stdout, and appends each line of stdin: as a chat entry from NICK, or with
+--json as an entry object. Lines starting with / are commands (// sends a literal /).
+After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.
+
+  --name NAME          feed name in this storage (default: default)
+  --nick NICK          chat nick (default: your user name)
+  --json               each line is a JSON entry object with a string "type"
+  --ack                print "ok SEQ" on stdout once a line is on disk ("err REASON" if refused)
+  --storage DIR        storage directory (env HYPERFEED_STORAGE)
+  --local              use the shared bootstrap node on 127.0.0.1 (start it if needed)
+  --bootstrap H:P,...  DHT bootstrap nodes (env HYPERFEED_BOOTSTRAP)
+  --host ADDR          address the DHT node binds
+  --ws-port PORT       accept direct WebSocket replication peers on PORT
+  --ws-host ADDR       address the WebSocket port binds (default 0.0.0.0)
+  --peer ws://H:P      replicate with a WebSocket peer (repeatable)
+  --no-swarm           no DHT at all: WebSocket peers only`
+
+export default async function write (argv: string[], ctx: Context): Promise<number> {
+  const p = parse('write', argv, {
+    ...STORAGE_OPTIONS,
+    ...NETWORK_OPTIONS,
+    name: { type: 'string' },
+    nick: { type: 'string' },
+    json: { type: 'boolean' },
+    ack: { type: 'boolean' }
+  })
+  if (helpRequested(p)) {
+    await ctx.stdout.line(HELP)
+    return 0
+  }
+  const name = checkFeedName(str(p, 'name') ?? 'default')
+  const nick = str(p, 'nick') ?? defaultNick()
+  const ack = bool(p, 'ack')
+  const netOpts = resolveNetworkOptions(networkFlags(p), ctx.env)
+  const { status, stdout } = ctx
+
+  const signal = untilSignal()
+  const feed = await Feed.openWriterIn({ storage: storageDir(p, ctx) }, name)
+  const network = new Network(feed.store, netOpts)
+  try {
+    await stdout.line(toHex(feed.key))
+    await network.join(feed, { server: true, client: true })
+    status.info(`hyperfeed: writing feed "${name}" (${feed.length} entries) in ${feed.store.dir}`)
+    status.info(`key (z32): ${toZ32(feed.key)}`)
+    status.info(`follow it with: ${selfCommand(ctx.env)} view ${toHex(feed.key)}${followFlags(netOpts, network.wsPort)}`)
+    if (network.bootstrapNode?.holding) status.info(`running the local bootstrap node at ${network.bootstrapNode.address}`)
+    network.on('takeover', (address: string) => status.info(`took over the local bootstrap node at ${address}`))
+    if (status.tty) {
+      network.on('connection', () => status.info(`peer connected (${network.connections} online)`))
+      network.on('disconnection', () => status.info(`peer left (${network.connections} online)`))
+    }
+
+    const input = new LineInput(feed, {
+      nick,
+      json: bool(p, 'json'),
+      onReject: (err) => {
+        status.info(`hyperfeed: ${err.message}`)
+        if (ack) stdout.line(`err ${err.message}`).catch(() => {})
+      },
+      onAppend: ack ? (seq) => { stdout.line(`ok ${seq}`).catch(() => {}) } : undefined
+    })
+
+    const reading = (async () => {
+      for await (const chunk of process.stdin) {
+        if (!input.push(chunk as Buffer)) await input.drained()
+      }
+      await input.end()
+    })()
+    reading.catch(() => {})
+
+    const outcome = await Promise.race([
+      reading.then(() => 'input-ended' as const),
+      signal.promise.then(() => 'signal' as const)
+    ])
+    if (outcome === 'input-ended') {
+      status.info(`input ended; still serving ${feed.length} entries to peers until Ctrl-C`)
+      await signal.promise
+    } else {
+      process.stdin.destroy()
+      // complete lines already read still go to disk before we stop
+      await input.idle()
+    }
+    return 0
+  } finally {
+    signal.dispose()
+    await network.close()
+    await feed.close()
+  }
+}

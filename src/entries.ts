@@ -1,0 +1,155 @@
+import { entryTooLarge, invalidEntry } from './errors.js'
+
+export const MAX_ENTRY_BYTES = 1024 * 1024
+const CHAT_KEYS = ['nick', 'text', 'time', 'type']
+
+export interface Entry {
+  type: string
+  [key: string]: unknown
+}
+
+export interface ChatEntry extends Entry {
+  type: 'chat'
+  nick: string
+  text: string
+  time: number
+}
+
+export interface ReadableEntry {
+  seq: number
+  value: Entry
+  // set for block entries by the chain checker
+  valid?: boolean
+  error?: string
+}
+
+export interface UnreadableEntry {
+  seq: number
+  unreadable: string
+}
+
+export type EntryResult = ReadableEntry | UnreadableEntry
+
+export function isUnreadable (r: EntryResult): r is UnreadableEntry {
+  return 'unreadable' in r
+}
+
+export function chat (nick: string, text: string, time = Date.now()): ChatEntry {
+  return { type: 'chat', nick, text, time }
+}
+
+export function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export function isChat (value: Entry): value is ChatEntry {
+  if (value.type !== 'chat') return false
+  const keys = Object.keys(value)
+  return keys.length === CHAT_KEYS.length &&
+    keys.every(k => CHAT_KEYS.includes(k)) &&
+    typeof value.nick === 'string' &&
+    typeof value.text === 'string' &&
+    Number.isSafeInteger(value.time) && (value.time as number) >= 0
+}
+
+// Checks an entry and returns the exact bytes of its block (UTF-8 JSON, as
+// Hypercore's json encoding writes it). Throws a coded error for anything else.
+export function encodeEntry (value: unknown): Buffer {
+  if (!isObject(value)) throw invalidEntry(`an entry must be a JSON object, not ${describe(value)}`)
+  if (typeof value.type !== 'string') throw invalidEntry('an entry needs a string "type" field')
+  if (value.type === 'chat' && !isChat(value as Entry)) {
+    throw invalidEntry('a "chat" entry has exactly the keys type, nick (string), text (string) and time (integer ms)')
+  }
+  let json: string
+  try {
+    json = JSON.stringify(value)
+  } catch {
+    throw invalidEntry('it cannot be written as JSON')
+  }
+  const bytes = Buffer.byteLength(json)
+  if (bytes > MAX_ENTRY_BYTES) throw entryTooLarge(bytes, MAX_ENTRY_BYTES)
+  return Buffer.from(json)
+}
+
+// Parses one line typed or piped as JSON (`write --json`, `append --json`).
+export function parseEntryJson (text: string): Entry {
+  if (Buffer.byteLength(text) > MAX_ENTRY_BYTES) throw entryTooLarge(Buffer.byteLength(text), MAX_ENTRY_BYTES)
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw invalidEntry('the line is not valid JSON')
+  }
+  if (!isObject(value) || typeof value.type !== 'string') encodeEntry(value) // throws the precise reason
+  return value as Entry
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+// Decodes a block from any feed. Never throws: whatever another program wrote
+// comes back either as an entry or as the reason it cannot be read.
+export function decodeEntry (seq: number, block: Uint8Array): EntryResult {
+  if (block.byteLength > MAX_ENTRY_BYTES) {
+    return { seq, unreadable: `entry is ${block.byteLength} bytes, over the ${MAX_ENTRY_BYTES}-byte limit` }
+  }
+  let text: string
+  try {
+    text = utf8.decode(block)
+  } catch {
+    return { seq, unreadable: 'not UTF-8 text' }
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return { seq, unreadable: 'not JSON' }
+  }
+  if (!isObject(value)) return { seq, unreadable: `JSON ${describe(value)}, not an object` }
+  if (typeof value.type !== 'string') return { seq, unreadable: 'object without a string "type"' }
+  return { seq, value: value as Entry }
+}
+
+// `--json` form: exactly one line per entry.
+export function formatJson (r: EntryResult): string {
+  if (isUnreadable(r)) return JSON.stringify({ seq: r.seq, error: r.unreadable })
+  try {
+    if (r.valid === undefined) return `{"seq":${r.seq},"value":${JSON.stringify(r.value)}}`
+    return JSON.stringify(r.valid ? { seq: r.seq, valid: true, value: r.value } : { seq: r.seq, valid: false, error: r.error, value: r.value })
+  } catch {
+    return JSON.stringify({ seq: r.seq, error: 'entry too deeply nested to print' })
+  }
+}
+
+// Human form: chat as `[HH:MM:SS] nick: text`, other entries as compact JSON,
+// with anything that could drive the terminal escaped.
+export function formatHuman (r: EntryResult): string {
+  if (isUnreadable(r)) return `! #${r.seq} unreadable: ${r.unreadable}`
+  const v = r.value
+  if (isChat(v)) return `[${clock(v.time)}] ${escapeTerminal(v.nick)}: ${escapeTerminal(v.text)}`
+  try {
+    return escapeTerminal(JSON.stringify(v))
+  } catch {
+    return `! #${r.seq} unreadable: entry too deeply nested to print`
+  }
+}
+
+// C0/C1 controls, DEL, line separators and bidi overrides: shown, never obeyed.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+export function escapeTerminal (s: string): string {
+  return s.replace(UNSAFE, ch => NAMED[ch] ?? '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'))
+}
+
+export function clock (time: number): string {
+  const d = new Date(time)
+  if (Number.isNaN(d.getTime())) return '--:--:--'
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map(n => String(n).padStart(2, '0')).join(':')
+}
+
+function describe (value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return `a ${typeof value}`
+}

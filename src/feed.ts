@@ -1,0 +1,200 @@
+import { EventEmitter } from 'node:events'
+import type Hypercore from 'hypercore'
+import { type Entry, type EntryResult, decodeEntry, encodeEntry } from './entries.js'
+import { notWritable } from './errors.js'
+import { toHex, toZ32 } from './keys.js'
+import { Store, StorageRoot } from './storage.js'
+import { Follower, type FollowOptions } from './follow.js'
+
+export interface FeedInfo {
+  key: string
+  z32: string
+  discoveryKey: string
+  length: number
+  contiguousLength: number
+  stored: number
+  byteLength: number
+  writable: boolean
+  peers: number
+}
+
+export interface AppendResult {
+  // seq of the first appended entry, and the feed's length after the append
+  seq: number
+  length: number
+}
+
+export interface OpenOptions {
+  storage: string
+}
+
+// A feed is one Hypercore whose blocks are JSON entries. It reads blocks as raw
+// bytes and decodes them itself, so a block another program wrote can never
+// throw out of a read: it comes back as an unreadable entry instead.
+export class Feed extends EventEmitter {
+  readonly store: Store
+  readonly core: Hypercore
+  readonly name: string | null
+  private readonly ownsStore: boolean
+  private closing: Promise<void> | null = null
+  private appending: Promise<unknown> = Promise.resolve()
+
+  private constructor (store: Store, core: Hypercore, name: string | null, ownsStore: boolean) {
+    super()
+    this.store = store
+    this.core = core
+    this.name = name
+    this.ownsStore = ownsStore
+    core.on('append', () => this.emit('append'))
+    core.on('peer-add', () => this.emit('peers'))
+    core.on('peer-remove', () => this.emit('peers'))
+  }
+
+  // The writable feed called `name` in `store` (same key every time).
+  static async openWriter (store: Store, name: string, { ownsStore = false } = {}): Promise<Feed> {
+    const core = store.corestore.get({ name })
+    await openCore(core)
+    return new Feed(store, core, name, ownsStore)
+  }
+
+  // Someone's feed, by public key: a local copy that fills up from peers.
+  static async open (store: Store, key: Buffer, { ownsStore = false } = {}): Promise<Feed> {
+    const core = store.corestore.get({ key })
+    await openCore(core)
+    return new Feed(store, core, null, ownsStore)
+  }
+
+  // The common case: a storage root, one feed, and a store the feed owns (closed with it).
+  static async openWriterIn ({ storage }: OpenOptions, name: string): Promise<Feed> {
+    const root = await StorageRoot.open(storage)
+    const store = await Store.open(root.writerDir(name))
+    try {
+      const feed = await Feed.openWriter(store, name, { ownsStore: true })
+      await root.recordWriterKey(name, feed.key)
+      return feed
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+  }
+
+  static async openIn ({ storage }: OpenOptions, key: Buffer): Promise<Feed> {
+    const root = await StorageRoot.open(storage)
+    const store = await Store.open(root.feedDir(key))
+    try {
+      return await Feed.open(store, key, { ownsStore: true })
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+  }
+
+  get key (): Buffer { return this.core.key }
+  get discoveryKey (): Buffer { return this.core.discoveryKey }
+  get length (): number { return this.core.length }
+  get contiguousLength (): number { return this.core.contiguousLength }
+  get writable (): boolean { return this.core.writable }
+  get peerCount (): number { return this.core.peers.length }
+
+  // Number of entries held on this machine (a viewer may hold a sparse subset).
+  get stored (): number {
+    const bitfield = this.core.core?.bitfield
+    return bitfield ? bitfield.countSet(0, this.core.length) : this.core.contiguousLength
+  }
+
+  info (): FeedInfo {
+    return {
+      key: toHex(this.key),
+      z32: toZ32(this.key),
+      discoveryKey: toHex(this.discoveryKey),
+      length: this.length,
+      contiguousLength: this.contiguousLength,
+      stored: this.stored,
+      byteLength: this.core.byteLength,
+      writable: this.writable,
+      peers: this.peerCount
+    }
+  }
+
+  // Appends one entry or a batch, all or nothing: every entry is checked before
+  // any is written, and the promise resolves once the batch is on disk.
+  append (entries: Entry | Entry[]): Promise<AppendResult> {
+    const list = Array.isArray(entries) ? entries : [entries]
+    const run = this.appending.then(() => this.appendNow(list))
+    this.appending = run.catch(() => {})
+    return run
+  }
+
+  private async appendNow (list: Entry[]): Promise<AppendResult> {
+    if (!this.writable) throw notWritable(`feed ${toHex(this.key)}`)
+    const blocks = list.map(encodeEntry)
+    const seq = this.core.length
+    if (blocks.length === 0) return { seq, length: seq }
+    const { length } = await this.core.append(blocks)
+    return { seq, length }
+  }
+
+  // One entry. With wait (default), waits for it to arrive from peers if needed;
+  // without, resolves null when it is not stored here.
+  async get (seq: number, { wait = true, timeout = 0 } = {}): Promise<EntryResult | null> {
+    const block = await this.core.get(seq, { wait, timeout })
+    return block === null ? null : decodeEntry(seq, block)
+  }
+
+  // Entries [start, end), in order, fetched concurrently.
+  async read (start: number, end: number, { wait = true } = {}): Promise<EntryResult[]> {
+    const out: EntryResult[] = []
+    for await (const batch of this.follow({ start, end, live: false, prefetch: wait, wait })) out.push(...batch)
+    return out
+  }
+
+  // Entries from `start` in order, in batches, then (live) new ones as they
+  // arrive. Destroy the follower (or break out of the loop) to stop.
+  follow (opts: FollowOptions = {}): Follower {
+    return new Follower(this.core, opts)
+  }
+
+  // Waits up to `timeout` ms for a connected peer that has this feed.
+  async findPeer (timeout: number): Promise<boolean> {
+    if (this.core.peers.length > 0) return true
+    return new Promise(resolve => {
+      const done = (found: boolean) => {
+        clearTimeout(timer)
+        this.core.off('peer-add', onPeer)
+        this.core.off('close', onClose)
+        resolve(found)
+      }
+      const onPeer = () => done(true)
+      const onClose = () => done(false)
+      const timer = setTimeout(done, timeout, false)
+      this.core.on('peer-add', onPeer)
+      this.core.on('close', onClose)
+    })
+  }
+
+  // Asks the connected peers for the latest length (verified) and returns it.
+  async update (): Promise<number> {
+    if (!this.writable) await this.core.update({ wait: true })
+    return this.length
+  }
+
+  close (): Promise<void> {
+    if (this.closing === null) this.closing = this.closeNow()
+    return this.closing
+  }
+
+  private async closeNow (): Promise<void> {
+    await this.appending
+    await this.core.close()
+    if (this.ownsStore) await this.store.close()
+  }
+}
+
+async function openCore (core: Hypercore): Promise<void> {
+  try {
+    await core.ready()
+  } catch (err) {
+    await core.close().catch(() => {})
+    throw err
+  }
+}

@@ -1,0 +1,99 @@
+import type Hypercore from 'hypercore'
+import { type EntryResult, decodeEntry } from './entries.js'
+
+const DEFAULT_BATCH = 256
+
+export interface FollowOptions {
+  start?: number
+  // exclusive end; without it a live follower never ends and a non-live one
+  // stops at the length it finds when it gets there
+  end?: number
+  live?: boolean
+  // download the whole range in the background, in parallel ranges, instead of
+  // block by block as entries are read
+  prefetch?: boolean
+  // wait for missing blocks to arrive from peers (false: stop at the first gap)
+  wait?: boolean
+  // entries per batch, read concurrently
+  batch?: number
+}
+
+// Reads a feed in order, in batches of entries read concurrently. Local entries
+// come out at once; missing ones are fetched (prefetched in ranges) from peers.
+export class Follower implements AsyncIterable<EntryResult[]> {
+  private readonly session: Hypercore
+  private readonly opts: Required<Omit<FollowOptions, 'end'>> & { end: number }
+  private download: Hypercore.Download | null = null
+  private wake: (() => void) | null = null
+  private destroyed = false
+  private readonly onAppend = () => this.wakeUp()
+  position: number
+
+  constructor (core: Hypercore, { start = 0, end, live = end === undefined, prefetch = true, wait = true, batch = DEFAULT_BATCH }: FollowOptions = {}) {
+    this.session = core.session()
+    this.position = start
+    this.opts = { start, end: end ?? Infinity, live, prefetch, wait, batch }
+    this.session.on('append', this.onAppend)
+  }
+
+  async * [Symbol.asyncIterator] (): AsyncGenerator<EntryResult[]> {
+    try {
+      yield * this.run()
+    } finally {
+      await this.destroy()
+    }
+  }
+
+  private async * run (): AsyncGenerator<EntryResult[]> {
+    const { end, live, prefetch, wait, batch } = this.opts
+    await this.session.ready()
+    if (prefetch && wait && !this.destroyed) {
+      this.download = this.session.download({ start: this.position, end: live && end === Infinity ? -1 : Math.min(end, this.session.length) })
+    }
+    while (!this.destroyed) {
+      const target = Math.min(end, this.session.length)
+      if (this.position >= end) return
+      if (this.position >= target) {
+        if (!live) return
+        await this.waitForAppend()
+        continue
+      }
+      const upto = Math.min(target, this.position + batch)
+      const gets: Promise<Buffer | null>[] = []
+      for (let seq = this.position; seq < upto; seq++) gets.push(this.session.get(seq, { wait }))
+      let blocks: (Buffer | null)[]
+      try {
+        blocks = await Promise.all(gets)
+      } catch (err) {
+        if (this.destroyed) return
+        throw err
+      }
+      const out: EntryResult[] = []
+      for (const block of blocks) {
+        if (block === null) break
+        out.push(decodeEntry(this.position++, block))
+      }
+      if (out.length > 0) yield out
+      if (out.length < blocks.length) return // not waiting, and the next block is not stored here
+    }
+  }
+
+  private waitForAppend (): Promise<void> {
+    return new Promise(resolve => { this.wake = resolve })
+  }
+
+  private wakeUp (): void {
+    const wake = this.wake
+    this.wake = null
+    if (wake) wake()
+  }
+
+  async destroy (): Promise<void> {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.session.off('append', this.onAppend)
+    this.download?.destroy()
+    this.wakeUp()
+    await this.session.close().catch(() => {})
+  }
+}

@@ -1,0 +1,203 @@
+import { StringDecoder } from 'node:string_decoder'
+import { type Entry, MAX_ENTRY_BYTES, chat, encodeEntry, parseEntryJson } from './entries.js'
+import { HyperfeedError, invalidEntry } from './errors.js'
+import type { Feed } from './feed.js'
+
+// Longest partial line kept while waiting for its newline; past this the line
+// can never become a valid entry, so it is dropped as it streams in.
+const MAX_LINE_CHARS = 2 * MAX_ENTRY_BYTES
+const MAX_BATCH = 10_000
+const HIGH_WATER_LINES = 50_000
+
+// A `/name args` line: returns the entries to append in its place.
+export type LineCommand = (args: string) => Promise<Entry[]>
+
+export interface LineInputOptions {
+  nick: string
+  json?: boolean
+  commands?: Record<string, LineCommand>
+  // a line was refused; nothing was appended for it
+  onReject?: (err: HyperfeedError, line: string) => void
+  // a line's entries are on disk; seq of its (last) entry
+  onAppend?: (seq: number, line: string) => void
+}
+
+interface Line {
+  text: string
+  tooLong: boolean
+}
+
+// Turns the writer's input into entries: each line a chat entry (or, with
+// json, an entry object), `/command` lines run in order, and lines that arrive
+// while an append is in flight go out together as one batch.
+export class LineInput {
+  private readonly feed: Feed
+  private readonly opts: LineInputOptions
+  private readonly decoder = new StringDecoder('utf8')
+  private partial = ''
+  private partialTooLong = false
+  private queue: Line[] = []
+  private working: Promise<void> | null = null
+  private failure: Error | null = null
+  private drainWaiters: (() => void)[] = []
+
+  constructor (feed: Feed, opts: LineInputOptions) {
+    this.feed = feed
+    this.opts = opts
+  }
+
+  // Feeds a chunk of input. Returns false when the caller should wait for
+  // drained() before pushing more.
+  push (chunk: Buffer | string): boolean {
+    this.throwIfFailed()
+    const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk))
+    const lines = text.split('\n')
+    this.partial = lines.pop() ?? ''
+    for (const line of lines) {
+      this.queue.push({ text: line, tooLong: this.partialTooLong })
+      this.partialTooLong = false
+    }
+    if (this.partial.length > MAX_LINE_CHARS) {
+      this.partial = ''
+      this.partialTooLong = true
+    }
+    this.kick()
+    return this.queue.length < HIGH_WATER_LINES
+  }
+
+  // Input ended: the last line counts even without a newline. Resolves when
+  // every line is appended (or refused).
+  async end (): Promise<void> {
+    const rest = this.partial + this.decoder.end()
+    this.partial = ''
+    if (rest.length > 0 || this.partialTooLong) this.queue.push({ text: rest, tooLong: this.partialTooLong })
+    this.partialTooLong = false
+    this.kick()
+    await this.idle()
+  }
+
+  // Resolves when everything queued so far has been handled.
+  async idle (): Promise<void> {
+    while (this.working !== null) await this.working
+    this.throwIfFailed()
+  }
+
+  drained (): Promise<void> {
+    if (this.queue.length < HIGH_WATER_LINES || this.failure) return Promise.resolve()
+    return new Promise(resolve => this.drainWaiters.push(resolve))
+  }
+
+  private throwIfFailed (): void {
+    if (this.failure) throw this.failure
+  }
+
+  private kick (): void {
+    if (this.working !== null || this.queue.length === 0 || this.failure) return
+    this.working = this.work()
+      .catch(err => { this.failure = err })
+      .finally(() => {
+        this.working = null
+        for (const wake of this.drainWaiters.splice(0)) wake()
+        this.kick()
+      })
+  }
+
+  private async work (): Promise<void> {
+    while (this.queue.length > 0) {
+      const lines = this.queue.splice(0, MAX_BATCH)
+      if (this.queue.length < HIGH_WATER_LINES) for (const wake of this.drainWaiters.splice(0)) wake()
+      let batch: Entry[] = []
+      let batchLines: string[] = []
+      const flush = async () => {
+        if (batch.length === 0) return
+        const entries = batch
+        const texts = batchLines
+        batch = []
+        batchLines = []
+        try {
+          const { seq } = await this.feed.append(entries)
+          for (let i = 0; i < texts.length; i++) this.opts.onAppend?.(seq + i, texts[i]!)
+        } catch (err) {
+          if (!isRefusal(err)) throw err
+          // the feed refused the batch (all or nothing): find the line(s) at fault
+          for (let i = 0; i < entries.length; i++) {
+            try {
+              const { seq } = await this.feed.append(entries[i]!)
+              this.opts.onAppend?.(seq, texts[i]!)
+            } catch (err) {
+              if (!isRefusal(err)) throw err
+              this.reject(err, texts[i]!)
+            }
+          }
+        }
+      }
+      for (const { text: raw, tooLong } of lines) {
+        const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+        if (tooLong) {
+          this.reject(invalidEntry(`the line is longer than ${MAX_LINE_CHARS} characters`), text.slice(0, 40) + '...')
+          continue
+        }
+        if (text.length === 0) continue
+        if (text.startsWith('/') && !text.startsWith('//')) {
+          await flush()
+          await this.runCommand(text)
+          continue
+        }
+        const entry = this.toEntry(text.startsWith('//') ? text.slice(1) : text)
+        if (entry === null) continue
+        batch.push(entry)
+        batchLines.push(text)
+      }
+      await flush()
+    }
+  }
+
+  private toEntry (text: string): Entry | null {
+    try {
+      const entry = this.opts.json ? parseEntryJson(text) : chat(this.opts.nick, text)
+      encodeEntry(entry)
+      return entry
+    } catch (err) {
+      if (!(err instanceof HyperfeedError)) throw err
+      this.reject(err, text)
+      return null
+    }
+  }
+
+  private async runCommand (text: string): Promise<void> {
+    const space = text.indexOf(' ')
+    const name = text.slice(1, space === -1 ? undefined : space)
+    const args = space === -1 ? '' : text.slice(space + 1).trim()
+    const command = this.opts.commands?.[name]
+    if (command === undefined) {
+      const known = Object.keys(this.opts.commands ?? {}).map(c => '/' + c)
+      const list = known.length > 0 ? `commands: ${known.join(', ')}; ` : ''
+      this.reject(new HyperfeedError('UNKNOWN_COMMAND', `unknown command /${name} (${list}start a line with // to send text beginning with /)`, { status: 400 }), text)
+      return
+    }
+    let entries: Entry[]
+    try {
+      entries = await command(args)
+    } catch (err) {
+      if (!(err instanceof HyperfeedError)) throw err
+      this.reject(err, text)
+      return
+    }
+    if (entries.length === 0) return
+    try {
+      const { length } = await this.feed.append(entries)
+      this.opts.onAppend?.(length - 1, text)
+    } catch (err) {
+      if (!isRefusal(err)) throw err
+      this.reject(err, text)
+    }
+  }
+
+  private reject (err: HyperfeedError, line: string): void {
+    this.opts.onReject?.(err, line)
+  }
+}
+
+function isRefusal (err: unknown): err is HyperfeedError {
+  return err instanceof HyperfeedError && err.status >= 400 && err.status < 500
+}

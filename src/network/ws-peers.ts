@@ -1,0 +1,138 @@
+import { EventEmitter } from 'node:events'
+import type { Duplex } from 'node:stream'
+import pump from 'pump'
+import { WebSocket, WebSocketServer, createWebSocketStream } from 'ws'
+import type Corestore from 'corestore'
+import { portInUse, usage } from '../errors.js'
+
+const RECONNECT_MIN = 250
+const RECONNECT_MAX = 15_000
+const MAX_PAYLOAD = 64 * 1024 * 1024
+
+// A WebSocket is a plain byte stream, so replication runs its own encrypted
+// protocol stream over it: pump ends both sides when either errors or closes.
+function replicateOver (store: Corestore, ws: WebSocket, isInitiator: boolean, onclose: () => void): Duplex {
+  const socket = createWebSocketStream(ws)
+  const stream = store.replicate(isInitiator)
+  pump(socket, stream, socket, () => onclose())
+  return stream
+}
+
+export function checkWsUrl (url: string): URL {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw usage(`not a WebSocket URL: ${JSON.stringify(url)} (expected ws://HOST:PORT)`)
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw usage(`not a WebSocket URL: ${JSON.stringify(url)} (expected ws://HOST:PORT)`)
+  return parsed
+}
+
+// Accepts replication connections on a WebSocket port (--ws-port).
+export class WsListener extends EventEmitter {
+  private readonly server: WebSocketServer
+  private readonly store: Corestore
+  private readonly sockets = new Set<WebSocket>()
+  readonly listening: Promise<void>
+  private closing: Promise<void> | null = null
+
+  constructor (store: Corestore, { port, host = '0.0.0.0' }: { port: number, host?: string }) {
+    super()
+    this.store = store
+    this.server = new WebSocketServer({ port, host, maxPayload: MAX_PAYLOAD })
+    this.listening = new Promise((resolve, reject) => {
+      this.server.once('listening', resolve)
+      this.server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'EADDRINUSE' ? portInUse(`--ws-port ${port}`) : err)
+      })
+    })
+    this.listening.catch(() => {})
+    this.server.on('connection', (ws, req) => {
+      this.sockets.add(ws)
+      ws.on('error', () => {})
+      const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`
+      this.emit('connection', remote)
+      replicateOver(this.store, ws, false, () => {
+        this.sockets.delete(ws)
+        ws.terminate()
+        this.emit('disconnection', remote)
+      })
+    })
+  }
+
+  get port (): number {
+    const address = this.server.address()
+    return typeof address === 'object' && address !== null ? address.port : 0
+  }
+
+  get connections (): number {
+    return this.sockets.size
+  }
+
+  close (): Promise<void> {
+    if (this.closing === null) {
+      this.closing = new Promise(resolve => {
+        for (const ws of this.sockets) ws.terminate()
+        this.server.close(() => resolve())
+      })
+    }
+    return this.closing
+  }
+}
+
+// Keeps one replication connection to a WebSocket peer (--peer), reconnecting
+// with exponential backoff whenever the link drops.
+export class WsPeer extends EventEmitter {
+  readonly url: string
+  private readonly store: Corestore
+  private ws: WebSocket | null = null
+  private timer: NodeJS.Timeout | null = null
+  private delay = RECONNECT_MIN
+  private closed = false
+  connected = false
+
+  constructor (store: Corestore, url: string) {
+    super()
+    this.store = store
+    this.url = checkWsUrl(url).toString()
+  }
+
+  start (): void {
+    if (this.closed || this.ws !== null) return
+    const ws = new WebSocket(this.url, { maxPayload: MAX_PAYLOAD })
+    this.ws = ws
+    ws.on('error', (err) => this.emit('warning', err))
+    ws.once('open', () => {
+      this.delay = RECONNECT_MIN
+      this.connected = true
+      this.emit('connection', this.url)
+      replicateOver(this.store, ws, true, () => ws.terminate())
+    })
+    ws.once('close', () => {
+      const wasConnected = this.connected
+      this.connected = false
+      this.ws = null
+      if (wasConnected) this.emit('disconnection', this.url)
+      this.scheduleReconnect()
+    })
+  }
+
+  private scheduleReconnect (): void {
+    if (this.closed) return
+    this.timer = setTimeout(() => { this.timer = null; this.start() }, this.delay)
+    this.delay = Math.min(RECONNECT_MAX, this.delay * 2)
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    const ws = this.ws
+    if (ws === null) return
+    await new Promise<void>(resolve => {
+      ws.once('close', () => resolve())
+      ws.terminate()
+    })
+  }
+}

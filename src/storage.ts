@@ -1,0 +1,183 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import Corestore from 'corestore'
+import { HyperfeedError, foreignDirectory, storageLocked, storageUnusable, usage } from './errors.js'
+import { toHex } from './keys.js'
+
+// Layout of a storage root (the --storage directory):
+//   HYPERFEED             marker: this directory is hyperfeed storage
+//   writers/<name>/       a corestore holding the writable feed called <name>
+//   writers/<name>.key    that feed's public key in hex, so `info KEY` can find it
+//   feeds/<key hex>/      a corestore holding a followed feed
+// One corestore per feed lets a writer and viewers run side by side from one root:
+// each process locks only the corestore it uses.
+export const MARKER = 'HYPERFEED'
+const MARKER_CONTENT = JSON.stringify({ hyperfeed: 1 }) + '\n'
+const CORESTORE_MARKER = 'CORESTORE'
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+export function defaultStorageDir (env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HYPERFEED_STORAGE) return path.resolve(env.HYPERFEED_STORAGE)
+  const home = os.homedir()
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'hyperfeed')
+  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'hyperfeed')
+  return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'hyperfeed')
+}
+
+export function checkFeedName (name: string): string {
+  if (!NAME.test(name)) throw usage(`invalid feed name ${JSON.stringify(name)}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`)
+  return name
+}
+
+export class StorageRoot {
+  readonly dir: string
+
+  private constructor (dir: string) {
+    this.dir = dir
+  }
+
+  // Opens (creating if needed) a storage root. Never touches a directory that
+  // is neither empty nor already hyperfeed storage.
+  static async open (dir: string, { create = true } = {}): Promise<StorageRoot> {
+    const abs = path.resolve(dir)
+    const entries = await listDir(abs)
+    if (entries === null) {
+      if (!create) throw new HyperfeedError('STORAGE_MISSING', `no hyperfeed storage at ${abs}`)
+      await guarded(abs, () => fs.promises.mkdir(abs, { recursive: true }))
+      await guarded(abs, () => fs.promises.writeFile(path.join(abs, MARKER), MARKER_CONTENT, { flag: 'wx' }).catch(ignoreExists))
+    } else if (!entries.includes(MARKER)) {
+      if (entries.length > 0) throw foreignDirectory(abs)
+      if (!create) throw new HyperfeedError('STORAGE_MISSING', `no hyperfeed storage at ${abs}`)
+      await guarded(abs, () => fs.promises.writeFile(path.join(abs, MARKER), MARKER_CONTENT, { flag: 'wx' }).catch(ignoreExists))
+    }
+    return new StorageRoot(abs)
+  }
+
+  writerDir (name: string): string {
+    return path.join(this.dir, 'writers', checkFeedName(name))
+  }
+
+  feedDir (key: Buffer): string {
+    return path.join(this.dir, 'feeds', toHex(key))
+  }
+
+  async recordWriterKey (name: string, key: Buffer): Promise<void> {
+    const file = this.writerDir(name) + '.key'
+    const hex = toHex(key)
+    const existing = await fs.promises.readFile(file, 'utf8').catch(() => null)
+    if (existing?.trim() === hex) return
+    await guarded(this.dir, () => fs.promises.writeFile(file, hex + '\n'))
+  }
+
+  // Where this root keeps a feed: the writer directory that created it, or the
+  // directory of a followed copy. null when this root has never seen it.
+  async locate (key: Buffer): Promise<{ dir: string, writerName: string | null } | null> {
+    const hex = toHex(key)
+    const writers = path.join(this.dir, 'writers')
+    for (const file of (await listDir(writers)) ?? []) {
+      if (!file.endsWith('.key')) continue
+      const content = await fs.promises.readFile(path.join(writers, file), 'utf8').catch(() => '')
+      if (content.trim() === hex) return { dir: path.join(writers, file.slice(0, -4)), writerName: file.slice(0, -4) }
+    }
+    const feed = this.feedDir(key)
+    if ((await listDir(feed))?.includes(CORESTORE_MARKER)) return { dir: feed, writerName: null }
+    return null
+  }
+
+  // The key of the writer feed `name`, if this root has created it.
+  async writerKey (name: string): Promise<Buffer | null> {
+    if (!((await listDir(this.writerDir(name)))?.includes(CORESTORE_MARKER) ?? false)) return null
+    const hex = (await fs.promises.readFile(this.writerDir(name) + '.key', 'utf8').catch(() => '')).trim()
+    return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : null
+  }
+}
+
+// Bytes a directory tree takes on disk.
+export async function diskUsage (dir: string): Promise<number> {
+  let total = 0
+  for (const entry of await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = path.join(dir, entry.name)
+    if (entry.isDirectory()) total += await diskUsage(p)
+    else total += (await fs.promises.stat(p).catch(() => null))?.size ?? 0
+  }
+  return total
+}
+
+export class Store {
+  readonly dir: string
+  readonly corestore: Corestore
+  readonly readOnly: boolean
+  private closing: Promise<void> | null = null
+
+  private constructor (dir: string, corestore: Corestore, readOnly: boolean) {
+    this.dir = dir
+    this.corestore = corestore
+    this.readOnly = readOnly
+  }
+
+  // Opens the corestore in `dir`, which must be new, empty or a corestore already.
+  // readOnly opens without taking the lock, so `info` works beside a running writer.
+  static async open (dir: string, { readOnly = false } = {}): Promise<Store> {
+    const abs = path.resolve(dir)
+    const entries = await listDir(abs)
+    if (entries === null) {
+      if (readOnly) throw new HyperfeedError('STORAGE_MISSING', `no storage at ${abs}`)
+      await guarded(abs, () => fs.promises.mkdir(abs, { recursive: true }))
+    } else if (entries.length > 0 && !entries.includes(CORESTORE_MARKER)) {
+      throw foreignDirectory(abs)
+    }
+    if (!readOnly) await guarded(abs, () => fs.promises.access(abs, fs.constants.W_OK))
+    const corestore = new Corestore(abs, { readOnly })
+    try {
+      await corestore.ready()
+    } catch (err) {
+      throw storageError(abs, err)
+    }
+    return new Store(abs, corestore, readOnly)
+  }
+
+  get closed (): boolean {
+    return this.closing !== null
+  }
+
+  close (): Promise<void> {
+    if (this.closing === null) this.closing = this.corestore.close()
+    return this.closing
+  }
+}
+
+function storageError (dir: string, err: unknown): HyperfeedError {
+  const message = err instanceof Error ? err.message : String(err)
+  if (/could not be locked|lock/i.test(message)) return storageLocked(dir)
+  return storageUnusable(dir, message)
+}
+
+async function listDir (dir: string): Promise<string[] | null> {
+  try {
+    return await fs.promises.readdir(dir)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return null
+    if (code === 'ENOTDIR') throw storageUnusable(dir, 'it is a file, not a directory')
+    if (code === 'EACCES' || code === 'EPERM') throw storageUnusable(dir, 'permission denied')
+    throw storageUnusable(dir, (err as Error).message)
+  }
+}
+
+async function guarded<T> (dir: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM') throw storageUnusable(dir, 'permission denied')
+    if (code === 'EROFS') throw storageUnusable(dir, 'read-only file system')
+    if (code === 'ENOSPC') throw storageUnusable(dir, 'no space left on device')
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw storageUnusable(dir, 'a file is in the way')
+    throw err
+  }
+}
+
+function ignoreExists (err: NodeJS.ErrnoException) {
+  if (err.code !== 'EEXIST') throw err
+}

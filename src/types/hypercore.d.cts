@@ -1,0 +1,90 @@
+declare module 'hypercore' {
+  import { EventEmitter } from 'node:events'
+  import { Duplex } from 'node:stream'
+
+  namespace Hypercore {
+    interface KeyPair {
+      publicKey: Buffer
+      secretKey: Buffer | null
+    }
+
+    interface GetOptions {
+      wait?: boolean
+      timeout?: number
+      decrypt?: boolean
+      valueEncoding?: 'binary' | 'utf-8' | 'json'
+    }
+
+    interface DownloadRange {
+      start?: number
+      end?: number
+      blocks?: number[]
+      linear?: boolean
+    }
+
+    interface Download {
+      ready(): Promise<void>
+      done(): Promise<void>
+      destroy(): void
+    }
+
+    interface ReplicationPeer {
+      remotePublicKey: Buffer
+      remoteLength: number
+      remoteContiguousLength: number
+      remoteSynced: boolean
+      remoteOpened: boolean
+      remoteUploading: boolean
+      remoteDownloading: boolean
+      stream: { rawStream?: { remoteHost?: string } }
+    }
+
+    interface Bitfield {
+      countSet(start: number, length: number): number
+    }
+
+    interface Encryption {
+      key?: Buffer
+    }
+  }
+
+  class Hypercore extends EventEmitter {
+    static discoveryKey(key: Buffer): Buffer
+    static createProtocolStream(isInitiator: boolean, opts?: object): Duplex
+
+    readonly key: Buffer
+    readonly discoveryKey: Buffer
+    readonly keyPair: Hypercore.KeyPair | null
+    readonly length: number
+    readonly contiguousLength: number
+    readonly byteLength: number
+    readonly fork: number
+    readonly writable: boolean
+    readonly readable: boolean
+    readonly opened: boolean
+    readonly closed: boolean
+    readonly closing: Promise<void> | null
+    readonly peers: Hypercore.ReplicationPeer[]
+    readonly encryption: Hypercore.Encryption | null
+    readonly core: { bitfield: Hypercore.Bitfield | null } | null
+
+    ready(): Promise<void>
+    close(opts?: { error?: Error }): Promise<void>
+    session(opts?: { wait?: boolean, weak?: boolean }): Hypercore
+    append(blocks: Buffer | Buffer[]): Promise<{ length: number, byteLength: number }>
+    get(index: number, opts?: Hypercore.GetOptions): Promise<Buffer | null>
+    has(start: number, end?: number): Promise<boolean>
+    update(opts?: { wait?: boolean, force?: boolean }): Promise<boolean>
+    download(range?: Hypercore.DownloadRange): Hypercore.Download
+    findingPeers(): () => void
+    setUserData(key: string, value: Buffer | string | null): Promise<void>
+    getUserData(key: string): Promise<Buffer | null>
+
+    on(event: 'append' | 'close' | 'ready' | 'truncate', listener: () => void): this
+    on(event: 'peer-add' | 'peer-remove', listener: (peer: Hypercore.ReplicationPeer) => void): this
+    on(event: 'download' | 'upload', listener: (index: number, byteLength: number) => void): this
+    off(event: string, listener: (...args: any[]) => void): this
+  }
+
+  export = Hypercore
+}

@@ -1,0 +1,36 @@
+declare module 'hyperdht' {
+  import { EventEmitter } from 'node:events'
+
+  namespace HyperDHT {
+    interface Node {
+      host: string
+      port: number
+    }
+
+    interface Options {
+      bootstrap?: Node[] | string[]
+      host?: string
+      port?: number
+      firewalled?: boolean
+      ephemeral?: boolean
+      keyPair?: { publicKey: Buffer, secretKey: Buffer }
+    }
+  }
+
+  class HyperDHT extends EventEmitter {
+    constructor(opts?: HyperDHT.Options)
+    static bootstrapper(port: number, host: string, opts?: HyperDHT.Options): HyperDHT
+    static keyPair(seed?: Buffer): { publicKey: Buffer, secretKey: Buffer }
+
+    readonly destroyed: boolean
+    readonly bootstrapNodes: HyperDHT.Node[]
+
+    ready(): Promise<void>
+    fullyBootstrapped(): Promise<void>
+    address(): { host: string, port: number, family: number }
+    ping(to: HyperDHT.Node, opts?: { size?: number }): Promise<{ from: HyperDHT.Node }>
+    destroy(opts?: { force?: boolean }): Promise<void>
+  }
+
+  export = HyperDHT
+}

@@ -1,0 +1,26 @@
+declare module 'z32' {
+  export function encode(buf: Buffer | Uint8Array): string
+  export function decode(str: string): Buffer
+}
+
+declare module 'hypercore-crypto' {
+  export function discoveryKey(publicKey: Buffer): Buffer
+  export function randomBytes(n: number): Buffer
+}
+
+declare module '@hyperswarm/testnet' {
+  import HyperDHT from 'hyperdht'
+
+  namespace createTestnet {
+    interface Testnet {
+      nodes: HyperDHT[]
+      bootstrap: { host: string, port: number }[]
+      createNode(opts?: HyperDHT.Options): HyperDHT
+      destroy(): Promise<void>
+    }
+  }
+
+  function createTestnet (size?: number, opts?: { host?: string, port?: number, teardown?: (fn: () => unknown, opts?: { order?: number }) => void }): Promise<createTestnet.Testnet>
+
+  export = createTestnet
+}
