@@ -27,6 +27,13 @@ interface Line {
   tooLong: boolean
 }
 
+interface Pending {
+  text: string
+  entry: Entry | null
+  error?: HyperfeedError
+  seq?: number
+}
+
 // Turns the writer's input into entries: each line a chat entry (or, with
 // json, an entry object), `/command` lines run in order, and lines that arrive
 // while an append is in flight go out together as one batch.
@@ -106,61 +113,61 @@ export class LineInput {
     while (this.queue.length > 0) {
       const lines = this.queue.splice(0, MAX_BATCH)
       if (this.queue.length < HIGH_WATER_LINES) for (const wake of this.drainWaiters.splice(0)) wake()
-      let batch: Entry[] = []
-      let batchLines: string[] = []
-      const flush = async () => {
-        if (batch.length === 0) return
-        const entries = batch
-        const texts = batchLines
-        batch = []
-        batchLines = []
-        try {
-          const { seq } = await this.feed.append(entries)
-          for (let i = 0; i < texts.length; i++) this.opts.onAppend?.(seq + i, texts[i]!)
-        } catch (err) {
-          if (!isRefusal(err)) throw err
-          // the feed refused the batch (all or nothing): find the line(s) at fault
-          for (let i = 0; i < entries.length; i++) {
-            try {
-              const { seq } = await this.feed.append(entries[i]!)
-              this.opts.onAppend?.(seq, texts[i]!)
-            } catch (err) {
-              if (!isRefusal(err)) throw err
-              this.reject(err, texts[i]!)
-            }
-          }
-        }
-      }
+      // outcomes are reported in input order, after the batch they belong to is on disk
+      let batch: Pending[] = []
       for (const { text: raw, tooLong } of lines) {
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
         if (tooLong) {
-          this.reject(invalidEntry(`the line is longer than ${MAX_LINE_CHARS} characters`), text.slice(0, 40) + '...')
+          batch.push({ text: text.slice(0, 40) + '...', entry: null, error: invalidEntry(`the line is longer than ${MAX_LINE_CHARS} characters`) })
           continue
         }
         if (text.length === 0) continue
         if (text.startsWith('/') && !text.startsWith('//')) {
-          await flush()
+          await this.flush(batch)
+          batch = []
           await this.runCommand(text)
           continue
         }
-        const entry = this.toEntry(text.startsWith('//') ? text.slice(1) : text)
-        if (entry === null) continue
-        batch.push(entry)
-        batchLines.push(text)
+        batch.push(this.toEntry(text))
       }
-      await flush()
+      await this.flush(batch)
     }
   }
 
-  private toEntry (text: string): Entry | null {
+  private async flush (batch: Pending[]): Promise<void> {
+    const entries = batch.filter(p => p.entry !== null)
+    if (entries.length > 0) {
+      try {
+        const { seq } = await this.feed.append(entries.map(p => p.entry!))
+        entries.forEach((p, i) => { p.seq = seq + i })
+      } catch (err) {
+        if (!isRefusal(err)) throw err
+        // the feed refused the batch (all or nothing): find the line(s) at fault
+        for (const p of entries) {
+          try {
+            p.seq = (await this.feed.append(p.entry!)).seq
+          } catch (err) {
+            if (!isRefusal(err)) throw err
+            p.error = err
+          }
+        }
+      }
+    }
+    for (const p of batch) {
+      if (p.error) this.opts.onReject?.(p.error, p.text)
+      else if (p.seq !== undefined) this.opts.onAppend?.(p.seq, p.text)
+    }
+  }
+
+  private toEntry (text: string): Pending {
+    const body = text.startsWith('//') ? text.slice(1) : text
     try {
-      const entry = this.opts.json ? parseEntryJson(text) : chat(this.opts.nick, text)
+      const entry = this.opts.json ? parseEntryJson(body) : chat(this.opts.nick, body)
       encodeEntry(entry)
-      return entry
+      return { text, entry }
     } catch (err) {
       if (!(err instanceof HyperfeedError)) throw err
-      this.reject(err, text)
-      return null
+      return { text, entry: null, error: err }
     }
   }
 

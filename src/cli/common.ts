@@ -3,7 +3,8 @@ import path from 'node:path'
 import { defaultStorageDir } from '../storage.js'
 import { type Parsed, str } from './args.js'
 import type { Context } from './main.js'
-import type { NetworkOptions } from '../network/swarm.js'
+import type { Network, NetworkOptions } from '../network/swarm.js'
+import type { Status } from './io.js'
 import { LOCAL_PORT } from '../network/local.js'
 
 export function storageDir (p: Parsed, ctx: Context): string {
@@ -40,4 +41,12 @@ export function helpRequested (p: Parsed): boolean {
 // How the user ran us, so printed commands can be pasted as they are.
 export function selfCommand (env: NodeJS.ProcessEnv): string {
   return env.npm_command === 'exec' ? 'npx hyperfeed' : 'hyperfeed'
+}
+
+// Tells the user where direct WebSocket peers can reach this process and
+// whether it runs the --local bootstrap node for the others.
+export function announceNetwork (network: Network, status: Status): void {
+  if (network.wsPort !== null) status.info(`accepting WebSocket peers at ws://${network.options.wsHost ?? '0.0.0.0'}:${network.wsPort}`)
+  if (network.bootstrapNode?.holding) status.info(`running the local bootstrap node at ${network.bootstrapNode.address}`)
+  network.on('takeover', (address: string) => status.info(`took over the local bootstrap node at ${address}`))
 }

@@ -37,9 +37,13 @@ Two terminals on one machine:  hyperfeed write --local   /   hyperfeed view KEY 
 
 export async function main (argv: string[], ctx: Context): Promise<number> {
   const [name, ...rest] = argv
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    ctx.status.info(USAGE)
+    return EXIT_USAGE
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     await ctx.stdout.line(USAGE)
-    return name === undefined ? EXIT_USAGE : 0
+    return 0
   }
   if (name === '--version' || name === '-v') {
     await ctx.stdout.line(version())

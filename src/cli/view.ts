@@ -1,5 +1,5 @@
 import { NETWORK_OPTIONS, STORAGE_OPTIONS, bool, int, networkFlags, parse, seconds } from './args.js'
-import { helpRequested, storageDir } from './common.js'
+import { announceNetwork, helpRequested, storageDir } from './common.js'
 import { untilSignal } from './io.js'
 import type { Context } from './main.js'
 import { type EntryResult, formatHuman, formatJson } from '../entries.js'
@@ -84,6 +84,7 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
     let position = await print(feed.follow({ start, live: false, wait: false }))
     if (stopped) return 0
     await network.join(feed, { server: true, client: true })
+    announceNetwork(network, status)
 
     if (once) {
       const found = await Promise.race([feed.findPeer(timeout * 1000), signal.promise.then(() => false)])

@@ -1,5 +1,5 @@
 import { NETWORK_OPTIONS, STORAGE_OPTIONS, bool, networkFlags, parse, str } from './args.js'
-import { defaultNick, followFlags, helpRequested, selfCommand, storageDir } from './common.js'
+import { announceNetwork, defaultNick, followFlags, helpRequested, selfCommand, storageDir } from './common.js'
 import { untilSignal } from './io.js'
 import type { Context } from './main.js'
 import { Feed } from '../feed.js'
@@ -56,8 +56,7 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
     status.info(`hyperfeed: writing feed "${name}" (${feed.length} entries) in ${feed.store.dir}`)
     status.info(`key (z32): ${toZ32(feed.key)}`)
     status.info(`follow it with: ${selfCommand(ctx.env)} view ${toHex(feed.key)}${followFlags(netOpts, network.wsPort)}`)
-    if (network.bootstrapNode?.holding) status.info(`running the local bootstrap node at ${network.bootstrapNode.address}`)
-    network.on('takeover', (address: string) => status.info(`took over the local bootstrap node at ${address}`))
+    announceNetwork(network, status)
     if (status.tty) {
       network.on('connection', () => status.info(`peer connected (${network.connections} online)`))
       network.on('disconnection', () => status.info(`peer left (${network.connections} online)`))

@@ -13,6 +13,9 @@ import { WsListener, WsPeer } from './ws-peers.js'
 // bootstrap takeover the new node learns every feed again within seconds.
 const LOCAL_REFRESH_INTERVAL = 5000
 const SWARM_KEY_NAME = 'hyperfeed/swarm'
+// Leaving the DHT politely (unannouncing) needs the DHT; when it is gone, stop
+// waiting after this long instead of hanging on timeouts.
+const LEAVE_TIMEOUT = 2000
 
 export interface DhtNode {
   host: string
@@ -234,7 +237,15 @@ export class Network extends EventEmitter {
     if (this.refreshTimer) clearInterval(this.refreshTimer)
     await Promise.all(this.wsPeers.map(p => p.close()))
     await this.wsListener?.close()
-    await this.swarm?.destroy()
+    if (this.swarm !== null) {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise(resolve => { timer = setTimeout(resolve, LEAVE_TIMEOUT) })
+      const leaving = this.swarm.destroy().catch(() => {})
+      await Promise.race([leaving, timeout])
+      clearTimeout(timer)
+      await this.swarm.dht.destroy({ force: true })
+      await leaving
+    }
     await this.bootstrapNode?.close()
   }
 }

@@ -60,10 +60,20 @@ class Lines {
 }
 
 export interface SpawnOptions {
+  // undefined removes a variable
   env?: Record<string, string | undefined>
   storage?: string
   cwd?: string
+  // command prefix, e.g. nsenter into a private network namespace
+  wrap?: string[]
 }
+
+// brittle ends the process when a test throws, skipping teardowns: never leave
+// a child process running behind it.
+const live = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
 
 // A real `hyperfeed` process with its output split into lines.
 export class Cli {
@@ -73,16 +83,22 @@ export class Cli {
   readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
   readonly args: string[]
 
-  constructor (args: string[], { env = {}, storage, cwd }: SpawnOptions = {}) {
+  constructor (args: string[], { env = {}, storage, cwd, wrap = [] }: SpawnOptions = {}) {
     this.args = args
-    this.proc = spawn(process.execPath, [BIN, ...args], {
+    const argv = [...wrap, process.execPath, BIN, ...args]
+    // a test that forgets its network flags stays on loopback (port 9: discard)
+    const fullEnv: NodeJS.ProcessEnv = { ...process.env, HYPERFEED_BOOTSTRAP: '127.0.0.1:9', npm_command: '', ...(storage ? { HYPERFEED_STORAGE: storage } : {}), ...env }
+    for (const [name, value] of Object.entries(fullEnv)) if (value === undefined) delete fullEnv[name]
+    this.proc = spawn(argv[0]!, argv.slice(1), {
       cwd,
-      env: { ...process.env, HYPERFEED_BOOTSTRAP: '', ...(storage ? { HYPERFEED_STORAGE: storage } : {}), ...env },
+      env: fullEnv,
       stdio: ['pipe', 'pipe', 'pipe']
     })
     this.proc.stdout!.setEncoding('utf8').on('data', (d: string) => this.stdout.push(d))
     this.proc.stderr!.setEncoding('utf8').on('data', (d: string) => this.stderr.push(d))
     this.proc.stdin!.on('error', () => {})
+    live.add(this.proc)
+    this.proc.on('exit', () => live.delete(this.proc))
     this.exited = new Promise(resolve => {
       this.proc.on('close', (code, signal) => {
         this.stdout.end()
