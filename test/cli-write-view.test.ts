@@ -147,3 +147,21 @@ test('keys: hex and z32 name the same feed; anything else exits 2 with a clear m
     t.ok(/not a feed key|needs the feed KEY/.test(r.err), r.err)
   }
 })
+
+test('on a terminal, view shows catch-up progress on stderr and says when it is in sync', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  if (spawnSync('script', ['--version']).status !== 0) {
+    t.comment('skipped: no script(1) to provide a terminal')
+    return
+  }
+  const { flag } = await testnet(t)
+  const w = spawnCli(t, ['write', '--json', '--bootstrap', flag], { storage: await t.tmp() })
+  const key = await w.line(/^[0-9a-f]{64}$/)
+  w.write(Array.from({ length: 2000 }, (_, i) => JSON.stringify({ type: 'n', i })).join('\n') + '\n')
+  const { BIN } = await import('./helpers/index.js')
+  // script(1) runs the viewer with a pseudo-terminal as stdin, stdout and stderr
+  const v = spawnCli(t, ['-qefc', `${process.execPath} ${BIN} view ${key} --bootstrap ${flag}`, '/dev/null'], { storage: await t.tmp(), wrap: ['script'] })
+  const synced = await v.line(/in sync: 2000 entries/)
+  t.ok(synced.length > 0)
+  t.ok(v.stdout.text.includes(`looking for peers of ${key}`))
+})

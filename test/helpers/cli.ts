@@ -85,7 +85,8 @@ export class Cli {
 
   constructor (args: string[], { env = {}, storage, cwd, wrap = [] }: SpawnOptions = {}) {
     this.args = args
-    const argv = [...wrap, process.execPath, BIN, ...args]
+    // with wrap ['script'], args are script's own (it runs a command line in a terminal)
+    const argv = wrap[0] === 'script' ? [...wrap, ...args] : [...wrap, process.execPath, BIN, ...args]
     // a test that forgets its network flags stays on loopback (port 9: discard)
     const fullEnv: NodeJS.ProcessEnv = { ...process.env, HYPERFEED_BOOTSTRAP: '127.0.0.1:9', npm_command: '', ...(storage ? { HYPERFEED_STORAGE: storage } : {}), ...env }
     for (const [name, value] of Object.entries(fullEnv)) if (value === undefined) delete fullEnv[name]
