@@ -125,11 +125,24 @@ export function formatJson (r: EntryResult): string {
 export function formatHuman (r: EntryResult): string {
   if (isUnreadable(r)) return `! #${r.seq} unreadable: ${r.unreadable}`
   const v = r.value
+  if (v.type === 'block' && r.valid !== undefined) return formatBlock(v, r)
   if (isChat(v)) return `[${clock(v.time)}] ${escapeTerminal(v.nick)}: ${escapeTerminal(v.text)}`
   try {
     return escapeTerminal(JSON.stringify(v))
   } catch {
     return `! #${r.seq} unreadable: entry too deeply nested to print`
+  }
+}
+
+// `#H <first 12 hex of hash> <data>` for a valid block, `... INVALID (reason)` otherwise.
+function formatBlock (v: Entry, r: ReadableEntry): string {
+  const height = Number.isSafeInteger(v.height) ? String(v.height) : '?'
+  const hash = typeof v.hash === 'string' ? escapeTerminal(v.hash.slice(0, 12)) : '?'
+  if (!r.valid) return `#${height} ${hash} INVALID (${escapeTerminal(r.error ?? 'invalid')})`
+  try {
+    return `#${height} ${hash} ${escapeTerminal(JSON.stringify(v.data) ?? 'null')}`
+  } catch {
+    return `#${height} ${hash} (data too deeply nested to print)`
   }
 }
 

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events'
 import type Hypercore from 'hypercore'
-import { type Entry, type EntryResult, decodeEntry, encodeEntry } from './entries.js'
-import { notWritable } from './errors.js'
+import { type Entry, type EntryResult, decodeEntry, encodeEntry, isUnreadable } from './entries.js'
+import { invalidEntry, notWritable } from './errors.js'
+import { type ChainTip, ChainChecker, isBlockEntry, verifyBlock } from './blocks.js'
 import { toHex, toZ32 } from './keys.js'
 import { Store, StorageRoot } from './storage.js'
 import { Follower, type FollowOptions } from './follow.js'
@@ -24,6 +25,8 @@ export interface AppendResult {
   length: number
 }
 
+const CHAIN_CACHE = 'hyperfeed/chain'
+
 export interface OpenOptions {
   storage: string
 }
@@ -38,6 +41,8 @@ export class Feed extends EventEmitter {
   private readonly ownsStore: boolean
   private closing: Promise<void> | null = null
   private appending: Promise<unknown> = Promise.resolve()
+  // the last valid block of this feed and how far it was computed (writers)
+  private chain: { length: number, fork: number, checker: ChainChecker } | null = null
 
   private constructor (store: Store, core: Hypercore, name: string | null, ownsStore: boolean) {
     super()
@@ -80,7 +85,12 @@ export class Feed extends EventEmitter {
 
   static async openIn ({ storage }: OpenOptions, key: Buffer): Promise<Feed> {
     const root = await StorageRoot.open(storage)
-    const store = await Store.open(root.feedDir(key))
+    return Feed.openAt(root.feedDir(key), key)
+  }
+
+  // A feed by key in the store directory `dir` (readOnly: without locking it).
+  static async openAt (dir: string, key: Buffer, { readOnly = false } = {}): Promise<Feed> {
+    const store = await Store.open(dir, { readOnly })
     try {
       return await Feed.open(store, key, { ownsStore: true })
     } catch (err) {
@@ -130,8 +140,57 @@ export class Feed extends EventEmitter {
     const blocks = list.map(encodeEntry)
     const seq = this.core.length
     if (blocks.length === 0) return { seq, length: seq }
+    // a block must extend this feed's own chain, and each block of a batch the one before it
+    let tip: ChainTip | null | undefined
+    if (list.some(isBlockEntry)) {
+      tip = await this.chainTip()
+      for (const entry of list) {
+        if (!isBlockEntry(entry)) continue
+        const check = verifyBlock(entry, tip)
+        if (!check.valid) throw invalidEntry(`the block does not extend this feed's chain: ${check.error}`)
+        tip = { height: entry.height as number, hash: entry.hash as string }
+      }
+    }
     const { length } = await this.core.append(blocks)
+    if (this.chain !== null && this.chain.length === seq) {
+      if (tip !== undefined) this.chain.checker.tip = tip
+      this.chain.length = length
+    }
     return { seq, length }
+  }
+
+  // The last valid block of the feed (null: none yet), checking every block
+  // from the start once; the result is cached in the core's local user data.
+  async chainTip (): Promise<ChainTip | null> {
+    if (this.chain === null || this.chain.fork !== this.core.fork) this.chain = await this.loadChainCache()
+    const chain = this.chain
+    while (chain.length < this.core.length) {
+      const upto = this.core.length
+      for await (const batch of this.follow({ start: chain.length, end: upto, live: false, prefetch: false })) {
+        for (const r of batch) if (!isUnreadable(r) && isBlockEntry(r.value)) chain.checker.check(r.value)
+      }
+      chain.length = upto
+    }
+    return chain.checker.tip
+  }
+
+  private async loadChainCache (): Promise<{ length: number, fork: number, checker: ChainChecker }> {
+    const fresh = { length: 0, fork: this.core.fork, checker: new ChainChecker() }
+    try {
+      const raw = await this.core.getUserData(CHAIN_CACHE)
+      if (raw === null) return fresh
+      const c = JSON.parse(raw.toString()) as { length: number, fork: number, tip: ChainTip | null }
+      if (c.fork !== this.core.fork || !Number.isSafeInteger(c.length) || c.length > this.core.length) return fresh
+      return { length: c.length, fork: c.fork, checker: new ChainChecker({ tip: c.tip }) }
+    } catch {
+      return fresh
+    }
+  }
+
+  private async saveChainCache (): Promise<void> {
+    if (this.chain === null || this.store.readOnly) return
+    const { length, fork, checker } = this.chain
+    await this.core.setUserData(CHAIN_CACHE, JSON.stringify({ length, fork, tip: checker.tip })).catch(() => {})
   }
 
   // One entry. With wait (default), waits for it to arrive from peers if needed;
@@ -185,6 +244,7 @@ export class Feed extends EventEmitter {
 
   private async closeNow (): Promise<void> {
     await this.appending
+    await this.saveChainCache()
     await this.core.close()
     if (this.ownsStore) await this.store.close()
   }

@@ -1,5 +1,6 @@
 import type Hypercore from 'hypercore'
-import { type EntryResult, decodeEntry } from './entries.js'
+import { type EntryResult, decodeEntry, isUnreadable } from './entries.js'
+import { ChainChecker, isBlockEntry } from './blocks.js'
 
 const DEFAULT_BATCH = 256
 
@@ -16,24 +17,37 @@ export interface FollowOptions {
   wait?: boolean
   // entries per batch, read concurrently
   batch?: number
+  // check block entries against the chain (marks them valid or not); when
+  // starting past 0, the blocks before `start` are read first to know the chain
+  verify?: boolean | ChainChecker | { minDifficulty: number }
 }
 
 // Reads a feed in order, in batches of entries read concurrently. Local entries
 // come out at once; missing ones are fetched (prefetched in ranges) from peers.
 export class Follower implements AsyncIterable<EntryResult[]> {
   private readonly session: Hypercore
-  private readonly opts: Required<Omit<FollowOptions, 'end'>> & { end: number }
+  private readonly opts: Required<Omit<FollowOptions, 'end' | 'verify'>> & { end: number }
+  readonly chain: ChainChecker | null
+  private primed: boolean
   private download: Hypercore.Download | null = null
   private wake: (() => void) | null = null
   private destroyed = false
   private readonly onAppend = () => this.wakeUp()
   position: number
 
-  constructor (core: Hypercore, { start = 0, end, live = end === undefined, prefetch = true, wait = true, batch = DEFAULT_BATCH }: FollowOptions = {}) {
+  constructor (core: Hypercore, { start = 0, end, live = end === undefined, prefetch = true, wait = true, batch = DEFAULT_BATCH, verify = false }: FollowOptions = {}) {
     this.session = core.session()
     this.position = start
+    this.chain = verify === false ? null : verify === true ? new ChainChecker() : verify instanceof ChainChecker ? verify : new ChainChecker(verify)
+    this.primed = start === 0 || verify instanceof ChainChecker
     this.opts = { start, end: end ?? Infinity, live, prefetch, wait, batch }
     this.session.on('append', this.onAppend)
+  }
+
+  // The `verify` option for a follower that continues where this one stopped.
+  get verifyNext (): boolean | ChainChecker {
+    if (this.chain === null) return false
+    return this.primed ? this.chain : true
   }
 
   async * [Symbol.asyncIterator] (): AsyncGenerator<EntryResult[]> {
@@ -69,13 +83,40 @@ export class Follower implements AsyncIterable<EntryResult[]> {
         throw err
       }
       const out: EntryResult[] = []
+      let stop = false
       for (const block of blocks) {
         if (block === null) break
-        out.push(decodeEntry(this.position++, block))
+        const r = decodeEntry(this.position, block)
+        if (this.chain !== null && !isUnreadable(r) && isBlockEntry(r.value)) {
+          // without waiting, a block whose predecessors are not all stored here cannot be checked yet
+          if (!this.primed && !(await this.prime())) {
+            stop = true
+            break
+          }
+          const check = this.chain.check(r.value)
+          r.valid = check.valid
+          if (!check.valid) r.error = check.error
+        }
+        this.position++
+        out.push(r)
       }
       if (out.length > 0) yield out
-      if (out.length < blocks.length) return // not waiting, and the next block is not stored here
+      if (stop || out.length < blocks.length) return // not waiting, and the next block is not stored here
     }
+  }
+
+  // Reads the blocks before `start`, so the first block shown is checked
+  // against the real chain. False when (not waiting) some are not stored here.
+  private async prime (): Promise<boolean> {
+    const checker = new ChainChecker({ minDifficulty: this.chain!.minDifficulty })
+    const before = new Follower(this.session, { start: 0, end: this.opts.start, live: false, prefetch: this.opts.prefetch, wait: this.opts.wait })
+    for await (const batch of before) {
+      for (const r of batch) if (!isUnreadable(r) && isBlockEntry(r.value)) checker.check(r.value)
+    }
+    if (before.position < this.opts.start) return false
+    this.chain!.tip = checker.tip
+    this.primed = true
+    return true
   }
 
   private waitForAppend (): Promise<void> {

@@ -12,3 +12,9 @@ export { BootstrapNode, LOCAL_HOST, LOCAL_PORT } from './network/local.js'
 export { WsListener, WsPeer } from './network/ws-peers.js'
 export { parseKey, toHex, toZ32, discoveryKeyOf } from './keys.js'
 export { HyperfeedError, isHyperfeedError } from './errors.js'
+export {
+  type Block, type BlockTemplate, type ChainTip, type BlockCheck,
+  GENESIS_PREV, DEFAULT_DIFFICULTY, MAX_DIFFICULTY,
+  blockHash, preimage, leadingZeroBits, hexLeadingZeroBits, verifyBlock, ChainChecker, nextTemplate, toBlock, isBlockEntry
+} from './blocks.js'
+export { Miner, mineBlock, mineNext, parseBlockData, type Mined } from './mine.js'

@@ -4,7 +4,7 @@ import type { Context } from './main.js'
 import { Feed } from '../feed.js'
 import { parseKey, toHex } from '../keys.js'
 import { feedNotFound, usage } from '../errors.js'
-import { Store, StorageRoot, checkFeedName, diskUsage } from '../storage.js'
+import { StorageRoot, checkFeedName, diskUsage } from '../storage.js'
 
 const HELP = `usage: hyperfeed info (KEY | --name NAME) [--json] [--storage DIR]
 
@@ -41,40 +41,35 @@ export default async function info (argv: string[], ctx: Context): Promise<numbe
     writerName = found.writerName
   }
 
-  const store = await Store.open(dir, { readOnly: true })
-  try {
-    const feed = await Feed.open(store, key)
-    const i = feed.info()
-    await feed.close()
-    const report = {
-      key: i.key,
-      z32: i.z32,
-      discoveryKey: i.discoveryKey,
-      length: i.length,
-      stored: i.stored,
-      contiguousLength: i.contiguousLength,
-      byteLength: i.byteLength,
-      diskBytes: await diskUsage(dir),
-      writable: writerName !== null,
-      name: writerName,
-      storage: dir
-    }
-    if (bool(p, 'json')) {
-      await ctx.stdout.line(JSON.stringify(report))
-      return 0
-    }
-    await ctx.stdout.lines([
-      `key:            ${report.key}`,
-      `key (z32):      ${report.z32}`,
-      `discovery key:  ${report.discoveryKey}`,
-      `length:         ${report.length} entries`,
-      `stored here:    ${report.stored} of ${report.length} entries (first ${report.contiguousLength} contiguous)`,
-      `bytes:          ${report.byteLength} bytes of entries, ${report.diskBytes} bytes on disk`,
-      `writable:       ${writerName !== null ? `yes, this storage is its writer (--name ${writerName})` : 'no, this storage follows it'}`,
-      `storage:        ${report.storage}`
-    ])
-    return 0
-  } finally {
-    await store.close()
+  const feed = await Feed.openAt(dir, key, { readOnly: true })
+  const i = feed.info()
+  await feed.close()
+  const report = {
+    key: i.key,
+    z32: i.z32,
+    discoveryKey: i.discoveryKey,
+    length: i.length,
+    stored: i.stored,
+    contiguousLength: i.contiguousLength,
+    byteLength: i.byteLength,
+    diskBytes: await diskUsage(dir),
+    writable: writerName !== null,
+    name: writerName,
+    storage: dir
   }
+  if (bool(p, 'json')) {
+    await ctx.stdout.line(JSON.stringify(report))
+    return 0
+  }
+  await ctx.stdout.lines([
+    `key:            ${report.key}`,
+    `key (z32):      ${report.z32}`,
+    `discovery key:  ${report.discoveryKey}`,
+    `length:         ${report.length} entries`,
+    `stored here:    ${report.stored} of ${report.length} entries (first ${report.contiguousLength} contiguous)`,
+    `bytes:          ${report.byteLength} bytes of entries, ${report.diskBytes} bytes on disk`,
+    `writable:       ${writerName !== null ? `yes, this storage is its writer (--name ${writerName})` : 'no, this storage follows it'}`,
+    `storage:        ${report.storage}`
+  ])
+  return 0
 }

@@ -16,6 +16,8 @@ const COMMANDS: Record<string, { summary: string, load: () => Promise<Command> }
   view: { summary: 'print a feed by its key, then new entries live', load: async () => (await import('./view.js')).default },
   append: { summary: 'append one entry offline and exit', load: async () => (await import('./append.js')).default },
   key: { summary: 'print the key of a named feed', load: async () => (await import('./key.js')).default },
+  mine: { summary: 'mine the next block of a feed offline and append it', load: async () => (await import('./mine.js')).default },
+  verify: { summary: 'check every block of a feed\'s chain', load: async () => (await import('./verify.js')).default },
   info: { summary: 'show what this storage holds of a feed', load: async () => (await import('./info.js')).default },
   bootstrap: { summary: 'run a DHT bootstrap node for offline or LAN use', load: async () => (await import('./bootstrap.js')).default }
 }

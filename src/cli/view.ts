@@ -17,10 +17,13 @@ const BEHIND = 100
 const HELP = `usage: hyperfeed view KEY [--json] [--start N] [--once] [--timeout SECONDS] [options]
 
 Prints the feed KEY (64 hex characters or z32) from entry N, then new entries live.
+Block entries are checked against the chain as they arrive: '#H HASH DATA' when
+valid, '#H HASH INVALID (reason)' when not.
 It keeps a copy in its storage, shows it at once even offline, and shares it with
 other viewers while it runs.
 
-  --json               one line per entry: {"seq":N,"value":ENTRY}
+  --json               one line per entry: {"seq":N,"value":ENTRY}; blocks also
+                       carry "valid":true or "valid":false,"error":".."
   --start N            first entry to print (default 0)
   --once               wait for a peer, download up to its length, print, exit 0;
                        with no peer within --timeout: print what is stored, exit 1
@@ -81,7 +84,8 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
 
   try {
     // What is stored here comes out first, before any peer is found.
-    let position = await print(feed.follow({ start, live: false, wait: false }))
+    const local = feed.follow({ start, live: false, wait: false, verify: true })
+    let position = await print(local)
     if (stopped) return 0
     await network.join(feed, { server: true, client: true })
     announceNetwork(network, status)
@@ -93,7 +97,7 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
       const length = await feed.update()
       const watchdog = lostPeerWatchdog(feed, timeout, stop)
       try {
-        position = await print(feed.follow({ start: Math.max(start, position), end: length, live: false }))
+        position = await print(feed.follow({ start: position, end: length, live: false, verify: local.verifyNext }))
       } finally {
         clearInterval(watchdog.timer)
       }
@@ -105,7 +109,7 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
     network.on('connection', () => progress.peers())
     network.on('disconnection', () => progress.peers())
     feed.update().then(() => progress.synced(), () => {})
-    const live = feed.follow({ start: Math.max(start, position), live: true })
+    const live = feed.follow({ start: position, live: true, verify: local.verifyNext })
     progress.follow(live)
     await print(live, () => progress.tick())
     progress.done()

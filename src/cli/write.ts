@@ -1,4 +1,6 @@
-import { NETWORK_OPTIONS, STORAGE_OPTIONS, bool, networkFlags, parse, str } from './args.js'
+import { NETWORK_OPTIONS, STORAGE_OPTIONS, bool, int, networkFlags, parse, str } from './args.js'
+import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../blocks.js'
+import { Miner, mineNext, parseBlockData } from '../mine.js'
 import { announceNetwork, defaultNick, followFlags, helpRequested, selfCommand, storageDir } from './common.js'
 import { untilSignal } from './io.js'
 import type { Context } from './main.js'
@@ -12,13 +14,15 @@ const HELP = `usage: hyperfeed write [--name NAME] [--nick NICK] [--json] [--ack
 
 Creates or reopens the feed NAME (default "default"), prints its key as the first
 line of stdout, and appends each line of stdin: as a chat entry from NICK, or with
---json as an entry object. Lines starting with / are commands (// sends a literal /).
+--json as an entry object. Lines starting with / are commands (// sends a literal /):
+/block DATA_JSON mines the next block (on a worker thread) and appends it.
 After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.
 
   --name NAME          feed name in this storage (default: default)
   --nick NICK          chat nick (default: your user name)
   --json               each line is a JSON entry object with a string "type"
   --ack                print "ok SEQ" on stdout once a line is on disk ("err REASON" if refused)
+  --difficulty D       proof of work for /block (default ${DEFAULT_DIFFICULTY})
   --storage DIR        storage directory (env HYPERFEED_STORAGE)
   --local              use the shared bootstrap node on 127.0.0.1 (start it if needed)
   --bootstrap H:P,...  DHT bootstrap nodes (env HYPERFEED_BOOTSTRAP)
@@ -35,7 +39,8 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
     name: { type: 'string' },
     nick: { type: 'string' },
     json: { type: 'boolean' },
-    ack: { type: 'boolean' }
+    ack: { type: 'boolean' },
+    difficulty: { type: 'string' }
   })
   if (helpRequested(p)) {
     await ctx.stdout.line(HELP)
@@ -44,12 +49,14 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
   const name = checkFeedName(str(p, 'name') ?? 'default')
   const nick = str(p, 'nick') ?? defaultNick()
   const ack = bool(p, 'ack')
+  const difficulty = int(p, 'difficulty', { min: 0, max: MAX_DIFFICULTY }) ?? DEFAULT_DIFFICULTY
   const netOpts = resolveNetworkOptions(networkFlags(p), ctx.env)
   const { status, stdout } = ctx
 
   const signal = untilSignal()
   const feed = await Feed.openWriterIn({ storage: storageDir(p, ctx) }, name)
   const network = new Network(feed.store, netOpts)
+  const miner = new Miner()
   try {
     await stdout.line(toHex(feed.key))
     await network.join(feed, { server: true, client: true })
@@ -65,6 +72,16 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
     const input = new LineInput(feed, {
       nick,
       json: bool(p, 'json'),
+      commands: {
+        block: async (args) => {
+          const data = parseBlockData(args)
+          status.info(`mining block #${((await feed.chainTip())?.height ?? -1) + 1} at difficulty ${difficulty}...`)
+          const mined = await mineNext(feed, data, { difficulty, miner })
+          status.info(`mined block #${mined.block.height} ${mined.block.hash.slice(0, 12)} in ${(mined.ms / 1000).toFixed(2)} s (${mined.hashes} hashes)`)
+          if (ack) stdout.line(`ok ${mined.seq}`).catch(() => {})
+          return []
+        }
+      },
       onReject: (err) => {
         status.info(`hyperfeed: ${err.message}`)
         if (ack) stdout.line(`err ${err.message}`).catch(() => {})
@@ -89,12 +106,14 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
       await signal.promise
     } else {
       process.stdin.destroy()
+      await miner.close() // a block being mined is abandoned, not half-appended
       // complete lines already read still go to disk before we stop
       await input.idle()
     }
     return 0
   } finally {
     signal.dispose()
+    await miner.close()
     await network.close()
     await feed.close()
   }

@@ -1,0 +1,126 @@
+import { Worker } from 'node:worker_threads'
+import { type Block, type BlockTemplate, DEFAULT_DIFFICULTY, MAX_DIFFICULTY, nextTemplate, toBlock } from './blocks.js'
+import { HyperfeedError, notWritable, usage } from './errors.js'
+import type { Feed } from './feed.js'
+import { toHex } from './keys.js'
+
+export interface MineRequest {
+  template: BlockTemplate
+  start: number
+}
+
+export interface MineResult {
+  nonce: number
+  hash: string
+  hashes: number
+}
+
+export interface Mined {
+  block: Block
+  hashes: number
+  ms: number
+}
+
+export function checkDifficulty (d: number): number {
+  if (!Number.isInteger(d) || d < 0 || d > MAX_DIFFICULTY) throw usage(`difficulty must be an integer from 0 to ${MAX_DIFFICULTY}, not ${d}`)
+  return d
+}
+
+// Mines blocks on a worker thread, so the process keeps replicating while it
+// searches. One worker, kept for the miner's life; close() stops a search.
+export class Miner {
+  private worker: Worker | null = null
+  private nextId = 0
+  private readonly pending = new Map<number, { resolve: (r: MineResult) => void, reject: (err: Error) => void }>()
+  private closed = false
+
+  async mine (template: BlockTemplate): Promise<Mined> {
+    checkDifficulty(template.difficulty)
+    if (template.data === undefined) throw usage('a block needs data (any JSON value)')
+    if (this.closed) throw stopped()
+    const started = performance.now()
+    const result = await this.run({ template, start: 0 })
+    if (result.nonce < 0) throw new HyperfeedError('MINING_EXHAUSTED', 'no nonce meets the difficulty for this block time; try again')
+    return { block: toBlock(template, result.nonce, result.hash), hashes: result.hashes, ms: performance.now() - started }
+  }
+
+  private run (request: MineRequest): Promise<MineResult> {
+    const worker = this.worker ?? this.spawn()
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      worker.postMessage({ id, request })
+    })
+  }
+
+  private spawn (): Worker {
+    const worker = new Worker(new URL('./mine-worker.js', import.meta.url))
+    worker.on('message', ({ id, result }: { id: number, result: MineResult }) => {
+      const p = this.pending.get(id)
+      this.pending.delete(id)
+      p?.resolve(result)
+    })
+    worker.on('error', (err) => this.failAll(err))
+    worker.on('exit', () => {
+      this.worker = null
+      this.failAll(stopped())
+    })
+    this.worker = worker
+    return worker
+  }
+
+  private failAll (err: Error): void {
+    for (const p of this.pending.values()) p.reject(err)
+    this.pending.clear()
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    const worker = this.worker
+    this.worker = null
+    if (worker) await worker.terminate()
+    this.failAll(stopped())
+  }
+}
+
+function stopped (): HyperfeedError {
+  return new HyperfeedError('MINING_STOPPED', 'mining stopped: shutting down', { status: 503 })
+}
+
+// One block, with a miner of its own.
+export async function mineBlock (template: BlockTemplate): Promise<Mined> {
+  const miner = new Miner()
+  try {
+    return await miner.mine(template)
+  } finally {
+    await miner.close()
+  }
+}
+
+const MINE_ATTEMPTS = 3
+
+// Mines the next block of a writable feed and appends it. If another block
+// landed while mining (the gateway can append too), mines again on the new tip.
+export async function mineNext (feed: Feed, data: unknown, { difficulty = DEFAULT_DIFFICULTY, miner }: { difficulty?: number, miner: Miner }): Promise<Mined & { seq: number }> {
+  if (!feed.writable) throw notWritable(`feed ${toHex(feed.key)}`)
+  for (let attempt = 1; ; attempt++) {
+    const tip = await feed.chainTip()
+    const mined = await miner.mine(nextTemplate(tip, data, difficulty))
+    try {
+      const { seq } = await feed.append(mined.block)
+      return { ...mined, seq }
+    } catch (err) {
+      const moved = JSON.stringify(await feed.chainTip()) !== JSON.stringify(tip)
+      if (!moved || attempt >= MINE_ATTEMPTS) throw err
+    }
+  }
+}
+
+// Parses the DATA_JSON of `mine` and `/block`.
+export function parseBlockData (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw usage(`block data must be JSON (for text, quote it: '"hello"'), not ${JSON.stringify(text.length > 40 ? text.slice(0, 37) + '...' : text)}`)
+  }
+}
