@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string, load: () => Promise<Command> }
   key: { summary: 'print the key of a named feed', load: async () => (await import('./key.js')).default },
   mine: { summary: 'mine the next block of a feed offline and append it', load: async () => (await import('./mine.js')).default },
   verify: { summary: 'check every block of a feed\'s chain', load: async () => (await import('./verify.js')).default },
+  serve: { summary: 'serve a feed over HTTP: JSON API, /live WebSocket and a web page', load: async () => (await import('./serve.js')).default },
   info: { summary: 'show what this storage holds of a feed', load: async () => (await import('./info.js')).default },
   bootstrap: { summary: 'run a DHT bootstrap node for offline or LAN use', load: async () => (await import('./bootstrap.js')).default }
 }

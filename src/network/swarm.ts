@@ -5,9 +5,9 @@ import Hyperswarm from 'hyperswarm'
 import type { Feed } from '../feed.js'
 import type { Store } from '../storage.js'
 import { toHex } from '../keys.js'
-import { usage } from '../errors.js'
+import { closed, usage } from '../errors.js'
 import { BootstrapNode, LOCAL_HOST, LOCAL_PORT } from './local.js'
-import { WsListener, WsPeer } from './ws-peers.js'
+import { WsListener, WsPeer, checkWsUrl, remoteKeyOf } from './ws-peers.js'
 
 // In --local mode every process re-announces this often, so that after a
 // bootstrap takeover the new node learns every feed again within seconds.
@@ -90,13 +90,20 @@ export function parseHostPort (s: string): DhtNode {
   return { host: m[1]!, port }
 }
 
+function hexOrNull (key: Buffer | null): string | null {
+  return key === null ? null : toHex(key)
+}
+
 function isLoopback (host: string): boolean {
   return host === 'localhost' || host.startsWith('127.')
 }
 
 export interface PeerSummary {
   type: 'swarm' | 'ws'
+  // the peer's swarm key (hex) or WebSocket address
   remote: string
+  // its replication Noise key, as Hypercore's peers know it (null before the handshake)
+  publicKey: string | null
 }
 
 // Finds and keeps connections for the feeds of one store: Hyperswarm over a
@@ -191,9 +198,26 @@ export class Network extends EventEmitter {
 
   peers (): PeerSummary[] {
     const out: PeerSummary[] = []
-    for (const conn of this.swarm?.connections ?? []) out.push({ type: 'swarm', remote: toHex(conn.remotePublicKey) })
-    for (const peer of this.wsPeers) if (peer.connected) out.push({ type: 'ws', remote: peer.url })
+    for (const conn of this.swarm?.connections ?? []) {
+      const key = toHex(conn.remotePublicKey)
+      out.push({ type: 'swarm', remote: key, publicKey: key })
+    }
+    for (const conn of this.wsListener?.active ?? []) out.push({ type: 'ws', remote: conn.remote, publicKey: hexOrNull(remoteKeyOf(conn.stream)) })
+    for (const peer of this.wsPeers) if (peer.connected) out.push({ type: 'ws', remote: peer.url, publicKey: hexOrNull(remoteKeyOf(peer.stream)) })
     return out
+  }
+
+  // Connects one more WebSocket peer (kept, and reconnected, until close).
+  async addPeer (url: string): Promise<string> {
+    await this.ready()
+    if (this.closing !== null) throw closed()
+    const existing = this.wsPeers.find(p => p.url === checkWsUrl(url).toString())
+    if (existing) return existing.url
+    const peer = new WsPeer(this.store.corestore, url)
+    this.forward(peer)
+    this.wsPeers.push(peer)
+    peer.start()
+    return peer.url
   }
 
   // Announces and looks up the feed. Until the first round of discovery is

@@ -18,6 +18,18 @@ function replicateOver (store: Corestore, ws: WebSocket, isInitiator: boolean, o
   return stream
 }
 
+// The replication stream's remote Noise key (what Hypercore knows a peer by),
+// once its handshake is done.
+export function remoteKeyOf (stream: Duplex | null): Buffer | null {
+  const noise = (stream as (Duplex & { noiseStream?: { remotePublicKey?: Buffer | null } }) | null)?.noiseStream
+  return noise?.remotePublicKey ?? null
+}
+
+export interface WsConnection {
+  remote: string
+  stream: Duplex
+}
+
 export function checkWsUrl (url: string): URL {
   let parsed: URL
   try {
@@ -34,6 +46,7 @@ export class WsListener extends EventEmitter {
   private readonly server: WebSocketServer
   private readonly store: Corestore
   private readonly sockets = new Set<WebSocket>()
+  readonly active = new Set<WsConnection>()
   readonly listening: Promise<void>
   private closing: Promise<void> | null = null
 
@@ -51,13 +64,18 @@ export class WsListener extends EventEmitter {
     this.server.on('connection', (ws, req) => {
       this.sockets.add(ws)
       ws.on('error', () => {})
-      const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`
+      const remote = `ws://${req.socket.remoteAddress}:${req.socket.remotePort}`
+      const conn: WsConnection = {
+        remote,
+        stream: replicateOver(this.store, ws, false, () => {
+          this.sockets.delete(ws)
+          this.active.delete(conn)
+          ws.terminate()
+          this.emit('disconnection', remote)
+        })
+      }
+      this.active.add(conn)
       this.emit('connection', remote)
-      replicateOver(this.store, ws, false, () => {
-        this.sockets.delete(ws)
-        ws.terminate()
-        this.emit('disconnection', remote)
-      })
     })
   }
 
@@ -87,6 +105,7 @@ export class WsPeer extends EventEmitter {
   readonly url: string
   private readonly store: Corestore
   private ws: WebSocket | null = null
+  stream: Duplex | null = null
   private timer: NodeJS.Timeout | null = null
   private delay = RECONNECT_MIN
   private closed = false
@@ -106,13 +125,14 @@ export class WsPeer extends EventEmitter {
     ws.once('open', () => {
       this.delay = RECONNECT_MIN
       this.connected = true
+      this.stream = replicateOver(this.store, ws, true, () => ws.terminate())
       this.emit('connection', this.url)
-      replicateOver(this.store, ws, true, () => ws.terminate())
     })
     ws.once('close', () => {
       const wasConnected = this.connected
       this.connected = false
       this.ws = null
+      this.stream = null
       if (wasConnected) this.emit('disconnection', this.url)
       this.scheduleReconnect()
     })

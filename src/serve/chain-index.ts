@@ -1,0 +1,104 @@
+import { EventEmitter } from 'node:events'
+import { type EntryResult, isUnreadable } from '../entries.js'
+import type { Feed } from '../feed.js'
+import type { Follower } from '../follow.js'
+
+// Follows the whole feed once, checking every block against the chain, and
+// remembers which seqs are blocks and which of those are invalid, so every API
+// call and live client can report validity without re-reading from the start.
+// For a followed feed this is also what keeps the whole feed downloading.
+export class ChainIndex extends EventEmitter {
+  private readonly feed: Feed
+  private readonly follower: Follower
+  private readonly blockSeqs: number[] = []
+  private readonly invalid = new Map<number, string>()
+  private readonly running: Promise<void>
+
+  constructor (feed: Feed) {
+    super()
+    this.setMaxListeners(0)
+    this.feed = feed
+    this.follower = feed.follow({ start: 0, live: true, verify: true })
+    this.running = this.run()
+    this.running.catch(err => this.emit('error', err))
+  }
+
+  private async run (): Promise<void> {
+    for await (const batch of this.follower) {
+      for (const r of batch) {
+        if (isUnreadable(r) || r.valid === undefined) continue
+        this.blockSeqs.push(r.seq)
+        if (!r.valid) this.invalid.set(r.seq, r.error!)
+      }
+      this.emit('progress', this.position)
+    }
+  }
+
+  // Entries before this seq have been checked.
+  get position (): number {
+    return this.follower.position
+  }
+
+  get blocks (): number {
+    return this.blockSeqs.length
+  }
+
+  get tip () {
+    return this.follower.chain?.tip ?? null
+  }
+
+  // Resolves once entries up to (not including) seq are checked; false on timeout.
+  reached (seq: number, timeout: number): Promise<boolean> {
+    if (this.position >= seq) return Promise.resolve(true)
+    return new Promise(resolve => {
+      const onProgress = () => {
+        if (this.position < seq) return
+        done(true)
+      }
+      const done = (ok: boolean) => {
+        clearTimeout(timer)
+        this.off('progress', onProgress)
+        resolve(ok)
+      }
+      const timer = setTimeout(done, timeout, false)
+      this.on('progress', onProgress)
+    })
+  }
+
+  // Adds validity to the block entries of checked entries.
+  annotate (r: EntryResult): EntryResult {
+    if (isUnreadable(r) || r.value.type !== 'block' || r.seq >= this.position) return r
+    const error = this.invalid.get(r.seq)
+    if (error !== undefined) return { ...r, valid: false, error }
+    return this.isBlock(r.seq) ? { ...r, valid: true } : r
+  }
+
+  private isBlock (seq: number): boolean {
+    let lo = 0
+    let hi = this.blockSeqs.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const v = this.blockSeqs[mid]!
+      if (v === seq) return true
+      if (v < seq) lo = mid + 1
+      else hi = mid - 1
+    }
+    return false
+  }
+
+  // Seqs of the blocks in [start, end), at most `limit`.
+  blocksIn (start: number, end: number, limit: number): number[] {
+    const out: number[] = []
+    for (const seq of this.blockSeqs) {
+      if (seq < start) continue
+      if (seq >= end || out.length >= limit) break
+      out.push(seq)
+    }
+    return out
+  }
+
+  async close (): Promise<void> {
+    await this.follower.destroy()
+    await this.running.catch(() => {})
+  }
+}

@@ -1,0 +1,292 @@
+// The hyperfeed web page: live entries over /live, writes over the JSON API.
+'use strict'
+
+const INITIAL_WINDOW = 500
+const EARLIER_PAGE = 200
+const RECONNECT_MIN = 500
+const RECONNECT_MAX = 5000
+
+const $ = (id) => document.getElementById(id)
+const list = $('entries')
+const scroller = $('scroller')
+
+const state = {
+  first: null, // lowest seq shown
+  last: -1, // highest seq shown: /live resumes after it, and nothing at or below it is shown twice
+  writable: false,
+  info: null,
+  delay: RECONNECT_MIN,
+  socket: null
+}
+
+// A token printed by `hyperfeed serve` arrives in the URL fragment (never sent
+// to any server) and is kept for this origin only.
+const TOKEN_KEY = 'hyperfeed-token'
+const fragment = new URLSearchParams(location.hash.slice(1))
+if (fragment.has('token')) {
+  sessionStorage.setItem(TOKEN_KEY, fragment.get('token'))
+  history.replaceState(null, '', location.pathname + location.search)
+}
+const token = sessionStorage.getItem(TOKEN_KEY)
+
+$('nick').value = localStorage.getItem('hyperfeed-nick') || ''
+$('nick').addEventListener('change', () => localStorage.setItem('hyperfeed-nick', $('nick').value.trim()))
+
+$('copy').addEventListener('click', async () => {
+  if (!state.info) return
+  try {
+    await navigator.clipboard.writeText(state.info.key)
+  } catch {
+    const r = document.createRange()
+    r.selectNodeContents($('key'))
+    getSelection().removeAllRanges()
+    getSelection().addRange(r)
+    document.execCommand('copy')
+  }
+  $('copy').textContent = 'copied'
+  setTimeout(() => { $('copy').textContent = 'copy' }, 1200)
+})
+
+function pad (n) { return String(n).padStart(2, '0') }
+function clock (ms) {
+  const d = new Date(ms)
+  if (Number.isNaN(d.getTime())) return ''
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+function el (tag, cls, text) {
+  const e = document.createElement(tag)
+  if (cls) e.className = cls
+  if (text !== undefined) e.textContent = text
+  return e
+}
+function isChat (v) {
+  return v && v.type === 'chat' && typeof v.nick === 'string' && typeof v.text === 'string' && Number.isInteger(v.time)
+}
+
+function render (msg) {
+  const li = el('li', 'entry')
+  li.dataset.seq = msg.seq
+  li.append(el('span', 'seq', '#' + msg.seq))
+  if (msg.error !== undefined && msg.value === undefined) {
+    li.classList.add('other', 'unreadable')
+    li.append(el('div', 'card', 'unreadable entry: ' + msg.error))
+    return li
+  }
+  const v = msg.value
+  if (v.type === 'block' && msg.valid !== undefined) {
+    li.classList.add('block')
+    if (!msg.valid) li.classList.add('invalid')
+    const card = el('div', 'card')
+    const head = el('div', 'head')
+    head.append(el('span', 'height', 'block #' + v.height))
+    head.append(el('code', 'hash', String(v.hash).slice(0, 12)))
+    head.append(el('span', 'badge', msg.valid ? 'valid' : 'invalid'))
+    head.append(el('span', 'meta', `difficulty ${v.difficulty} · nonce ${v.nonce}${Number.isInteger(v.time) ? ' · ' + clock(v.time) : ''}`))
+    card.append(head)
+    card.append(el('pre', 'mono', JSON.stringify(v.data)))
+    if (!msg.valid) card.append(el('div', 'reason', msg.error))
+    li.append(card)
+    return li
+  }
+  if (isChat(v)) {
+    li.classList.add('chat')
+    const bubble = el('div', 'bubble')
+    bubble.append(el('span', 'who', v.nick))
+    bubble.append(document.createTextNode(v.text))
+    bubble.append(el('span', 'time', clock(v.time)))
+    li.append(bubble)
+    return li
+  }
+  li.classList.add('other')
+  const card = el('div', 'card')
+  card.append(el('div', 'type', v.type))
+  card.append(el('pre', 'mono', JSON.stringify(v)))
+  li.append(card)
+  return li
+}
+
+function nearBottom () {
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80
+}
+
+function append (messages) {
+  const fresh = messages.filter(m => m.seq > state.last)
+  if (fresh.length === 0) return
+  const stick = nearBottom()
+  const frag = document.createDocumentFragment()
+  for (const m of fresh) frag.append(render(m))
+  list.append(frag)
+  state.last = fresh[fresh.length - 1].seq
+  if (state.first === null) state.first = fresh[0].seq
+  $('empty').hidden = true
+  updateEarlier()
+  renderSync()
+  if (stick) scroller.scrollTop = scroller.scrollHeight
+  else $('jump').hidden = false
+}
+
+scroller.addEventListener('scroll', () => { if (nearBottom()) $('jump').hidden = true })
+$('jump').addEventListener('click', () => {
+  scroller.scrollTop = scroller.scrollHeight
+  $('jump').hidden = true
+})
+
+function updateEarlier () {
+  $('earlier').hidden = !(state.first !== null && state.first > 0)
+}
+
+$('earlier').addEventListener('click', async () => {
+  const end = state.first
+  const start = Math.max(0, end - EARLIER_PAGE)
+  const res = await fetch(`/api/entries?start=${start}&end=${end}`)
+  if (!res.ok) return showError((await res.json()).error)
+  const entries = await res.json()
+  const before = scroller.scrollHeight
+  const frag = document.createDocumentFragment()
+  for (const m of entries) frag.append(render(m))
+  list.prepend(frag)
+  state.first = start
+  scroller.scrollTop += scroller.scrollHeight - before
+  updateEarlier()
+})
+
+function showInfo (info) {
+  state.info = info
+  state.writable = info.writable
+  $('key').textContent = info.key
+  $('key').title = `hex ${info.key}\nz32 ${info.z32}`
+  $('peers').textContent = `${info.peers} peer${info.peers === 1 ? '' : 's'}`
+  $('peers').className = 'pill ' + (info.peers > 0 ? 'on' : '')
+  renderSync()
+  $('mode').textContent = info.writable ? 'writer' : 'read-only'
+  $('compose').hidden = !info.writable
+  if (info.length === 0 && state.last < 0) $('empty').hidden = false
+  document.title = `hyperfeed · ${info.key.slice(0, 8)}…`
+}
+
+// Entries shown can run ahead of the last info message (they are coalesced).
+function renderSync () {
+  const info = state.info
+  if (!info) return
+  const length = Math.max(info.length, state.last + 1)
+  const sync = $('sync')
+  if (info.synced) {
+    sync.textContent = `in sync · ${length} entries`
+    sync.className = 'pill on'
+  } else {
+    sync.textContent = `syncing ${Math.max(info.contiguousLength, state.last + 1)}/${length}`
+    sync.className = 'pill'
+  }
+}
+
+function setConnection (on, text) {
+  $('conn').textContent = text
+  $('conn').className = 'pill ' + (on ? 'on' : 'off')
+}
+
+async function connect () {
+  let start = state.last + 1
+  if (state.last < 0) {
+    // first connection: the latest entries only; earlier ones load on demand
+    try {
+      const info = await (await fetch('/api/info')).json()
+      showInfo(info)
+      start = Math.max(0, info.length - INITIAL_WINDOW)
+    } catch {
+      return retry()
+    }
+  }
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live?start=${start}`)
+  state.socket = ws
+  let pending = []
+  let flushQueued = false
+  ws.onopen = () => {
+    state.delay = RECONNECT_MIN
+    setConnection(true, 'live')
+  }
+  ws.onmessage = (event) => {
+    const msg = JSON.parse(event.data)
+    if (msg.type === 'info' && msg.seq === undefined) return showInfo(msg)
+    pending.push(msg)
+    if (!flushQueued) {
+      flushQueued = true
+      requestAnimationFrame(() => {
+        flushQueued = false
+        const batch = pending
+        pending = []
+        append(batch)
+      })
+    }
+  }
+  ws.onclose = () => {
+    if (state.socket !== ws) return
+    state.socket = null
+    setConnection(false, 'reconnecting…')
+    retry()
+  }
+}
+
+function retry () {
+  setTimeout(connect, state.delay)
+  state.delay = Math.min(RECONNECT_MAX, state.delay * 2)
+}
+
+function showError (message) {
+  const e = $('error')
+  e.textContent = message || ''
+  e.hidden = !message
+}
+
+async function post (path, body) {
+  const headers = { 'content-type': 'application/json' }
+  if (token) headers.authorization = 'Bearer ' + token
+  const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) })
+  const json = await res.json().catch(() => ({ error: res.statusText }))
+  if (!res.ok) throw new Error(json.error || res.statusText)
+  return json
+}
+
+$('chat').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const text = $('text').value
+  if (!text.trim()) return
+  const nick = $('nick').value.trim()
+  const button = event.submitter || $('chat').querySelector('button')
+  button.disabled = true
+  try {
+    await post('/api/entries', nick ? { text, nick } : { text })
+    $('text').value = ''
+    showError('')
+  } catch (err) {
+    showError(err.message)
+  } finally {
+    button.disabled = false
+    $('text').focus()
+  }
+})
+
+$('mine').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const raw = $('data').value.trim()
+  let data
+  try {
+    data = JSON.parse(raw)
+  } catch {
+    data = raw // plain text is mined as a JSON string
+  }
+  const button = $('mine').querySelector('button')
+  button.disabled = true
+  button.textContent = 'mining…'
+  try {
+    await post('/api/mine', { data, difficulty: Number($('difficulty').value) })
+    $('data').value = ''
+    showError('')
+  } catch (err) {
+    showError(err.message)
+  } finally {
+    button.disabled = false
+    button.textContent = 'mine block'
+  }
+})
+
+connect()
