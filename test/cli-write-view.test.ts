@@ -70,6 +70,7 @@ test('invalid JSON lines and oversize entries are refused, nothing is appended f
   w.write(input)
   w.endInput()
   await w.errLine(/input ended/)
+  await w.line('ok 1') // stdout and stderr are separate pipes: wait for the last ack itself
   t.alike(w.stdout.lines.slice(1), [
     'ok 0',
     'err entry refused: the line is not valid JSON',
