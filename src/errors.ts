@@ -26,7 +26,7 @@ export const usage = (message: string) =>
   new HyperfeedError('USAGE', message, { exitCode: EXIT_USAGE, status: 400 })
 
 export const invalidKey = (input: string) =>
-  new HyperfeedError('INVALID_KEY', `not a feed key: ${JSON.stringify(shorten(input))} (expected 64 hex characters or a 52-character z32 key)`, { exitCode: EXIT_USAGE, status: 400 })
+  new HyperfeedError('INVALID_KEY', `not a feed key: ${JSON.stringify(shorten(input))} (expected 64 hex characters, a 52-character z32 key, or a hyperfeed: invite)`, { exitCode: EXIT_USAGE, status: 400 })
 
 export const invalidEntry = (reason: string) =>
   new HyperfeedError('INVALID_ENTRY', `entry refused: ${reason}`, { status: 400 })
@@ -54,6 +54,9 @@ export const noPeer = (key: string, seconds: number) =>
 
 export const portInUse = (what: string) =>
   new HyperfeedError('PORT_IN_USE', `${what} is already in use`)
+
+export const encryptedFeed = (key: string) =>
+  new HyperfeedError('ENCRYPTED', `feed ${key} is private (encrypted): this copy keeps and shares its encrypted entries but cannot read them without the writer's invite (hyperfeed:...)`, { status: 403 })
 
 export const closed = () => new HyperfeedError('CLOSED', 'already closed')
 

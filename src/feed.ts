@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events'
 import type Hypercore from 'hypercore'
 import { type Entry, type EntryResult, decodeEntry, encodeEntry, isUnreadable } from './entries.js'
-import { invalidEntry, notWritable } from './errors.js'
+import { HyperfeedError, invalidEntry, notWritable } from './errors.js'
 import { type ChainTip, ChainChecker, isBlockEntry, verifyBlock } from './blocks.js'
-import { toHex, toZ32 } from './keys.js'
+import { toHex, toInvite, toZ32 } from './keys.js'
 import { Store, StorageRoot } from './storage.js'
 import { Follower, type FollowOptions } from './follow.js'
 
@@ -26,6 +26,18 @@ export interface AppendResult {
 }
 
 const CHAIN_CACHE = 'hyperfeed/chain'
+const ENCRYPTION_KEY = 'hyperfeed/encryption-key'
+const ENCRYPTED_MARK = Buffer.from('hyperfeed:encrypted')
+
+function isEncryptedManifest (manifest: { userData?: Buffer | null } | null): boolean {
+  return manifest?.userData?.equals(ENCRYPTED_MARK) ?? false
+}
+
+// A private feed's block key: derived from the writer's store, never stored.
+async function writerEncryptionKey (store: Store, name: string): Promise<Buffer> {
+  const { secretKey } = await store.corestore.createKeyPair('hyperfeed/encryption/' + name)
+  return Buffer.from(secretKey.subarray(0, 32))
+}
 
 export interface OpenOptions {
   storage: string
@@ -40,6 +52,8 @@ export class Feed extends EventEmitter {
   readonly name: string | null
   private readonly ownsStore: boolean
   private closing: Promise<void> | null = null
+  // blocks (and their bytes) fetched from peers since this feed was opened
+  readonly downloaded = { blocks: 0, bytes: 0 }
   private appending: Promise<unknown> = Promise.resolve()
   // the last valid block of this feed and how far it was computed (writers)
   private chain: { length: number, fork: number, checker: ChainChecker } | null = null
@@ -51,30 +65,63 @@ export class Feed extends EventEmitter {
     this.name = name
     this.ownsStore = ownsStore
     core.on('append', () => this.emit('append'))
+    core.on('download', (_index: number, bytes: number) => {
+      this.downloaded.blocks++
+      this.downloaded.bytes += bytes
+    })
     core.on('peer-add', () => this.emit('peers'))
     core.on('peer-remove', () => this.emit('peers'))
   }
 
-  // The writable feed called `name` in `store` (same key every time).
-  static async openWriter (store: Store, name: string, { ownsStore = false } = {}): Promise<Feed> {
-    const core = store.corestore.get({ name })
+  // The writable feed called `name` in `store` (same key every time). With
+  // encrypt, a new feed is created private: its blocks are encrypted with a key
+  // derived from the store, and its manifest says so (bound to its key), so a
+  // viewer without the invite knows why it cannot read it.
+  static async openWriter (store: Store, name: string, { ownsStore = false, encrypt = false } = {}): Promise<Feed> {
+    const corestore = store.corestore
+    // the manifest only matters when the feed is created: an existing one keeps its own
+    const exists = await corestore.storage.getAlias({ name, namespace: corestore.ns }) !== null
+    const manifest = encrypt && !exists ? { version: 2, signers: [{ publicKey: (await corestore.createKeyPair(name)).publicKey }], userData: ENCRYPTED_MARK } : undefined
+    const core = corestore.get({ name, ...(manifest ? { manifest } : {}) })
     await openCore(core)
+    try {
+      if (isEncryptedManifest(core.manifest)) {
+        await core.setEncryptionKey(await writerEncryptionKey(store, name))
+      } else if (encrypt) {
+        throw new HyperfeedError('NOT_ENCRYPTED', `feed "${name}" already exists without encryption; use another --name for a private feed`)
+      }
+    } catch (err) {
+      await core.close()
+      throw err
+    }
     return new Feed(store, core, name, ownsStore)
   }
 
-  // Someone's feed, by public key: a local copy that fills up from peers.
-  static async open (store: Store, key: Buffer, { ownsStore = false } = {}): Promise<Feed> {
+  // Someone's feed, by public key: a local copy that fills up from peers. The
+  // encryption key of a private feed (from its invite) is kept with the copy.
+  static async open (store: Store, key: Buffer, { ownsStore = false, encryptionKey = null }: { ownsStore?: boolean, encryptionKey?: Buffer | null } = {}): Promise<Feed> {
     const core = store.corestore.get({ key })
     await openCore(core)
+    try {
+      const stored = await core.getUserData(ENCRYPTION_KEY)
+      const secret = encryptionKey ?? (stored !== null && stored.length === 32 ? stored : null)
+      if (secret !== null) {
+        await core.setEncryptionKey(secret)
+        if (encryptionKey !== null && !store.readOnly && !(stored?.equals(encryptionKey) ?? false)) await core.setUserData(ENCRYPTION_KEY, encryptionKey)
+      }
+    } catch (err) {
+      await core.close()
+      throw err
+    }
     return new Feed(store, core, null, ownsStore)
   }
 
   // The common case: a storage root, one feed, and a store the feed owns (closed with it).
-  static async openWriterIn ({ storage }: OpenOptions, name: string): Promise<Feed> {
+  static async openWriterIn ({ storage }: OpenOptions, name: string, { encrypt = false } = {}): Promise<Feed> {
     const root = await StorageRoot.open(storage)
     const store = await Store.open(root.writerDir(name))
     try {
-      const feed = await Feed.openWriter(store, name, { ownsStore: true })
+      const feed = await Feed.openWriter(store, name, { ownsStore: true, encrypt })
       await root.recordWriterKey(name, feed.key)
       return feed
     } catch (err) {
@@ -83,16 +130,16 @@ export class Feed extends EventEmitter {
     }
   }
 
-  static async openIn ({ storage }: OpenOptions, key: Buffer): Promise<Feed> {
+  static async openIn ({ storage }: OpenOptions, key: Buffer, { encryptionKey = null }: { encryptionKey?: Buffer | null } = {}): Promise<Feed> {
     const root = await StorageRoot.open(storage)
-    return Feed.openAt(root.feedDir(key), key)
+    return Feed.openAt(root.feedDir(key), key, { encryptionKey })
   }
 
   // A feed by key in the store directory `dir` (readOnly: without locking it).
-  static async openAt (dir: string, key: Buffer, { readOnly = false } = {}): Promise<Feed> {
+  static async openAt (dir: string, key: Buffer, { readOnly = false, encryptionKey = null }: { readOnly?: boolean, encryptionKey?: Buffer | null } = {}): Promise<Feed> {
     const store = await Store.open(dir, { readOnly })
     try {
-      return await Feed.open(store, key, { ownsStore: true })
+      return await Feed.open(store, key, { ownsStore: true, encryptionKey })
     } catch (err) {
       await store.close()
       throw err
@@ -105,6 +152,24 @@ export class Feed extends EventEmitter {
   get contiguousLength (): number { return this.core.contiguousLength }
   get writable (): boolean { return this.core.writable }
   get peerCount (): number { return this.core.peers.length }
+
+  // Whether the feed is private (null until its manifest has come from a peer).
+  get encrypted (): boolean | null {
+    const manifest = this.core.manifest
+    return manifest === null ? null : isEncryptedManifest(manifest)
+  }
+
+  // False for a private feed this copy has no key for: it can keep and share
+  // the encrypted blocks, not read them.
+  get readable (): boolean {
+    return this.encrypted !== true || this.core.encryption !== null
+  }
+
+  // The invite to a private feed: its key and encryption key in one string.
+  get invite (): string | null {
+    const secret = this.core.encryption?.key
+    return this.encrypted === true && secret ? toInvite(this.key, secret) : null
+  }
 
   // Number of entries held on this machine (a viewer may hold a sparse subset).
   get stored (): number {

@@ -18,6 +18,30 @@ export function parseKey (input: string): Buffer {
   throw invalidKey(input)
 }
 
+export const INVITE_PREFIX = 'hyperfeed:'
+
+export interface FeedRef {
+  key: Buffer
+  // the block encryption key of a private feed, from an invite
+  encryptionKey: Buffer | null
+}
+
+// A feed named by its key, or by an invite to a private feed:
+// "hyperfeed:<key z32>:<encryption key z32>".
+export function parseFeedRef (input: string): FeedRef {
+  const s = input.trim()
+  if (s.startsWith(INVITE_PREFIX)) {
+    const [key, secret, ...rest] = s.slice(INVITE_PREFIX.length).split(':')
+    if (key === undefined || secret === undefined || rest.length > 0 || !Z32_KEY.test(key) || !Z32_KEY.test(secret)) throw invalidKey(input)
+    return { key: parseKey(key), encryptionKey: parseKey(secret) }
+  }
+  return { key: parseKey(s), encryptionKey: null }
+}
+
+export function toInvite (key: Buffer, encryptionKey: Buffer): string {
+  return INVITE_PREFIX + toZ32(key) + ':' + toZ32(encryptionKey)
+}
+
 export function toHex (key: Buffer): string {
   return key.toString('hex')
 }

@@ -2,7 +2,7 @@ import { STORAGE_OPTIONS, bool, parse, str } from './args.js'
 import { helpRequested, storageDir } from './common.js'
 import type { Context } from './main.js'
 import { Feed } from '../feed.js'
-import { parseKey, toHex } from '../keys.js'
+import { parseFeedRef, toHex } from '../keys.js'
 import { feedNotFound, usage } from '../errors.js'
 import { StorageRoot, checkFeedName, diskUsage } from '../storage.js'
 
@@ -34,7 +34,7 @@ export default async function info (argv: string[], ctx: Context): Promise<numbe
     dir = root.writerDir(name)
     writerName = name
   } else {
-    key = parseKey(keyArg!)
+    key = parseFeedRef(keyArg!).key
     const found = await root.locate(key)
     if (found === null) throw feedNotFound(`feed ${toHex(key)} is not in ${root.dir} (follow it first: hyperfeed view ${toHex(key)})`)
     dir = found.dir
@@ -44,6 +44,7 @@ export default async function info (argv: string[], ctx: Context): Promise<numbe
   const feed = await Feed.openAt(dir, key, { readOnly: true })
   const i = feed.info()
   await feed.close()
+  const privacy = feed.encrypted === null ? 'unknown (no peer seen yet)' : !feed.encrypted ? 'no' : feed.readable ? 'yes, and this storage has its key' : 'yes, and this storage cannot read it (no invite)'
   const report = {
     key: i.key,
     z32: i.z32,
@@ -54,6 +55,8 @@ export default async function info (argv: string[], ctx: Context): Promise<numbe
     byteLength: i.byteLength,
     diskBytes: await diskUsage(dir),
     writable: writerName !== null,
+    encrypted: feed.encrypted,
+    readable: feed.readable,
     name: writerName,
     storage: dir
   }
@@ -69,6 +72,7 @@ export default async function info (argv: string[], ctx: Context): Promise<numbe
     `stored here:    ${report.stored} of ${report.length} entries (first ${report.contiguousLength} contiguous)`,
     `bytes:          ${report.byteLength} bytes of entries, ${report.diskBytes} bytes on disk`,
     `writable:       ${writerName !== null ? `yes, this storage is its writer (--name ${writerName})` : 'no, this storage follows it'}`,
+    `encrypted:      ${privacy}`,
     `storage:        ${report.storage}`
   ])
   return 0

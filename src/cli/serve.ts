@@ -5,7 +5,7 @@ import type { Context } from './main.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../blocks.js'
 import { Feed } from '../feed.js'
 import { Network, resolveNetworkOptions } from '../network/swarm.js'
-import { parseKey, toHex } from '../keys.js'
+import { parseFeedRef, toHex } from '../keys.js'
 import { usage } from '../errors.js'
 import { checkFeedName } from '../storage.js'
 import { DEFAULT_LISTEN, DEFAULT_PORT, Gateway } from '../serve/gateway.js'
@@ -14,7 +14,7 @@ import { isIP } from 'node:net'
 const HELP = `usage: hyperfeed serve (KEY | --name NAME) [--port ${DEFAULT_PORT}] [--listen ${DEFAULT_LISTEN}] [--token TOKEN] [options]
 
 Serves a feed over HTTP: a JSON API, a /live WebSocket and a web page at /. With
-KEY it follows that feed read-only, like view; with --name it serves this
+KEY (or a private feed's invite) it follows that feed read-only, like view; with --name it serves this
 storage's own writable feed, like write. It replicates while serving.
 
   --port PORT          HTTP port (default ${DEFAULT_PORT}; 0 picks a free one)
@@ -43,7 +43,7 @@ export default async function serve (argv: string[], ctx: Context): Promise<numb
   const keyArg = p.positionals[0]
   const nameArg = str(p, 'name')
   if ((keyArg === undefined) === (nameArg === undefined)) throw usage('serve needs either a feed KEY (read-only) or --name NAME (this storage\'s own feed)')
-  const key = keyArg === undefined ? null : parseKey(keyArg)
+  const ref = keyArg === undefined ? null : parseFeedRef(keyArg)
   const name = nameArg === undefined ? null : checkFeedName(nameArg)
   const port = int(p, 'port', { min: 0, max: 65535 }) ?? DEFAULT_PORT
   const host = str(p, 'listen') ?? DEFAULT_LISTEN
@@ -56,7 +56,7 @@ export default async function serve (argv: string[], ctx: Context): Promise<numb
 
   const signal = untilSignal()
   const dir = storageDir(p, ctx)
-  const feed = key !== null ? await Feed.openIn({ storage: dir }, key) : await Feed.openWriterIn({ storage: dir }, name!)
+  const feed = ref !== null ? await Feed.openIn({ storage: dir }, ref.key, { encryptionKey: ref.encryptionKey }) : await Feed.openWriterIn({ storage: dir }, name!)
   const network = new Network(feed.store, netOpts)
   let gateway: Gateway | null = null
   try {

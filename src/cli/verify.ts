@@ -6,8 +6,8 @@ import { MAX_DIFFICULTY } from '../blocks.js'
 import { isUnreadable } from '../entries.js'
 import { Feed } from '../feed.js'
 import { Network, resolveNetworkOptions } from '../network/swarm.js'
-import { parseKey, toHex } from '../keys.js'
-import { EXIT_FAILURE, feedNotFound, noPeer, usage } from '../errors.js'
+import { parseFeedRef, toHex } from '../keys.js'
+import { EXIT_FAILURE, encryptedFeed, feedNotFound, noPeer, usage } from '../errors.js'
 import { StorageRoot, checkFeedName } from '../storage.js'
 
 const DEFAULT_TIMEOUT = 30
@@ -50,12 +50,12 @@ export default async function verify (argv: string[], ctx: Context): Promise<num
     if (key === null) throw feedNotFound(`no feed named ${JSON.stringify(name)} in ${root.dir}`)
     feed = await Feed.openAt(root.writerDir(name), key, { readOnly: true })
   } else {
-    const key = parseKey(keyArg!)
+    const { key, encryptionKey } = parseFeedRef(keyArg!)
     const found = await root.locate(key)
     if (found?.writerName) {
       feed = await Feed.openAt(found.dir, key, { readOnly: true })
     } else {
-      feed = await Feed.openIn({ storage: dir }, key)
+      feed = await Feed.openIn({ storage: dir }, key, { encryptionKey })
       local = false
     }
   }
@@ -74,6 +74,7 @@ export default async function verify (argv: string[], ctx: Context): Promise<num
       if (!found) end = feed.contiguousLength
     }
 
+    if (!feed.readable) throw encryptedFeed(toHex(feed.key))
     const started = performance.now()
     let blocks = 0
     let first: { seq: number, height: unknown, error: string } | null = null

@@ -6,8 +6,8 @@ import { type EntryResult, formatHuman, formatJson } from '../entries.js'
 import { Feed } from '../feed.js'
 import type { Follower } from '../follow.js'
 import { Network, resolveNetworkOptions } from '../network/swarm.js'
-import { parseKey, toHex } from '../keys.js'
-import { HyperfeedError, noPeer, usage } from '../errors.js'
+import { parseFeedRef, toHex } from '../keys.js'
+import { HyperfeedError, encryptedFeed, noPeer, usage } from '../errors.js'
 
 const DEFAULT_TIMEOUT = 30
 const PROGRESS_INTERVAL = 100
@@ -16,7 +16,8 @@ const BEHIND = 100
 
 const HELP = `usage: hyperfeed view KEY [--json] [--start N] [--once] [--timeout SECONDS] [options]
 
-Prints the feed KEY (64 hex characters or z32) from entry N, then new entries live.
+Prints the feed KEY (64 hex characters or z32, or the invite of a private feed)
+from entry N, then new entries live.
 Block entries are checked against the chain as they arrive: '#H HASH DATA' when
 valid, '#H HASH INVALID (reason)' when not.
 It keeps a copy in its storage, shows it at once even offline, and shares it with
@@ -52,7 +53,7 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
   }
   const keyArg = p.positionals[0]
   if (keyArg === undefined) throw usage('view needs the feed KEY (the first line the writer prints)')
-  const key = parseKey(keyArg)
+  const { key, encryptionKey } = parseFeedRef(keyArg)
   const start = int(p, 'start') ?? 0
   const once = bool(p, 'once')
   const timeout = seconds(p, 'timeout') ?? DEFAULT_TIMEOUT
@@ -61,7 +62,7 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
   const { stdout, status } = ctx
 
   const signal = untilSignal()
-  const feed = await Feed.openIn({ storage: storageDir(p, ctx) }, key)
+  const feed = await Feed.openIn({ storage: storageDir(p, ctx) }, key, { encryptionKey })
   const network = new Network(feed.store, netOpts)
   const current: { follower: Follower | null } = { follower: null }
   let stopped = false
@@ -72,10 +73,16 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
   signal.promise.then(stop, stop)
   stdout.whenClosed().then(stop, stop)
 
+  // A private feed without its invite: keep and share its bytes, print nothing.
+  let opaque = false
   const print = async (f: Follower, onBatch?: () => void) => {
     current.follower = f
     if (stopped) await f.destroy()
     for await (const batch of f) {
+      if (!feed.readable) {
+        opaque = true
+        break
+      }
       await stdout.lines(batch.map((r: EntryResult) => format(r)))
       onBatch?.()
     }
@@ -97,11 +104,16 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
       const length = await feed.update()
       const watchdog = lostPeerWatchdog(feed, timeout, stop)
       try {
-        position = await print(feed.follow({ start: position, end: length, live: false, verify: local.verifyNext }))
+        if (!opaque) position = await print(feed.follow({ start: position, end: length, live: false, verify: local.verifyNext }))
+        // unreadable, it is still fetched whole: this copy can serve it to others
+        if (opaque || !feed.readable) await keepBytes(feed, length, current, stop)
       } finally {
         clearInterval(watchdog.timer)
       }
       if (watchdog.lost) throw new HyperfeedError('PEER_LOST', `lost every peer of ${toHex(key)} for ${timeout}s before the download finished (${position}/${length})`)
+      const { blocks, bytes } = feed.downloaded
+      status.info(`hyperfeed: ${length} entries: ${length - blocks} were stored here already, ${blocks} downloaded (${bytes} bytes)`)
+      if (!feed.readable) throw encryptedFeed(toHex(key))
       return 0
     }
 
@@ -109,10 +121,17 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
     network.on('connection', () => progress.peers())
     network.on('disconnection', () => progress.peers())
     feed.update().then(() => progress.synced(), () => {})
-    const live = feed.follow({ start: position, live: true, verify: local.verifyNext })
-    progress.follow(live)
-    await print(live, () => progress.tick())
+    if (!opaque) {
+      const live = feed.follow({ start: position, live: true, verify: local.verifyNext })
+      progress.follow(live)
+      await print(live, () => progress.tick())
+    }
     progress.done()
+    if (opaque && !stopped) {
+      status.info(`hyperfeed: ${encryptedFeed(toHex(key)).message}; serving its bytes until Ctrl-C`)
+      await keepBytes(feed, -1, current, stop)
+      await signal.promise
+    }
     return 0
   } finally {
     signal.dispose()
@@ -121,6 +140,18 @@ export default async function view (argv: string[], ctx: Context): Promise<numbe
     await network.close()
     await feed.close()
   }
+}
+
+// Downloads a feed this copy cannot read, so it can still re-share it.
+async function keepBytes (feed: Feed, end: number, current: { follower: Follower | null }, stop: () => void): Promise<void> {
+  const keeper = feed.follow({ start: 0, end: end === -1 ? undefined : end, live: end === -1, verify: false })
+  current.follower = keeper
+  if (end === -1) {
+    // live: drain in the background until stopped
+    ;(async () => { for await (const _ of keeper) { /* bytes only */ } })().catch(stop)
+    return
+  }
+  for await (const _ of keeper) { /* bytes only */ }
 }
 
 function lostPeerWatchdog (feed: Feed, timeout: number, onLost: () => void) {

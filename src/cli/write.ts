@@ -23,6 +23,8 @@ After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.
   --json               each line is a JSON entry object with a string "type"
   --ack                print "ok SEQ" on stdout once a line is on disk ("err REASON" if refused)
   --difficulty D       proof of work for /block (default ${DEFAULT_DIFFICULTY})
+  --encrypt            create NAME as a private feed: entries are encrypted, and
+                       reading them takes the invite printed on stderr
   --storage DIR        storage directory (env HYPERFEED_STORAGE)
   --local              use the shared bootstrap node on 127.0.0.1 (start it if needed)
   --bootstrap H:P,...  DHT bootstrap nodes (env HYPERFEED_BOOTSTRAP)
@@ -40,7 +42,8 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
     nick: { type: 'string' },
     json: { type: 'boolean' },
     ack: { type: 'boolean' },
-    difficulty: { type: 'string' }
+    difficulty: { type: 'string' },
+    encrypt: { type: 'boolean' }
   })
   if (helpRequested(p)) {
     await ctx.stdout.line(HELP)
@@ -54,7 +57,7 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
   const { status, stdout } = ctx
 
   const signal = untilSignal()
-  const feed = await Feed.openWriterIn({ storage: storageDir(p, ctx) }, name)
+  const feed = await Feed.openWriterIn({ storage: storageDir(p, ctx) }, name, { encrypt: bool(p, 'encrypt') })
   const network = new Network(feed.store, netOpts)
   const miner = new Miner()
   try {
@@ -62,7 +65,9 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
     await network.join(feed, { server: true, client: true })
     status.info(`hyperfeed: writing feed "${name}" (${feed.length} entries) in ${feed.store.dir}`)
     status.info(`key (z32): ${toZ32(feed.key)}`)
-    status.info(`follow it with: ${selfCommand(ctx.env)} view ${toHex(feed.key)}${followFlags(netOpts, network.wsPort)}`)
+    const invite = feed.invite
+    if (invite !== null) status.info(`private feed: entries are encrypted; share this invite, not just the key: ${invite}`)
+    status.info(`follow it with: ${selfCommand(ctx.env)} view ${invite ?? toHex(feed.key)}${followFlags(netOpts, network.wsPort)}`)
     announceNetwork(network, status)
     if (status.tty) {
       network.on('connection', () => status.info(`peer connected (${network.connections} online)`))

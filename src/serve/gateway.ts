@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { type Entry, type EntryResult, MAX_ENTRY_BYTES, chat, formatJson, isObject } from '../entries.js'
-import { HyperfeedError, portInUse } from '../errors.js'
+import { HyperfeedError, encryptedFeed, portInUse } from '../errors.js'
 import type { Feed } from '../feed.js'
 import { toHex } from '../keys.js'
 import { DEFAULT_DIFFICULTY } from '../blocks.js'
@@ -56,6 +56,8 @@ export interface FeedStatus {
   writable: boolean
   synced: boolean
   blocks: number
+  encrypted: boolean | null
+  readable: boolean
 }
 
 class HttpError extends Error {
@@ -130,7 +132,9 @@ export class Gateway {
       peers: this.network?.connections ?? i.peers,
       writable: i.writable,
       synced: i.writable || (this.updated && i.contiguousLength >= i.length),
-      blocks: this.index.blocks
+      blocks: this.index.blocks,
+      encrypted: this.feed.encrypted,
+      readable: this.feed.readable
     }
   }
 
@@ -168,7 +172,12 @@ export class Gateway {
   }
 
   // Entries [start, end) (at most 1000), from the local copy, downloading what is missing.
+  private checkReadable (): void {
+    if (!this.feed.readable) throw encryptedFeed(toHex(this.feed.key))
+  }
+
   private async entries (url: URL): Promise<object[]> {
+    this.checkReadable()
     const { start, end } = this.range(url)
     const upto = Math.min(end, this.feed.length)
     if (upto <= start) return []
@@ -179,6 +188,7 @@ export class Gateway {
 
   // The chain's block entries in [start, end) of the feed, with their validity.
   private async blocks (url: URL): Promise<object[]> {
+    this.checkReadable()
     const start = intParam(url, 'start', 0)
     const end = url.searchParams.has('end') ? intParam(url, 'end', 0) : Infinity
     if (end < start) throw new HttpError(400, 'end must not be before start')

@@ -46,6 +46,7 @@ export class LiveHub {
   private async pump ({ ws, follower }: Client): Promise<void> {
     const index = this.gateway.index
     for await (const batch of follower) {
+      if (!this.gateway.feed.readable) return // a private feed served without its invite: info only
       const last = batch[batch.length - 1]!
       // blocks are sent with their validity, once the chain index has checked them
       if (batch.some(r => 'value' in r && r.value.type === 'block')) await index.reached(last.seq + 1, INDEX_WAIT)

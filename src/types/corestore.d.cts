@@ -13,6 +13,7 @@ declare module 'corestore' {
       key?: Buffer
       createIfMissing?: boolean
       encryption?: { key: Buffer } | null
+      manifest?: { version: number, signers: { publicKey: Buffer }[], userData?: Buffer }
       inflightRange?: [number, number]
       notDownloadingLinger?: number
       wait?: boolean
@@ -22,6 +23,8 @@ declare module 'corestore' {
   class Corestore extends EventEmitter {
     constructor(storage: string, opts?: Corestore.Options)
     readonly opened: boolean
+    readonly ns: Buffer
+    readonly storage: { getAlias(alias: { name: string, namespace: Buffer }): Promise<Buffer | null> }
     readonly closed: boolean
     ready(): Promise<void>
     close(): Promise<void>

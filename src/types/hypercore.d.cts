@@ -67,6 +67,7 @@ declare module 'hypercore' {
     readonly peers: Hypercore.ReplicationPeer[]
     readonly encryption: Hypercore.Encryption | null
     readonly core: { bitfield: Hypercore.Bitfield | null } | null
+    readonly manifest: { version: number, userData?: Buffer | null } | null
 
     ready(): Promise<void>
     close(opts?: { error?: Error }): Promise<void>
@@ -78,6 +79,7 @@ declare module 'hypercore' {
     download(range?: Hypercore.DownloadRange): Hypercore.Download
     findingPeers(): () => void
     setUserData(key: string, value: Buffer | string | null): Promise<void>
+    setEncryptionKey(key: Buffer): Promise<void>
     getUserData(key: string): Promise<Buffer | null>
 
     on(event: 'append' | 'close' | 'ready' | 'truncate', listener: () => void): this

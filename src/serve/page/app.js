@@ -160,7 +160,10 @@ function showInfo (info) {
   renderSync()
   $('mode').textContent = info.writable ? 'writer' : 'read-only'
   $('compose').hidden = !info.writable
-  if (info.length === 0 && state.last < 0) $('empty').hidden = false
+  if (info.readable === false) {
+    $('empty').textContent = 'This feed is private: its entries are encrypted. Serve it with its invite (hyperfeed:...) to read it here.'
+    $('empty').hidden = false
+  } else if (info.length === 0 && state.last < 0) $('empty').hidden = false
   document.title = `hyperfeed · ${info.key.slice(0, 8)}…`
 }
 
