@@ -89,7 +89,12 @@ export function verifyBlock (value: unknown, tip: ChainTip | null, { minDifficul
     if (b.height !== tip.height + 1) return { valid: false, error: `height ${b.height} does not follow ${tip.height}` }
     if (b.prev !== tip.hash) return { valid: false, error: `prev ${b.prev.slice(0, 12)} is not the hash of block ${tip.height} (${tip.hash.slice(0, 12)})` }
   }
-  const hash = blockHash(b)
+  let hash: string
+  try {
+    hash = blockHash(b)
+  } catch {
+    return { valid: false, error: 'data too deeply nested to hash' }
+  }
   if (hash !== b.hash) return { valid: false, error: `hash ${b.hash.slice(0, 12)} does not match the content (${hash.slice(0, 12)})` }
   const work = hexLeadingZeroBits(hash)
   if (work < b.difficulty) return { valid: false, error: `hash has ${work} leading zero bits, difficulty ${b.difficulty} needs more` }

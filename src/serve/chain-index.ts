@@ -88,10 +88,17 @@ export class ChainIndex extends EventEmitter {
 
   // Seqs of the blocks in [start, end), at most `limit`.
   blocksIn (start: number, end: number, limit: number): number[] {
+    let lo = 0
+    let hi = this.blockSeqs.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.blockSeqs[mid]! < start) lo = mid + 1
+      else hi = mid
+    }
     const out: number[] = []
-    for (const seq of this.blockSeqs) {
-      if (seq < start) continue
-      if (seq >= end || out.length >= limit) break
+    for (let i = lo; i < this.blockSeqs.length && out.length < limit; i++) {
+      const seq = this.blockSeqs[i]!
+      if (seq >= end) break
       out.push(seq)
     }
     return out

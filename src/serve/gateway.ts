@@ -146,8 +146,8 @@ export class Gateway {
     if (req.method === 'POST') this.checkWrite(req)
     switch (route) {
       case 'GET /api/info': return this.json(res, 200, this.status())
-      case 'GET /api/entries': return this.json(res, 200, await this.entries(url))
-      case 'GET /api/blocks': return this.json(res, 200, await this.blocks(url))
+      case 'GET /api/entries': return this.send(res, 200, await this.entries(url))
+      case 'GET /api/blocks': return this.send(res, 200, await this.blocks(url))
       case 'GET /api/peers': return this.json(res, 200, this.peers())
       case 'POST /api/entries': return this.json(res, 201, await this.postEntry(await readJson(req)))
       case 'POST /api/mine': return this.json(res, 201, await this.postMine(await readJson(req)))
@@ -176,33 +176,34 @@ export class Gateway {
     if (!this.feed.readable) throw encryptedFeed(toHex(this.feed.key))
   }
 
-  private async entries (url: URL): Promise<object[]> {
+  private async entries (url: URL): Promise<string> {
     this.checkReadable()
     const { start, end } = this.range(url)
     const upto = Math.min(end, this.feed.length)
-    if (upto <= start) return []
+    if (upto <= start) return '[]'
     if (!(await this.index.reached(upto, READ_TIMEOUT))) throw new HttpError(504, `entries up to ${upto} are not available from any peer yet`)
     const entries = await this.feed.read(start, upto)
-    return entries.map(r => this.message(r))
+    return '[' + entries.map(r => this.message(r)).join(',') + ']'
   }
 
   // The chain's block entries in [start, end) of the feed, with their validity.
-  private async blocks (url: URL): Promise<object[]> {
+  private async blocks (url: URL): Promise<string> {
     this.checkReadable()
     const start = intParam(url, 'start', 0)
     const end = url.searchParams.has('end') ? intParam(url, 'end', 0) : Infinity
     if (end < start) throw new HttpError(400, 'end must not be before start')
     const seqs = this.index.blocksIn(start, end, MAX_PAGE)
-    const out: object[] = []
+    const out: string[] = []
     for (const seq of seqs) {
       const r = await this.feed.get(seq, { timeout: READ_TIMEOUT })
       if (r !== null) out.push(this.message(r))
     }
-    return out
+    return '[' + out.join(',') + ']'
   }
 
-  message (r: EntryResult): object {
-    return JSON.parse(formatJson(this.index.annotate(r)))
+  // An entry as `view --json` prints it (blocks with their validity).
+  message (r: EntryResult): string {
+    return formatJson(this.index.annotate(r))
   }
 
   private peers (): object[] {
@@ -265,7 +266,10 @@ export class Gateway {
   }
 
   private json (res: ServerResponse, status: number, body: unknown): void {
-    const text = JSON.stringify(body)
+    this.send(res, status, JSON.stringify(body))
+  }
+
+  private send (res: ServerResponse, status: number, text: string): void {
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(text),
