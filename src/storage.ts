@@ -44,7 +44,7 @@ export class StorageRoot {
     const entries = await listDir(abs)
     if (entries === null) {
       if (!create) throw new HyperfeedError('STORAGE_MISSING', `no hyperfeed storage at ${abs}`)
-      await guarded(abs, () => fs.promises.mkdir(abs, { recursive: true }))
+      await guarded(abs, () => makeDir(abs))
       await guarded(abs, () => fs.promises.writeFile(path.join(abs, MARKER), MARKER_CONTENT, { flag: 'wx' }).catch(ignoreExists))
     } else if (!entries.includes(MARKER)) {
       if (entries.length > 0) throw foreignDirectory(abs)
@@ -123,7 +123,7 @@ export class Store {
     const entries = await listDir(abs)
     if (entries === null) {
       if (readOnly) throw new HyperfeedError('STORAGE_MISSING', `no storage at ${abs}`)
-      await guarded(abs, () => fs.promises.mkdir(abs, { recursive: true }))
+      await guarded(abs, () => makeDir(abs))
     } else if (entries.length > 0 && !entries.includes(CORESTORE_MARKER)) {
       throw foreignDirectory(abs)
     }
@@ -151,6 +151,16 @@ function storageError (dir: string, err: unknown): HyperfeedError {
   const message = err instanceof Error ? err.message : String(err)
   if (/could not be locked|lock/i.test(message)) return storageLocked(dir)
   return storageUnusable(dir, message)
+}
+
+// mkdir -p, one level at a time: a recursive mkdir reports ENOENT where the
+// real reason is a read-only file system or a permission.
+async function makeDir (dir: string): Promise<void> {
+  const parent = path.dirname(dir)
+  if (parent !== dir && !fs.existsSync(parent)) await makeDir(parent)
+  await fs.promises.mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err
+  })
 }
 
 async function listDir (dir: string): Promise<string[] | null> {

@@ -41,7 +41,7 @@ Two terminals on one machine:  hyperfeed write --local   /   hyperfeed view KEY 
 export async function main (argv: string[], ctx: Context): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined) {
-    ctx.status.info(USAGE)
+    ctx.status.info(`hyperfeed: missing command (${Object.keys(COMMANDS).join(', ')}); see hyperfeed --help`)
     return EXIT_USAGE
   }
   if (name === '--help' || name === '-h' || name === 'help') {

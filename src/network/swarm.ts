@@ -5,7 +5,8 @@ import Hyperswarm from 'hyperswarm'
 import type { Feed } from '../feed.js'
 import type { Store } from '../storage.js'
 import { toHex } from '../keys.js'
-import { closed, usage } from '../errors.js'
+import { HyperfeedError, closed, usage } from '../errors.js'
+import dns from 'node:dns/promises'
 import { BootstrapNode, LOCAL_HOST, LOCAL_PORT } from './local.js'
 import { WsListener, WsPeer, checkWsUrl, remoteKeyOf } from './ws-peers.js'
 
@@ -84,10 +85,25 @@ export function parseBootstrap (list: string): DhtNode[] {
 export function parseHostPort (s: string): DhtNode {
   const m = /^([^:\s]+):(\d{1,5})$/.exec(s)
   const port = m ? Number(m[2]) : 0
-  if (!m || port < 1 || port > 65535 || !(isIPv4(m[1]!) || /^[a-zA-Z0-9.-]+$/.test(m[1]!))) {
+  const host = m?.[1] ?? ''
+  const hostOk = isIPv4(host) || (/^[a-zA-Z0-9.-]+$/.test(host) && /[a-zA-Z]/.test(host) && !host.startsWith('-'))
+  if (!m || port < 1 || port > 65535 || !hostOk) {
     throw usage(`bad bootstrap address ${JSON.stringify(s)}: expected HOST:PORT, e.g. 127.0.0.1:${LOCAL_PORT}`)
   }
   return { host: m[1]!, port }
+}
+
+// Host names are resolved once, up front: a name that does not resolve is an
+// error the user sees, not a DHT that silently never finds anyone.
+async function resolveNodes (nodes: DhtNode[]): Promise<DhtNode[]> {
+  return Promise.all(nodes.map(async ({ host, port }) => {
+    if (isIPv4(host)) return { host, port }
+    try {
+      return { host: (await dns.lookup(host, { family: 4 })).address, port }
+    } catch {
+      throw new HyperfeedError('BAD_BOOTSTRAP', `cannot resolve bootstrap host ${JSON.stringify(host)}`)
+    }
+  }))
 }
 
 function hexOrNull (key: Buffer | null): string | null {
@@ -157,7 +173,7 @@ export class Network extends EventEmitter {
         this.refreshTimer.unref()
       }
       const dht = new DHT({
-        ...(bootstrap !== null ? { bootstrap } : {}),
+        ...(bootstrap !== null ? { bootstrap: await resolveNodes(bootstrap) } : {}),
         ...(host !== undefined ? { host } : {}),
         ...(firewalled ? {} : { firewalled: false })
       })
