@@ -116,6 +116,8 @@ export function formatJson (r: EntryResult): string {
     if (r.valid === undefined) return `{"seq":${r.seq},"value":${JSON.stringify(r.value)}}`
     return JSON.stringify(r.valid ? { seq: r.seq, valid: true, value: r.value } : { seq: r.seq, valid: false, error: r.error, value: r.value })
   } catch {
+    // too deep to print: still one line, keeping a block's verdict
+    if (r.valid !== undefined) return JSON.stringify({ seq: r.seq, valid: r.valid, error: r.error ?? 'entry too deeply nested to print' })
     return JSON.stringify({ seq: r.seq, error: 'entry too deeply nested to print' })
   }
 }
