@@ -77,6 +77,7 @@ declare module 'hypercore' {
     has(start: number, end?: number): Promise<boolean>
     update(opts?: { wait?: boolean, force?: boolean }): Promise<boolean>
     download(range?: Hypercore.DownloadRange): Hypercore.Download
+    createReadStream(opts?: { start?: number, end?: number, live?: boolean }): AsyncIterable<Buffer>
     findingPeers(): () => void
     setUserData(key: string, value: Buffer | string | null): Promise<void>
     setEncryptionKey(key: Buffer): Promise<void>

@@ -1,0 +1,482 @@
+// npm run bench [-- --quick] [-- --json PATH]
+//
+// Measures hyperfeed against what a user could use instead, in one run, on this
+// machine: raw Hypercore/Corestore/Hyperswarm processes (scripts/bench/raw.ts)
+// and the websocket tutorials' full-chain design (scripts/bench/naive.ts).
+// hyperfeed is measured through its real code paths: the CLI processes for end
+// to end figures, the library for in-process ones. Every figure is printed
+// beside its reference with the ratio; --json writes them all to a file.
+import { spawn, type ChildProcess } from 'node:child_process'
+import crypto from 'node:crypto'
+import dgram from 'node:dgram'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Corestore from 'corestore'
+import {
+  ChainChecker, Feed, Miner, Network, Store, blockHash, nextTemplate, toBlock, type ChainTip, type Entry
+} from '../src/index.js'
+
+const BIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
+const RAW = fileURLToPath(new URL('./bench/raw.js', import.meta.url))
+const NAIVE = fileURLToPath(new URL('./bench/naive.js', import.meta.url))
+
+const args = process.argv.slice(2)
+const QUICK = args.includes('--quick')
+const JSON_PATH = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined
+
+const SIZES = QUICK
+  ? { ingest: 5000, perEntry: 1000, memory: [2000, 6000, 20_000], live: 200, naive: [1000, 5000], naiveAdd: [1000, 5000], difficulty: 18, verify: 20_000, starts: 3, wireEntries: 50 }
+  : { ingest: 100_000, perEntry: 20_000, memory: [100_000, 300_000, 1_000_000], live: 2000, naive: [1000, 10_000, 50_000], naiveAdd: [10_000, 50_000], difficulty: 22, verify: 200_000, starts: 5, wireEntries: 200 }
+
+interface Figure {
+  group: string
+  name: string
+  unit: string
+  hyperfeed: number
+  reference: number | null
+  referenceName: string | null
+  // ratio hyperfeed/reference, oriented so that > 1 means hyperfeed is better
+  ratio: number | null
+  target: string | null
+  met: boolean | null
+}
+
+const figures: Figure[] = []
+const notes: string[] = []
+
+function figure (group: string, name: string, unit: string, hyperfeed: number, reference: number | null, referenceName: string | null, higherIsBetter: boolean, target: { ratio?: number, max?: number, min?: number } | null = null) {
+  const ratio = reference === null || reference === 0 || hyperfeed === 0 ? null : higherIsBetter ? hyperfeed / reference : reference / hyperfeed
+  let met: boolean | null = null
+  let targetText: string | null = null
+  if (target?.ratio !== undefined) { met = ratio !== null && ratio >= target.ratio; targetText = `>= ${target.ratio}x` }
+  if (target?.max !== undefined) { met = hyperfeed <= target.max; targetText = `<= ${target.max} ${unit}` }
+  if (target?.min !== undefined) { met = hyperfeed >= target.min; targetText = `>= ${fmt(target.min)} ${unit}` }
+  figures.push({ group, name, unit, hyperfeed, reference, referenceName, ratio, target: targetText, met })
+  const line = `${name}: hyperfeed ${fmt(hyperfeed)} ${unit}` + (reference !== null ? ` vs ${referenceName} ${fmt(reference)} ${unit} (${ratio === null ? '-' : ratio.toFixed(2) + 'x'})` : '') + (targetText ? ` target ${targetText}: ${met ? 'met' : 'NOT met'}` : '')
+  console.error('  ' + line)
+}
+
+function fmt (n: number): string {
+  if (!Number.isFinite(n)) return String(n)
+  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US')
+  if (Math.abs(n) >= 10) return n.toFixed(1)
+  return n.toFixed(2)
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+const now = () => performance.timeOrigin + performance.now()
+
+function tmp (name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `hyperfeed-bench-${name}-`))
+}
+
+// A child process with its stdout/stderr split into lines, its peak RSS polled.
+class Proc {
+  readonly child: ChildProcess
+  readonly started = now()
+  firstOut: number | null = null
+  outLines = 0
+  peakRss = 0
+  readonly exited: Promise<number | null>
+  private readonly errWaiters: { match: (o: any) => boolean, resolve: (o: any) => void }[] = []
+  readonly status: any[] = []
+  private readonly poll: NodeJS.Timeout
+  onLine: ((line: string, at: number) => void) | null = null
+
+  constructor (cmd: string, argv: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [cmd, ...argv], { env: { ...process.env, HYPERFEED_BOOTSTRAP: '127.0.0.1:9', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    this.child.stdin!.on('error', () => {})
+    let partial = ''
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      const at = now()
+      if (this.firstOut === null) this.firstOut = at
+      if (this.onLine === null) {
+        for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) this.outLines++
+        return
+      }
+      const parts = (partial + chunk.toString()).split('\n')
+      partial = parts.pop() ?? ''
+      for (const line of parts) {
+        this.outLines++
+        this.onLine(line, at)
+      }
+    })
+    let errPartial = ''
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      const parts = (errPartial + chunk.toString()).split('\n')
+      errPartial = parts.pop() ?? ''
+      for (const line of parts) {
+        let o: any = { line }
+        try { o = JSON.parse(line) } catch {}
+        this.status.push(o)
+        for (const w of this.errWaiters.slice()) if (w.match(o)) { this.errWaiters.splice(this.errWaiters.indexOf(w), 1); w.resolve(o) }
+      }
+    })
+    this.poll = setInterval(() => this.sampleRss(), 50)
+    this.exited = new Promise(resolve => this.child.on('close', code => {
+      clearInterval(this.poll)
+      resolve(code)
+    }))
+  }
+
+  private sampleRss (): void {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))
+      if (m) this.peakRss = Math.max(this.peakRss, Number(m[1]) * 1024)
+    } catch {}
+  }
+
+  waitErr (match: (o: any) => boolean, timeout = 120_000): Promise<any> {
+    const found = this.status.find(match)
+    if (found) return Promise.resolve(found)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting on ${path.basename(String(this.child.spawnargs[1]))} ${this.child.spawnargs.slice(2, 4).join(' ')}: ${JSON.stringify(this.status.slice(-3))}`)), timeout)
+      this.errWaiters.push({ match, resolve: (o) => { clearTimeout(timer); resolve(o) } })
+    })
+  }
+
+  waitLine (match: (line: string) => boolean, timeout = 120_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out waiting for output')), timeout)
+      const previous = this.onLine
+      this.onLine = (line, at) => {
+        previous?.(line, at)
+        if (match(line)) {
+          clearTimeout(timer)
+          this.onLine = previous
+          resolve(line)
+        }
+      }
+    })
+  }
+
+  async stop (): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM')
+    return this.exited
+  }
+}
+
+const procs: Proc[] = []
+function proc (cmd: string, argv: string[], env?: Record<string, string>): Proc {
+  const p = new Proc(cmd, argv, env)
+  procs.push(p)
+  return p
+}
+
+function freeUdpPort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4')
+    s.once('error', reject)
+    s.bind(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
+  })
+}
+
+function percentile (sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
+}
+
+function median (xs: number[]): number {
+  return percentile(xs.slice().sort((a, b) => a - b), 0.5)
+}
+
+function jsonLine (i: number): string {
+  return JSON.stringify({ type: 'chat', nick: 'bench', text: 'entry number ' + String(i).padStart(7, '0'), time: 1700000000000 + i })
+}
+
+// 1. Writer ingest
+async function ingest (): Promise<void> {
+  console.error(`\n1. writer ingest (${SIZES.ingest} entries)`)
+  const n = SIZES.ingest
+  const w = proc(BIN, ['write', '--json', '--ack', '--no-swarm', '--ws-port', '0', '--ws-host', '127.0.0.1', '--storage', tmp('ingest')])
+  await w.waitLine(l => /^[0-9a-f]{64}$/.test(l))
+  const input = Array.from({ length: n }, (_, i) => jsonLine(i)).join('\n') + '\n'
+  const started = now()
+  const acked = w.waitLine(l => l === `ok ${n - 1}`, 300_000)
+  w.child.stdin!.write(input)
+  await acked
+  const hyperfeed = n / ((now() - started) / 1000)
+  await w.stop()
+
+  const store = new Corestore(tmp('raw-ingest'))
+  const core = store.get({ name: 'bench' })
+  await core.ready()
+  const blocks = Array.from({ length: n }, (_, i) => Buffer.from(jsonLine(i)))
+  let t = now()
+  for (let i = 0; i < n; i += 1000) await core.append(blocks.slice(i, i + 1000))
+  const batched = n / ((now() - t) / 1000)
+  const single = store.get({ name: 'single' })
+  await single.ready()
+  t = now()
+  for (let i = 0; i < SIZES.perEntry; i++) await single.append(blocks[i]!)
+  const perEntry = SIZES.perEntry / ((now() - t) / 1000)
+  await store.close()
+
+  figure('ingest', 'writer ingest vs raw batched append (1,000/batch)', 'entries/s', hyperfeed, batched, 'raw', true, { ratio: 0.8 })
+  figure('ingest', 'writer ingest vs raw per-entry append', 'entries/s', hyperfeed, perEntry, 'raw', true, { ratio: 20 })
+}
+
+// 2 + 4. Cold sync and viewer memory, at several feed sizes
+async function coldSync (bootstrap: string): Promise<void> {
+  for (const n of SIZES.memory) {
+    console.error(`\n2/4. cold sync and viewer memory, ${n.toLocaleString('en-US')} entries`)
+    const writerDir = tmp('feed')
+    const writer = proc(RAW, ['write', writerDir, String(n), bootstrap])
+    const { key } = await writer.waitErr(o => o.ready, 600_000)
+
+    const view = proc(BIN, ['view', key, '--once', '--json', '--bootstrap', bootstrap, '--timeout', '60', '--storage', tmp('view')])
+    const viewCode = await view.exited
+    if (viewCode !== 0 || view.outLines !== n) throw new Error(`hyperfeed view exited ${viewCode} after ${view.outLines} of ${n} lines: ${JSON.stringify(view.status.slice(-3))}`)
+    const hf = { connect: view.firstOut! - view.started, total: now() - view.started, rss: view.peakRss }
+    hf.total = (await endTime(view)) - view.started
+
+    const raw = proc(RAW, ['read', tmp('raw'), key, bootstrap, 'print'])
+    await raw.exited
+    const first = raw.status.find(o => o.peer)?.t
+    const done = raw.status.find(o => o.read)
+    if (!done) throw new Error('raw reader failed: ' + JSON.stringify(raw.status.slice(-3)))
+    const rw = { connect: first - raw.started, total: done.t - raw.started, rss: Math.max(done.maxRSS, raw.peakRss) }
+    await writer.stop()
+
+    const label = `${(n / 1000).toLocaleString('en-US')}k`
+    if (n === SIZES.memory[0]) {
+      figure('cold sync', `cold sync ${label}: entries/s, start to exit (view --once --json vs raw download() + reads)`, 'entries/s', n / (hf.total / 1000), n / (rw.total / 1000), 'raw', true, { ratio: 1.0 })
+      figure('cold sync', `cold sync ${label}: connect (start to first entry / first peer)`, 'ms', hf.connect, rw.connect, 'raw', false)
+      figure('cold sync', `cold sync ${label}: transfer (after connect)`, 'ms', hf.total - hf.connect, rw.total - rw.connect, 'raw', false)
+    }
+    figure('memory', `viewer peak RSS at ${label}`, 'MB', hf.rss / 1e6, rw.rss / 1e6, 'raw reader', false, { ratio: 1.0 })
+    memory.push({ n, hyperfeed: hf.rss, raw: rw.rss })
+  }
+  const small = memory[0]!
+  const large = memory[memory.length - 1]!
+  figure('memory', `viewer RSS growth ${fmtK(large.n)} / ${fmtK(small.n)}`, 'x', large.hyperfeed / small.hyperfeed, large.raw / small.raw, 'raw reader', false, { max: 1.2 })
+}
+const memory: { n: number, hyperfeed: number, raw: number }[] = []
+const fmtK = (n: number) => `${(n / 1000).toLocaleString('en-US')}k`
+
+async function endTime (p: Proc): Promise<number> {
+  await p.exited
+  return now()
+}
+
+// 3. Live latency at the viewer's stdout
+async function liveLatency (bootstrap: string): Promise<void> {
+  const n = SIZES.live
+  console.error(`\n3. live latency, one entry every 10 ms, ${n} entries`)
+  const w = proc(BIN, ['write', '--json', '--bootstrap', bootstrap, '--storage', tmp('live-w')])
+  const key = await w.waitLine(l => /^[0-9a-f]{64}$/.test(l))
+  const v = proc(BIN, ['view', key, '--json', '--bootstrap', bootstrap, '--storage', tmp('live-v')])
+  const lat: number[] = []
+  v.onLine = (line, at) => {
+    const m = /"sent":([\d.]+)/.exec(line)
+    if (m) lat.push(at - Number(m[1]))
+  }
+  w.child.stdin!.write('{"type":"warmup"}\n')
+  await v.waitLine(l => l.includes('warmup'))
+  const all = v.waitLine(l => l.includes(`"i":${n - 1},`), 120_000)
+  for (let i = 0; i < n; i++) {
+    const next = performance.now() + 10
+    w.child.stdin!.write(JSON.stringify({ type: 'tick', i, sent: now() }) + '\n')
+    await sleep(Math.max(0, next - performance.now()))
+  }
+  await all
+  await v.stop()
+  await w.stop()
+
+  const rw = proc(RAW, ['live', tmp('live-rw'), String(n), bootstrap])
+  const { key: rawKey } = await rw.waitErr(o => o.ready)
+  const rf = proc(RAW, ['follow', tmp('live-rf'), rawKey, bootstrap])
+  const rawLat: number[] = []
+  rf.onLine = (line, at) => {
+    const m = /"sent":([\d.]+)/.exec(line)
+    if (m) rawLat.push(at - Number(m[1]))
+  }
+  await rf.waitErr(o => o.peer)
+  await sleep(500)
+  const rawAll = rf.waitLine(l => l.includes(`"i":${n - 1},`), 120_000)
+  rw.child.stdin!.write('go\n')
+  await rawAll
+  await rf.stop()
+  await rw.stop()
+
+  const s = lat.sort((a, b) => a - b)
+  const r = rawLat.sort((a, b) => a - b)
+  figure('live', 'live latency p50 (append to viewer stdout)', 'ms', percentile(s, 0.5), percentile(r, 0.5), 'raw', false)
+  figure('live', 'live latency p99', 'ms', percentile(s, 0.99), percentile(r, 0.99), 'raw', false, { max: 10 })
+  figure('live', 'live latency max', 'ms', s[s.length - 1]!, r[r.length - 1]!, 'raw', false)
+}
+
+// Time from starting `view` to its first entry on stdout, live mode.
+async function startToFirst (bootstrap: string): Promise<void> {
+  console.error('\n   view start to first entry')
+  const w = proc(BIN, ['write', '--bootstrap', bootstrap, '--storage', tmp('first-w')])
+  const key = await w.waitLine(l => /^[0-9a-f]{64}$/.test(l))
+  w.child.stdin!.write('hello\n')
+  await sleep(200)
+  const times: number[] = []
+  for (let i = 0; i < SIZES.starts; i++) {
+    const v = proc(BIN, ['view', key, '--bootstrap', bootstrap, '--storage', tmp('first-v')])
+    await v.waitLine(() => true, 30_000)
+    times.push(v.firstOut! - v.started)
+    await v.stop()
+  }
+  await w.stop()
+  figure('live', `view start to first entry (median of ${SIZES.starts}, incl. process start)`, 'ms', median(times), null, null, false, { max: 1000 })
+}
+
+// 5. The tutorials' full-chain design
+async function naive (bootstrap: string): Promise<void> {
+  console.error('\n5. the tutorials\' design: one ws message with the whole chain')
+  for (const n of SIZES.naive) {
+    const server = proc(NAIVE, ['server', String(n)])
+    const { port } = JSON.parse(await server.waitLine(l => l.startsWith('{')))
+    const client = proc(NAIVE, ['client', `ws://127.0.0.1:${port}`])
+    const first = JSON.parse(await client.waitLine(l => l.startsWith('{')))
+    figure('naive', `tutorials' design: cold sync of ${fmtK(n)} blocks (client start to chain parsed)`, 'ms', first.at - client.started, null, null, false)
+    if (SIZES.naiveAdd.includes(n)) {
+      const costs: number[] = []
+      let bytes = 0
+      for (let i = 0; i < 5; i++) {
+        const got = client.waitLine(l => l.startsWith('{'))
+        const sent = server.waitLine(l => l.includes('broadcast'))
+        server.child.stdin!.write('add\n')
+        const s = JSON.parse(await sent)
+        const m = JSON.parse(await got)
+        costs.push(m.at - s.sent + m.parseMs)
+        bytes = s.bytes
+      }
+      naiveCosts.push({ n, ms: median(costs), bytes })
+    }
+    await client.stop()
+    await server.stop()
+  }
+
+  // hyperfeed's cost of one more entry: library writer and reader, a real swarm connection
+  const dirW = tmp('one-w')
+  const dirR = tmp('one-r')
+  const [host, port] = bootstrap.split(':')
+  const opts = { bootstrap: [{ host: host!, port: Number(port) }], host: '127.0.0.1', firewalled: false }
+  const ws = await Store.open(dirW)
+  const writer = await Feed.openWriter(ws, 'one')
+  await writer.append(Array.from({ length: SIZES.naiveAdd[SIZES.naiveAdd.length - 1]! }, (_, i) => JSON.parse(jsonLine(i)) as Entry))
+  const wn = new Network(ws, opts)
+  await wn.join(writer)
+  const rs = await Store.open(dirR)
+  const reader = await Feed.open(rs, writer.key)
+  const rn = new Network(rs, opts)
+  await rn.join(reader)
+  const follower = reader.follow({ live: true })
+  const it = follower[Symbol.asyncIterator]()
+  let seen = 0
+  while (seen < writer.length) seen += (await it.next()).value!.length
+  const wireBytes = () => [...wn.swarm!.connections].reduce((sum, c) => sum + ((c as unknown as { rawBytesWritten: number }).rawBytesWritten ?? 0), 0)
+  const costs: number[] = []
+  const before = wireBytes()
+  for (let i = 0; i < SIZES.wireEntries; i++) {
+    const t = now()
+    await writer.append(JSON.parse(jsonLine(i)) as Entry)
+    await it.next()
+    costs.push(now() - t)
+  }
+  const perEntryBytes = (wireBytes() - before) / SIZES.wireEntries
+  await follower.destroy()
+  await rn.close()
+  await wn.close()
+  await reader.close()
+  await writer.close()
+  await rs.close()
+  await ws.close()
+  const hfCost = median(costs)
+  for (const c of naiveCosts) {
+    figure('naive', `one more entry at ${fmtK(c.n)}: time (hyperfeed append to reader vs re-send and parse the chain)`, 'ms', hfCost, c.ms, "tutorials'", false)
+    figure('naive', `one more entry at ${fmtK(c.n)}: bytes on the wire`, 'bytes', perEntryBytes, c.bytes, "tutorials'", false)
+  }
+}
+const naiveCosts: { n: number, ms: number, bytes: number }[] = []
+
+// 6. Blocks
+async function blocks (): Promise<void> {
+  console.error('\n6. blocks: mining and verifying')
+  const miner = new Miner()
+  await miner.mine(nextTemplate(null, 'warm up the worker', 0)) // thread start is not mining
+  const template = nextTemplate(null, { amount: 5, memo: 'benchmark block' }, SIZES.difficulty, 1700000000000)
+  let hashes = 0
+  let ms = 0
+  // a few blocks, so one lucky nonce does not decide the rate
+  for (let i = 0; i < 3; i++) {
+    const mined = await miner.mine({ ...template, time: template.time + i })
+    hashes += mined.hashes
+    ms += mined.ms
+  }
+  await miner.close()
+  const mining = hashes / (ms / 1000)
+  const count = Math.min(hashes, 2_000_000)
+  const pre = JSON.stringify([template.height, template.time, template.prev, template.difficulty, 123456, template.data])
+  const t = performance.now()
+  for (let i = 0; i < count; i++) crypto.hash('sha256', pre, 'buffer')
+  const raw = count / ((performance.now() - t) / 1000)
+  figure('blocks', `mining at difficulty ${SIZES.difficulty} (worker thread) vs raw crypto.hash sha256 of the same preimage`, 'hashes/s', mining, raw, 'raw', true, { ratio: 0.9 })
+
+  const chain: Entry[] = []
+  let tip: ChainTip | null = null
+  for (let i = 0; i < SIZES.verify; i++) {
+    const tpl = nextTemplate(tip, { i, memo: 'verify' }, 0, 1700000000000 + i)
+    const b = toBlock(tpl, 0, blockHash({ ...tpl, nonce: 0 }))
+    tip = { height: b.height, hash: b.hash }
+    chain.push(b)
+  }
+  const checker = new ChainChecker()
+  const v = performance.now()
+  for (const b of chain) checker.check(b)
+  const verify = SIZES.verify / ((performance.now() - v) / 1000)
+  if (checker.invalid !== 0) throw new Error('verify bench: invalid blocks')
+  figure('blocks', 'verify (fields, hash, work, link) ', 'blocks/s', verify, null, null, true, { min: 200_000 })
+}
+
+function table (): string {
+  const rows = [['comparison', 'hyperfeed', 'reference', 'ratio', 'target']]
+  for (const f of figures) {
+    rows.push([
+      f.name,
+      `${fmt(f.hyperfeed)} ${f.unit}`,
+      f.reference === null ? '-' : `${fmt(f.reference)} (${f.referenceName})`,
+      f.ratio === null ? '-' : f.ratio.toFixed(2) + 'x',
+      f.target === null ? '-' : `${f.target} ${f.met ? 'met' : 'NOT met'}`
+    ])
+  }
+  return rows.map((r, i) => '| ' + r.join(' | ') + ' |' + (i === 0 ? '\n|' + r.map(() => '---').join('|') + '|' : '')).join('\n')
+}
+
+async function main (): Promise<number> {
+  const started = Date.now()
+  console.error(`hyperfeed bench${QUICK ? ' (quick)' : ''}: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ratios > 1 favour hyperfeed`)
+  const port = await freeUdpPort()
+  const boot = proc(BIN, ['bootstrap', '--host', '127.0.0.1', '--port', String(port)])
+  const bootstrap = await boot.waitLine(l => /^127\.0\.0\.1:\d+$/.test(l), 10_000)
+  try {
+    await ingest()
+    await coldSync(bootstrap)
+    await liveLatency(bootstrap)
+    await startToFirst(bootstrap)
+    await naive(bootstrap)
+    await blocks()
+  } finally {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL')
+  }
+  console.log(table())
+  const seconds = (Date.now() - started) / 1000
+  console.log(`\n${QUICK ? 'quick run' : 'full run'} in ${seconds.toFixed(0)} s on ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, Node ${process.version}`)
+  for (const n of notes) console.log(n)
+  if (JSON_PATH) {
+    fs.writeFileSync(JSON_PATH, JSON.stringify({ quick: QUICK, seconds, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memory: os.totalmem(), node: process.version }, sizes: SIZES, figures }, null, 2) + '\n')
+    console.log(`results written to ${JSON_PATH}`)
+  }
+  return 0
+}
+
+main().then(code => process.exit(code), err => {
+  console.error('bench:', err instanceof Error ? err.stack : err)
+  for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL')
+  process.exit(1)
+})
