@@ -18,6 +18,8 @@ export interface ChatEntry extends Entry {
 export interface ReadableEntry {
   seq: number
   value: Entry
+  // the entry's JSON text as stored, when it fits on one line (printed as is)
+  raw?: string
   // set for block entries by the chain checker
   valid?: boolean
   error?: string
@@ -85,6 +87,7 @@ export function parseEntryJson (text: string): Entry {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
+const LINE_BREAK = /[\r\n]/
 
 // Decodes a block from any feed. Never throws: whatever another program wrote
 // comes back either as an entry or as the reason it cannot be read.
@@ -106,14 +109,14 @@ export function decodeEntry (seq: number, block: Uint8Array): EntryResult {
   }
   if (!isObject(value)) return { seq, unreadable: `JSON ${describe(value)}, not an object` }
   if (typeof value.type !== 'string') return { seq, unreadable: 'object without a string "type"' }
-  return { seq, value: value as Entry }
+  return LINE_BREAK.test(text) ? { seq, value: value as Entry } : { seq, value: value as Entry, raw: text }
 }
 
 // `--json` form: exactly one line per entry.
 export function formatJson (r: EntryResult): string {
   if (isUnreadable(r)) return JSON.stringify({ seq: r.seq, error: r.unreadable })
   try {
-    if (r.valid === undefined) return `{"seq":${r.seq},"value":${JSON.stringify(r.value)}}`
+    if (r.valid === undefined) return `{"seq":${r.seq},"value":${r.raw ?? JSON.stringify(r.value)}}`
     return JSON.stringify(r.valid ? { seq: r.seq, valid: true, value: r.value } : { seq: r.seq, valid: false, error: r.error, value: r.value })
   } catch {
     // too deep to print: still one line, keeping a block's verdict

@@ -26,6 +26,9 @@ export interface AppendResult {
 }
 
 const CHAIN_CACHE = 'hyperfeed/chain'
+// blocks requested from one peer at a time, [min, max] (Hypercore's default is
+// [16, 512]): more in flight keeps a fast peer busy during a cold sync
+const INFLIGHT_RANGE: [number, number] = [256, 1024]
 const ENCRYPTION_KEY = 'hyperfeed/encryption-key'
 const ENCRYPTED_MARK = Buffer.from('hyperfeed:encrypted')
 
@@ -100,7 +103,7 @@ export class Feed extends EventEmitter {
   // Someone's feed, by public key: a local copy that fills up from peers. The
   // encryption key of a private feed (from its invite) is kept with the copy.
   static async open (store: Store, key: Buffer, { ownsStore = false, encryptionKey = null }: { ownsStore?: boolean, encryptionKey?: Buffer | null } = {}): Promise<Feed> {
-    const core = store.corestore.get({ key })
+    const core = store.corestore.get({ key, inflightRange: INFLIGHT_RANGE })
     await openCore(core)
     try {
       const stored = await core.getUserData(ENCRYPTION_KEY)
@@ -193,16 +196,16 @@ export class Feed extends EventEmitter {
 
   // Appends one entry or a batch, all or nothing: every entry is checked before
   // any is written, and the promise resolves once the batch is on disk.
-  append (entries: Entry | Entry[]): Promise<AppendResult> {
+  // `encoded` may carry the entries' blocks from encodeEntry, already checked.
+  append (entries: Entry | Entry[], encoded?: Buffer[]): Promise<AppendResult> {
     const list = Array.isArray(entries) ? entries : [entries]
-    const run = this.appending.then(() => this.appendNow(list))
+    const run = this.appending.then(() => this.appendNow(list, encoded?.length === list.length ? encoded : list.map(encodeEntry)))
     this.appending = run.catch(() => {})
     return run
   }
 
-  private async appendNow (list: Entry[]): Promise<AppendResult> {
+  private async appendNow (list: Entry[], blocks: Buffer[]): Promise<AppendResult> {
     if (!this.writable) throw notWritable(`feed ${toHex(this.key)}`)
-    const blocks = list.map(encodeEntry)
     const seq = this.core.length
     if (blocks.length === 0) return { seq, length: seq }
     // a block must extend this feed's own chain, and each block of a batch the one before it

@@ -30,6 +30,7 @@ interface Line {
 interface Pending {
   text: string
   entry: Entry | null
+  block?: Buffer
   error?: HyperfeedError
   seq?: number
 }
@@ -138,14 +139,14 @@ export class LineInput {
     const entries = batch.filter(p => p.entry !== null)
     if (entries.length > 0) {
       try {
-        const { seq } = await this.feed.append(entries.map(p => p.entry!))
+        const { seq } = await this.feed.append(entries.map(p => p.entry!), entries.map(p => p.block!))
         entries.forEach((p, i) => { p.seq = seq + i })
       } catch (err) {
         if (!isRefusal(err)) throw err
         // the feed refused the batch (all or nothing): find the line(s) at fault
         for (const p of entries) {
           try {
-            p.seq = (await this.feed.append(p.entry!)).seq
+            p.seq = (await this.feed.append([p.entry!], [p.block!])).seq
           } catch (err) {
             if (!isRefusal(err)) throw err
             p.error = err
@@ -163,8 +164,7 @@ export class LineInput {
     const body = text.startsWith('//') ? text.slice(1) : text
     try {
       const entry = this.opts.json ? parseEntryJson(body) : chat(this.opts.nick, body)
-      encodeEntry(entry)
-      return { text, entry }
+      return { text, entry, block: encodeEntry(entry) }
     } catch (err) {
       if (!(err instanceof HyperfeedError)) throw err
       return { text, entry: null, error: err }

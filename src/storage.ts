@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import Corestore from 'corestore'
+import Hypercore from 'hypercore'
 import { HyperfeedError, foreignDirectory, storageLocked, storageUnusable, usage } from './errors.js'
 import { toHex } from './keys.js'
 
@@ -16,6 +17,7 @@ export const MARKER = 'HYPERFEED'
 const MARKER_CONTENT = JSON.stringify({ hyperfeed: 1 }) + '\n'
 const CORESTORE_MARKER = 'CORESTORE'
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+const WRITE_BUFFER_SIZE = 4 * 1024 * 1024
 
 export function defaultStorageDir (env: NodeJS.ProcessEnv = process.env): string {
   if (env.HYPERFEED_STORAGE) return path.resolve(env.HYPERFEED_STORAGE)
@@ -128,7 +130,9 @@ export class Store {
       throw foreignDirectory(abs)
     }
     if (!readOnly) await guarded(abs, () => fs.promises.access(abs, fs.constants.W_OK))
-    const corestore = new Corestore(abs, { readOnly })
+    // RocksDB's memtable (64 MiB by default, two of them) is most of a viewer's
+    // memory; a smaller one keeps memory flat however long the feed is.
+    const corestore = new Corestore(Hypercore.defaultStorage(abs, { readOnly, writeBufferSize: WRITE_BUFFER_SIZE }), { readOnly })
     try {
       await corestore.ready()
     } catch (err) {

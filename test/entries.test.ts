@@ -36,7 +36,7 @@ test('JSON lines are parsed with a clear reason when they are not entries', (t) 
 })
 
 test('blocks from other programs decode to entries or to the reason they are unreadable', (t) => {
-  t.alike(decodeEntry(3, Buffer.from('{"type":"note"}')), { seq: 3, value: { type: 'note' } })
+  t.alike(decodeEntry(3, Buffer.from('{"type":"note"}')), { seq: 3, value: { type: 'note' }, raw: '{"type":"note"}' })
   t.alike(decodeEntry(4, Buffer.from([0xff, 0xfe, 0x00])), { seq: 4, unreadable: 'not UTF-8 text' })
   t.alike(decodeEntry(5, Buffer.from('hello')), { seq: 5, unreadable: 'not JSON' })
   t.alike(decodeEntry(6, Buffer.from('[1]')), { seq: 6, unreadable: 'JSON an array, not an object' })

@@ -62,6 +62,27 @@ export class Output {
   }
 }
 
+// Lines pushed in one turn of the event loop leave in one write.
+export class LineBuffer {
+  private readonly output: Output
+  private lines: string[] = []
+
+  constructor (output: Output) {
+    this.output = output
+  }
+
+  push (line: string): void {
+    if (this.lines.length === 0) setImmediate(() => this.flush())
+    this.lines.push(line)
+  }
+
+  private flush (): void {
+    const lines = this.lines
+    this.lines = []
+    this.output.lines(lines).catch(() => {})
+  }
+}
+
 // Messages for the person at the terminal: stderr, one line each.
 export class Status {
   private readonly stream: NodeJS.WriteStream

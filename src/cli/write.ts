@@ -2,7 +2,7 @@ import { NETWORK_OPTIONS, STORAGE_OPTIONS, bool, int, networkFlags, parse, str }
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../blocks.js'
 import { Miner, mineNext, parseBlockData } from '../mine.js'
 import { announceNetwork, defaultNick, followFlags, helpRequested, selfCommand, storageDir } from './common.js'
-import { untilSignal } from './io.js'
+import { LineBuffer, untilSignal } from './io.js'
 import type { Context } from './main.js'
 import { Feed } from '../feed.js'
 import { LineInput } from '../line-input.js'
@@ -74,6 +74,8 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
       network.on('disconnection', () => status.info(`peer left (${network.connections} online)`))
     }
 
+    // acknowledgements of one batch go out in one write, in input order
+    const acks = new LineBuffer(stdout)
     const input = new LineInput(feed, {
       nick,
       json: bool(p, 'json'),
@@ -83,15 +85,15 @@ export default async function write (argv: string[], ctx: Context): Promise<numb
           status.info(`mining block #${((await feed.chainTip())?.height ?? -1) + 1} at difficulty ${difficulty}...`)
           const mined = await mineNext(feed, data, { difficulty, miner })
           status.info(`mined block #${mined.block.height} ${mined.block.hash.slice(0, 12)} in ${(mined.ms / 1000).toFixed(2)} s (${mined.hashes} hashes)`)
-          if (ack) stdout.line(`ok ${mined.seq}`).catch(() => {})
+          if (ack) acks.push(`ok ${mined.seq}`)
           return []
         }
       },
       onReject: (err) => {
         status.info(`hyperfeed: ${err.message}`)
-        if (ack) stdout.line(`err ${err.message}`).catch(() => {})
+        if (ack) acks.push(`err ${err.message}`)
       },
-      onAppend: ack ? (seq) => { stdout.line(`ok ${seq}`).catch(() => {}) } : undefined
+      onAppend: ack ? (seq) => { acks.push(`ok ${seq}`) } : undefined
     })
 
     const reading = (async () => {

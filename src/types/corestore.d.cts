@@ -21,7 +21,7 @@ declare module 'corestore' {
   }
 
   class Corestore extends EventEmitter {
-    constructor(storage: string, opts?: Corestore.Options)
+    constructor(storage: string | Hypercore.CoreStorage, opts?: Corestore.Options)
     readonly opened: boolean
     readonly ns: Buffer
     readonly storage: { getAlias(alias: { name: string, namespace: Buffer }): Promise<Buffer | null> }

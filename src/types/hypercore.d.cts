@@ -43,6 +43,11 @@ declare module 'hypercore' {
       countSet(start: number, length: number): number
     }
 
+    // hypercore-storage's corestore storage, opaque here
+    interface CoreStorage {
+      readonly readOnly: boolean
+    }
+
     interface Encryption {
       key?: Buffer
     }
@@ -51,6 +56,7 @@ declare module 'hypercore' {
   class Hypercore extends EventEmitter {
     static discoveryKey(key: Buffer): Buffer
     static createProtocolStream(isInitiator: boolean, opts?: object): Duplex
+    static defaultStorage(dir: string, opts?: { readOnly?: boolean, writeBufferSize?: number }): Hypercore.CoreStorage
 
     readonly key: Buffer
     readonly discoveryKey: Buffer
