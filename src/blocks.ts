@@ -28,6 +28,7 @@ export const GENESIS_PREV = '0'.repeat(64)
 export const MAX_DIFFICULTY = 32
 export const DEFAULT_DIFFICULTY = 16
 const BLOCK_KEYS = ['type', 'height', 'time', 'prev', 'difficulty', 'nonce', 'data', 'hash']
+const BLOCK_KEY_SET = new Set(BLOCK_KEYS)
 const HEX64 = /^[0-9a-f]{64}$/
 
 export function isBlockEntry (value: Entry): boolean {
@@ -59,7 +60,8 @@ export function leadingZeroBits (digest: Uint8Array): number {
 export function hexLeadingZeroBits (hex: string): number {
   let bits = 0
   for (let i = 0; i < hex.length; i++) {
-    const nibble = parseInt(hex[i]!, 16)
+    const c = hex.charCodeAt(i)
+    const nibble = c <= 57 ? c - 48 : (c | 32) - 87
     if (nibble === 0) {
       bits += 4
       continue
@@ -105,10 +107,13 @@ export function verifyBlock (value: unknown, tip: ChainTip | null, { minDifficul
 function checkShape (value: unknown): string | null {
   if (!isObject(value)) return 'not an object'
   if (value.type !== 'block') return 'not a block entry'
-  const keys = Object.keys(value)
-  const missing = BLOCK_KEYS.filter(k => !(k in value))
-  if (missing.length > 0) return `missing ${missing.join(', ')}`
-  if (keys.length !== BLOCK_KEYS.length) return `unexpected key ${keys.filter(k => !BLOCK_KEYS.includes(k)).join(', ')}`
+  // the common case (exactly the eight keys) is checked without building lists
+  let count = 0
+  for (const k in value) {
+    if (!BLOCK_KEY_SET.has(k)) return `unexpected key ${Object.keys(value).filter(k => !BLOCK_KEY_SET.has(k)).join(', ')}`
+    count++
+  }
+  if (count !== BLOCK_KEYS.length) return `missing ${BLOCK_KEYS.filter(k => !(k in value)).join(', ')}`
   for (const k of ['height', 'time', 'nonce']) {
     const n = value[k]
     if (!Number.isSafeInteger(n) || (n as number) < 0) return `${k} must be a non-negative safe integer`
