@@ -1,7 +1,7 @@
 import { entryTooLarge, invalidEntry } from './errors.js'
 
 export const MAX_ENTRY_BYTES = 1024 * 1024
-const CHAT_KEYS = ['nick', 'text', 'time', 'type']
+const CHAT_KEYS = 4
 
 export interface Entry {
   type: string
@@ -45,13 +45,14 @@ export function isObject (value: unknown): value is Record<string, unknown> {
 }
 
 export function isChat (value: Entry): value is ChatEntry {
-  if (value.type !== 'chat') return false
-  const keys = Object.keys(value)
-  return keys.length === CHAT_KEYS.length &&
-    keys.every(k => CHAT_KEYS.includes(k)) &&
-    typeof value.nick === 'string' &&
-    typeof value.text === 'string' &&
-    Number.isSafeInteger(value.time) && (value.time as number) >= 0
+  if (value.type !== 'chat' || typeof value.nick !== 'string' || typeof value.text !== 'string') return false
+  if (!Number.isSafeInteger(value.time) || (value.time as number) < 0) return false
+  let keys = 0
+  for (const k in value) {
+    if (k !== 'type' && k !== 'nick' && k !== 'text' && k !== 'time') return false
+    keys++
+  }
+  return keys === CHAT_KEYS
 }
 
 // Checks an entry and returns the exact bytes of its block (UTF-8 JSON, as
@@ -68,14 +69,15 @@ export function encodeEntry (value: unknown): Buffer {
   } catch {
     throw invalidEntry('it cannot be written as JSON')
   }
-  const bytes = Buffer.byteLength(json)
-  if (bytes > MAX_ENTRY_BYTES) throw entryTooLarge(bytes, MAX_ENTRY_BYTES)
-  return Buffer.from(json)
+  const block = Buffer.from(json)
+  if (block.length > MAX_ENTRY_BYTES) throw entryTooLarge(block.length, MAX_ENTRY_BYTES)
+  return block
 }
 
 // Parses one line typed or piped as JSON (`write --json`, `append --json`).
 export function parseEntryJson (text: string): Entry {
-  if (Buffer.byteLength(text) > MAX_ENTRY_BYTES) throw entryTooLarge(Buffer.byteLength(text), MAX_ENTRY_BYTES)
+  // UTF-8 takes at least a byte a character: longer lines cannot fit
+  if (text.length > MAX_ENTRY_BYTES) throw entryTooLarge(Buffer.byteLength(text), MAX_ENTRY_BYTES)
   let value: unknown
   try {
     value = JSON.parse(text)

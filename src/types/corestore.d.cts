@@ -15,6 +15,8 @@ declare module 'corestore' {
       encryption?: { key: Buffer } | null
       manifest?: { version: number, signers: { publicKey: Buffer }[], userData?: Buffer }
       inflightRange?: [number, number]
+      allowLatestBlock?: boolean
+      allowPush?: boolean
       notDownloadingLinger?: number
       wait?: boolean
     }
