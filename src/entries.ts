@@ -90,6 +90,8 @@ export function parseEntryJson (text: string): Entry {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 const LINE_BREAK = /[\r\n]/
+// 4 KiB of JSON nests at most ~2k deep; V8's JSON.stringify manages a few thousand.
+const RAW_MAX = 4096
 
 // Decodes a block from any feed. Never throws: whatever another program wrote
 // comes back either as an entry or as the reason it cannot be read.
@@ -111,7 +113,10 @@ export function decodeEntry (seq: number, block: Uint8Array): EntryResult {
   }
   if (!isObject(value)) return { seq, unreadable: `JSON ${describe(value)}, not an object` }
   if (typeof value.type !== 'string') return { seq, unreadable: 'object without a string "type"' }
-  return LINE_BREAK.test(text) ? { seq, value: value as Entry } : { seq, value: value as Entry, raw: text }
+  // Pass the stored text through verbatim when it is one line and too short to
+  // nest deeper than JSON.stringify can go (so every output path agrees on
+  // what is printable); longer entries are re-serialised, with that check.
+  return text.length > RAW_MAX || LINE_BREAK.test(text) ? { seq, value: value as Entry } : { seq, value: value as Entry, raw: text }
 }
 
 // `--json` form: exactly one line per entry.

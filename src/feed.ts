@@ -29,7 +29,6 @@ const CHAIN_CACHE = 'hyperfeed/chain'
 // blocks requested from one peer at a time, [min, max] (Hypercore's default is
 // [16, 512]): more in flight keeps a fast peer busy during a cold sync
 const INFLIGHT_RANGE: [number, number] = [256, 1024]
-const PUSH_MAX = 16
 const ENCRYPTION_KEY = 'hyperfeed/encryption-key'
 const ENCRYPTED_MARK = Buffer.from('hyperfeed:encrypted')
 
@@ -104,7 +103,7 @@ export class Feed extends EventEmitter {
   // Someone's feed, by public key: a local copy that fills up from peers. The
   // encryption key of a private feed (from its invite) is kept with the copy.
   static async open (store: Store, key: Buffer, { ownsStore = false, encryptionKey = null }: { ownsStore?: boolean, encryptionKey?: Buffer | null } = {}): Promise<Feed> {
-    const core = store.corestore.get({ key, inflightRange: INFLIGHT_RANGE, allowLatestBlock: true, allowPush: true })
+    const core = store.corestore.get({ key, inflightRange: INFLIGHT_RANGE, allowLatestBlock: true })
     await openCore(core)
     try {
       const stored = await core.getUserData(ENCRYPTION_KEY)
@@ -221,21 +220,11 @@ export class Feed extends EventEmitter {
       }
     }
     const { length } = await this.core.append(blocks)
-    this.push(seq, length)
     if (this.chain !== null && this.chain.length === seq) {
       if (tip !== undefined) this.chain.checker.tip = tip
       this.chain.length = length
     }
     return { seq, length }
-  }
-
-  // A few new entries (live chat, not a bulk import) are pushed to peers that
-  // allow it, with their proof: one message instead of a request round trip.
-  private push (from: number, to: number): void {
-    if (to - from > PUSH_MAX) return
-    const replicator = this.core.core?.replicator
-    if (!replicator) return
-    for (let seq = from; seq < to; seq++) replicator.push(seq).catch(() => {})
   }
 
   // The last valid block of the feed (null: none yet), checking every block

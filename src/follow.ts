@@ -3,6 +3,8 @@ import { type EntryResult, decodeEntry, isUnreadable } from './entries.js'
 import { ChainChecker, isBlockEntry } from './blocks.js'
 
 const DEFAULT_BATCH = 256
+const PREFETCH_WINDOW = 32_768
+const PREFETCH_STEP = PREFETCH_WINDOW / 4
 
 export interface FollowOptions {
   start?: number
@@ -29,7 +31,10 @@ export class Follower implements AsyncIterable<EntryResult[]> {
   private readonly opts: Required<Omit<FollowOptions, 'end' | 'verify'>> & { end: number }
   readonly chain: ChainChecker | null
   private primed: boolean
-  private download: Hypercore.Download | null = null
+  // ranges being downloaded ahead of the reader, and where the last one ends
+  private downloads: { end: number, range: Hypercore.Download }[] = []
+  private openRange: Hypercore.Download | null = null
+  private prefetchEnd = 0
   private wake: (() => void) | null = null
   private destroyed = false
   private readonly onAppend = () => this.wakeUp()
@@ -61,11 +66,10 @@ export class Follower implements AsyncIterable<EntryResult[]> {
   private async * run (): AsyncGenerator<EntryResult[]> {
     const { end, live, prefetch, wait, batch } = this.opts
     await this.session.ready()
-    if (prefetch && wait && !this.destroyed) {
-      this.download = this.session.download({ start: this.position, end: live && end === Infinity ? -1 : Math.min(end, this.session.length) })
-    }
+    this.prefetchEnd = this.position
     while (!this.destroyed) {
       const target = Math.min(end, this.session.length)
+      if (prefetch && wait) this.prefetch(target)
       if (this.position >= end) return
       if (this.position >= target) {
         if (!live) return
@@ -119,6 +123,29 @@ export class Follower implements AsyncIterable<EntryResult[]> {
     return true
   }
 
+  // Keeps a window of blocks downloading ahead of the reader, in parallel
+  // ranges, rather than one range over the whole feed: Hypercore keeps state
+  // per requested block, so a window keeps memory flat on long feeds. Once the
+  // reader is within a window of the end, a live follower asks for everything
+  // from there on, including blocks not written yet.
+  private prefetch (target: number): void {
+    if (this.openRange !== null) return
+    this.downloads = this.downloads.filter(d => {
+      if (d.end > this.position) return true
+      d.range.destroy()
+      return false
+    })
+    if (this.opts.live && this.opts.end === Infinity && target - this.position <= PREFETCH_WINDOW) {
+      this.openRange = this.session.download({ start: this.prefetchEnd, end: -1 })
+      return
+    }
+    const want = Math.min(target, this.position + PREFETCH_WINDOW)
+    if (want - this.prefetchEnd < PREFETCH_STEP && want < target) return
+    if (want <= this.prefetchEnd) return
+    this.downloads.push({ end: want, range: this.session.download({ start: this.prefetchEnd, end: want }) })
+    this.prefetchEnd = want
+  }
+
   private waitForAppend (): Promise<void> {
     return new Promise(resolve => { this.wake = resolve })
   }
@@ -133,7 +160,8 @@ export class Follower implements AsyncIterable<EntryResult[]> {
     if (this.destroyed) return
     this.destroyed = true
     this.session.off('append', this.onAppend)
-    this.download?.destroy()
+    for (const d of this.downloads) d.range.destroy()
+    this.openRange?.destroy()
     this.wakeUp()
     await this.session.close().catch(() => {})
   }

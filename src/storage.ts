@@ -153,7 +153,7 @@ export class Store {
 
 function storageError (dir: string, err: unknown): HyperfeedError {
   const message = err instanceof Error ? err.message : String(err)
-  if (/could not be locked|lock/i.test(message)) return storageLocked(dir)
+  if (/could not be locked/i.test(message)) return storageLocked(dir)
   return storageUnusable(dir, message)
 }
 

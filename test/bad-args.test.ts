@@ -28,6 +28,7 @@ const TABLE: [string[], number, RegExp][] = [
   [['view', KEY, '--bootstrap', 'no-such-host.invalid:4000'], 1, /^hyperfeed: cannot resolve bootstrap host "no-such-host.invalid"$/],
   [['view', KEY, '--host', 'example.com'], 2, /^hyperfeed: --host must be an IPv4 address, not "example.com"$/],
   [['view', KEY, '--ws-port', '70000'], 2, /^hyperfeed: --ws-port must be a whole number from 0 to 65535, not "70000"$/],
+  [['view', KEY, '--max-peers', '0'], 2, /^hyperfeed: --max-peers must be a whole number from 1 to 1024, not "0"$/],
   [['view', KEY, '--peer', 'http://127.0.0.1:1'], 2, /^hyperfeed: not a WebSocket URL: "http:\/\/127.0.0.1:1"/],
   [['view', KEY, '--no-swarm'], 2, /^hyperfeed: --no-swarm leaves nothing to connect to/],
   [['write', '--name'], 2, /^hyperfeed: write: --name needs a value$/],

@@ -16,7 +16,8 @@ export const NETWORK_OPTIONS: Spec = {
   'no-swarm': { type: 'boolean' },
   'ws-port': { type: 'string' },
   'ws-host': { type: 'string' },
-  peer: { type: 'string', multiple: true }
+  peer: { type: 'string', multiple: true },
+  'max-peers': { type: 'string' }
 }
 
 export interface Parsed {
@@ -96,6 +97,7 @@ export function networkFlags (p: Parsed): NetworkFlags {
     swarm: !bool(p, 'no-swarm'),
     wsPort: int(p, 'ws-port', { min: 0, max: 65535 }) ?? null,
     wsHost: str(p, 'ws-host'),
-    peers: list(p, 'peer')
+    peers: list(p, 'peer'),
+    maxPeers: int(p, 'max-peers', { min: 1, max: 1024 }) ?? undefined
   }
 }

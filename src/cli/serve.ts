@@ -24,7 +24,7 @@ storage's own writable feed, like write. It replicates while serving.
   --difficulty D       default proof of work for POST /api/mine (default ${DEFAULT_DIFFICULTY})
   --storage DIR        storage directory (env HYPERFEED_STORAGE)
   network options as for write and view: --local, --bootstrap, --host, --ws-port,
-  --ws-host, --peer, --no-swarm`
+  --ws-host, --peer, --no-swarm, --max-peers`
 
 export default async function serve (argv: string[], ctx: Context): Promise<number> {
   const p = parse('serve', argv, {

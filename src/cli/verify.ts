@@ -22,7 +22,7 @@ Exit 0 when every block is valid; 1 with the first bad seq, height and reason.
   --min-difficulty D   also require this much work of every block
   --timeout SECONDS    how long to wait for a peer (default ${DEFAULT_TIMEOUT})
   --storage DIR        storage directory (env HYPERFEED_STORAGE)
-  network options as for view: --local, --bootstrap, --host, --peer, --ws-port, --no-swarm`
+  network options as for view: --local, --bootstrap, --host, --peer, --ws-port, --no-swarm, --max-peers`
 
 export default async function verify (argv: string[], ctx: Context): Promise<number> {
   const p = parse('verify', argv, { ...STORAGE_OPTIONS, ...NETWORK_OPTIONS, name: { type: 'string' }, 'min-difficulty': { type: 'string' }, timeout: { type: 'string' } }, { maxPositionals: 1 })

@@ -36,7 +36,8 @@ other viewers while it runs.
   --ws-port PORT       accept direct WebSocket replication peers on PORT
   --ws-host ADDR       address the WebSocket port binds (default 0.0.0.0)
   --peer ws://H:P      replicate with a WebSocket peer (repeatable)
-  --no-swarm           no DHT at all: WebSocket peers only`
+  --no-swarm           no DHT at all: WebSocket peers only
+  --max-peers N        most swarm connections at once (default 64)`
 
 export default async function view (argv: string[], ctx: Context): Promise<number> {
   const p = parse('view', argv, {

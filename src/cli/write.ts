@@ -32,7 +32,8 @@ After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.
   --ws-port PORT       accept direct WebSocket replication peers on PORT
   --ws-host ADDR       address the WebSocket port binds (default 0.0.0.0)
   --peer ws://H:P      replicate with a WebSocket peer (repeatable)
-  --no-swarm           no DHT at all: WebSocket peers only`
+  --no-swarm           no DHT at all: WebSocket peers only
+  --max-peers N        most swarm connections at once (default 64)`
 
 export default async function write (argv: string[], ctx: Context): Promise<number> {
   const p = parse('write', argv, {

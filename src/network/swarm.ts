@@ -37,6 +37,8 @@ export interface NetworkOptions {
   wsPort?: number | null
   wsHost?: string
   peers?: string[]
+  // most swarm connections at once (Hyperswarm's default: 64)
+  maxPeers?: number
 }
 
 export interface NetworkFlags {
@@ -47,6 +49,7 @@ export interface NetworkFlags {
   wsPort?: number | null
   wsHost?: string
   peers?: string[]
+  maxPeers?: number
 }
 
 // Flags win over --local, which wins over the environment (HYPERFEED_BOOTSTRAP).
@@ -72,7 +75,8 @@ export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessE
     firewalled: bootstrap === null,
     wsPort: flags.wsPort ?? null,
     wsHost: flags.wsHost,
-    peers: flags.peers ?? []
+    peers: flags.peers ?? [],
+    ...(flags.maxPeers !== undefined ? { maxPeers: flags.maxPeers } : {})
   }
 }
 
@@ -178,7 +182,7 @@ export class Network extends EventEmitter {
         ...(firewalled ? {} : { firewalled: false })
       })
       const keyPair = await corestore.createKeyPair(SWARM_KEY_NAME)
-      this.swarm = new Hyperswarm({ dht, keyPair })
+      this.swarm = new Hyperswarm({ dht, keyPair, ...(this.options.maxPeers !== undefined ? { maxPeers: this.options.maxPeers } : {}) })
       this.swarm.on('connection', (conn) => {
         conn.on('error', (err: Error) => this.emit('connection-error', err))
         const remote = toHex(conn.remotePublicKey)

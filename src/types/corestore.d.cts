@@ -16,7 +16,6 @@ declare module 'corestore' {
       manifest?: { version: number, signers: { publicKey: Buffer }[], userData?: Buffer }
       inflightRange?: [number, number]
       allowLatestBlock?: boolean
-      allowPush?: boolean
       notDownloadingLinger?: number
       wait?: boolean
     }

@@ -72,7 +72,7 @@ declare module 'hypercore' {
     readonly closing: Promise<void> | null
     readonly peers: Hypercore.ReplicationPeer[]
     readonly encryption: Hypercore.Encryption | null
-    readonly core: { bitfield: Hypercore.Bitfield | null, replicator: { push(index: number): Promise<void> } } | null
+    readonly core: { bitfield: Hypercore.Bitfield | null } | null
     readonly manifest: { version: number, userData?: Buffer | null } | null
 
     ready(): Promise<void>
