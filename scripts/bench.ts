@@ -239,15 +239,8 @@ async function ingest (): Promise<void> {
 async function coldSync (bootstrap: string): Promise<void> {
   for (const n of SIZES.memory) {
     console.error(`\n2/4. cold sync and viewer memory, ${n.toLocaleString('en-US')} entries`)
-    const writerDir = tmp('feed')
-    const writer = proc(RAW, ['write', writerDir, String(n), bootstrap])
-    const { key } = await writer.waitErr(o => o.ready, 600_000)
-
-    const view = proc(BIN, ['view', key, '--once', '--json', '--bootstrap', bootstrap, '--timeout', '60', '--storage', tmp('view')])
-    const viewCode = await view.exited
-    if (viewCode !== 0 || view.outLines !== n) throw new Error(`hyperfeed view exited ${viewCode} after ${view.outLines} of ${n} lines: ${JSON.stringify(view.status.slice(-3))}`)
-    const hf = { connect: view.firstOut! - view.started, total: now() - view.started, rss: view.peakRss }
-    hf.total = (await endTime(view)) - view.started
+    const { writer, key } = await rawFeed(n, bootstrap)
+    const hf = await viewOnce(key, n, bootstrap)
 
     const raw = proc(RAW, ['read', tmp('raw'), key, bootstrap, 'print'])
     await raw.exited
@@ -272,6 +265,22 @@ async function coldSync (bootstrap: string): Promise<void> {
 }
 const memory: { n: number, hyperfeed: number, raw: number }[] = []
 const fmtK = (n: number) => `${(n / 1000).toLocaleString('en-US')}k`
+
+// A feed of n entries written and served by a raw Hypercore process.
+async function rawFeed (n: number, bootstrap: string): Promise<{ writer: Proc, key: string }> {
+  const writer = proc(RAW, ['write', tmp('feed'), String(n), bootstrap])
+  const { key } = await writer.waitErr(o => o.ready, 600_000)
+  return { writer, key }
+}
+
+// `hyperfeed view --once --json` into fresh storage: connect and total time, peak RSS.
+async function viewOnce (key: string, n: number, bootstrap: string): Promise<{ connect: number, total: number, rss: number }> {
+  const view = proc(BIN, ['view', key, '--once', '--json', '--bootstrap', bootstrap, '--timeout', '60', '--storage', tmp('view')])
+  const end = await endTime(view)
+  const code = view.child.exitCode
+  if (code !== 0 || view.outLines !== n) throw new Error(`hyperfeed view exited ${code} after ${view.outLines} of ${n} lines: ${JSON.stringify(view.status.slice(-3))}`)
+  return { connect: view.firstOut! - view.started, total: end - view.started, rss: view.peakRss }
+}
 
 async function endTime (p: Proc): Promise<number> {
   await p.exited
@@ -351,7 +360,10 @@ async function naive (bootstrap: string): Promise<void> {
     const { port } = JSON.parse(await server.waitLine(l => l.startsWith('{')))
     const client = proc(NAIVE, ['client', `ws://127.0.0.1:${port}`])
     const first = JSON.parse(await client.waitLine(l => l.startsWith('{')))
-    figure('naive', `tutorials' design: cold sync of ${fmtK(n)} blocks (client start to chain parsed)`, 'ms', first.at - client.started, null, null, false)
+    const { writer, key } = await rawFeed(n, bootstrap)
+    const hf = await viewOnce(key, n, bootstrap)
+    await writer.stop()
+    figure('naive', `cold sync of ${fmtK(n)} entries, process start to all read (view --once vs the tutorials' client)`, 'ms', hf.total, first.at - client.started, "tutorials'", false)
     if (SIZES.naiveAdd.includes(n)) {
       const costs: number[] = []
       let bytes = 0
