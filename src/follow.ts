@@ -129,7 +129,13 @@ export class Follower implements AsyncIterable<EntryResult[]> {
   // reader is within a window of the end, a live follower asks for everything
   // from there on, including blocks not written yet.
   private prefetch (target: number): void {
-    if (this.openRange !== null) return
+    if (this.openRange !== null) {
+      if (target - this.position <= PREFETCH_WINDOW) return
+      // far behind again (a burst of appends, or the feed's real length just
+      // became known): back to windows, from where they stopped
+      this.openRange.destroy()
+      this.openRange = null
+    }
     this.downloads = this.downloads.filter(d => {
       if (d.end > this.position) return true
       d.range.destroy()

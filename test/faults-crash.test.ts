@@ -28,9 +28,9 @@ test('writer killed with SIGKILL while 10,000 lines stream in: same key, every a
   let sent = 0
   const feeding = (async () => {
     while (sent < lines.length && w.running) {
-      w.write(lines.slice(sent, sent + 250).join(''))
-      sent += 250
-      await sleep(2)
+      w.write(lines.slice(sent, sent + 100).join(''))
+      sent += 100
+      await sleep(5)
     }
   })()
   await w.line(/^ok (29\d\d|[3-9]\d\d\d)$/, { timeout: 20_000 })
@@ -38,7 +38,7 @@ test('writer killed with SIGKILL while 10,000 lines stream in: same key, every a
   await w.exited
   await feeding
   const acked = w.stdout.lines.filter(l => l.startsWith('ok ')).map(l => Number(l.slice(3)))
-  t.ok(acked.length >= 2900, `${acked.length} lines acknowledged before the kill`)
+  t.ok(acked.length >= 2900 && acked.length < 10_000, `killed mid-stream: ${acked.length} of 10000 lines acknowledged (${sent} sent)`)
   t.alike(acked, acked.map((_, i) => i), 'acks are in input order')
 
   const store = await Store.open(`${storage}/writers/default`)
@@ -69,12 +69,13 @@ test('viewer killed with SIGKILL mid-download of 100,000 entries resumes from wh
   const storage = await t.tmp()
 
   const v = spawnCli(t, ['view', key, '--json', '--bootstrap', flag], { storage })
+  // the download runs a window (32,768 entries) ahead of what is printed
   await v.line(/^\{"seq":30000,/, { timeout: 60_000 })
   v.proc.kill('SIGKILL')
   await v.exited
   const printed = v.stdout.lines.length
   const before = JSON.parse((await runCli(['info', key, '--json'], { storage })).out)
-  t.ok(before.stored >= 30_000, `${before.stored} entries were stored before the kill (${printed} printed)`)
+  t.ok(before.stored >= printed && before.stored < 100_000, `killed mid-download: ${before.stored} of 100000 entries stored (${printed} printed)`)
 
   const again = await runCli(['view', key, '--json', '--once', '--bootstrap', flag], { storage, timeout: 120_000 })
   t.is(again.code, 0, again.err)
