@@ -51,7 +51,7 @@ test(`soak: ${ROUNDS} writer SIGKILLs mid-stream, then a viewer downloads everyt
   const w = spawnCli(t, args, { storage })
   await w.line(/^[0-9a-f]{64}$/)
   const port = /:(\d+)$/.exec(await w.errLine('accepting WebSocket peers'))![1]!
-  const view = await runCli(['view', key, '--once', '--json', '--no-swarm', '--peer', `ws://127.0.0.1:${port}`], { storage: await t.tmp(), timeout: 60_000 })
+  const view = await runCli(['view', key, '--once', '--json', '--no-swarm', '--peer', `ws://127.0.0.1:${port}`], { storage: await t.tmp(), timeout: 60_000 + next })
   t.is(view.code, 0)
   t.is(view.stdout.length, next, 'the viewer printed every stored entry')
   t.ok(view.stdout.every((l, i) => l === `{"seq":${i},"value":{"type":"line","i":${i}}}`), 'once each, in order')
