@@ -7,19 +7,9 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Figure } from '../scripts/bench.js'
 
 const BENCH = fileURLToPath(new URL('../scripts/bench.js', import.meta.url))
-
-interface Figure {
-  group: string
-  name: string
-  unit: string
-  hyperfeed: number
-  reference: number | null
-  ratio: number | null
-  target: string | null
-  met: boolean | null
-}
 
 // every comparison, by group: [what its name must say, whether it has a reference]
 const EXPECTED: [string, RegExp, boolean][] = [
