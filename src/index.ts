@@ -1,20 +1,33 @@
-export { Feed, type FeedInfo, type AppendResult, type OpenOptions } from './feed.js'
-export { Follower, type FollowOptions } from './follow.js'
+/// <reference path="./types/hypercore.d.cts" preserve="true" />
+/// <reference path="./types/corestore.d.cts" preserve="true" />
+/// <reference path="./types/hyperdht.d.cts" preserve="true" />
+/// <reference path="./types/hyperswarm.d.cts" preserve="true" />
+/// <reference path="./types/helpers.d.cts" preserve="true" />
+/// <reference path="./types/small.d.cts" preserve="true" />
+export { Feed, type FeedInfo, type FeedSource, type AppendResult, type OpenOptions } from './feed/feed.js'
+export { Follower, type FollowOptions } from './feed/follow.js'
+export { openFeed, type FeedAccess, type FeedReference, type OpenedFeed } from './feed/open.js'
+export { syncOnce, type SyncOptions, type SyncResult } from './feed/sync.js'
+export { Store, StorageRoot, defaultStorageDir, checkFeedName } from './feed/storage.js'
 export {
   type Entry, type ChatEntry, type EntryResult, type ReadableEntry, type UnreadableEntry,
   MAX_ENTRY_BYTES, chat, encodeEntry, decodeEntry, parseEntryJson, isChat, isUnreadable,
   formatHuman, formatJson, escapeTerminal
 } from './entries.js'
-export { LineInput, type LineInputOptions, type LineCommand } from './line-input.js'
-export { Store, StorageRoot, defaultStorageDir, checkFeedName } from './storage.js'
-export { Network, resolveNetworkOptions, parseBootstrap, type NetworkOptions, type NetworkFlags, type DhtNode } from './network/swarm.js'
+export { LineInput, type Appender, type LineInputOptions, type LineCommand } from './input.js'
+export { Network, type Replicable, type PeerSummary } from './network/swarm.js'
+export { resolveNetworkOptions, parseBootstrap, type NetworkOptions, type NetworkFlags, type DhtNode } from './network/options.js'
 export { BootstrapNode, LOCAL_HOST, LOCAL_PORT } from './network/local.js'
 export { WsListener, WsPeer } from './network/ws-peers.js'
-export { parseKey, toHex, toZ32, discoveryKeyOf } from './keys.js'
+export { parseKey, parseFeedRef, toHex, toZ32, discoveryKeyOf } from './keys.js'
 export { HyperfeedError, isHyperfeedError } from './errors.js'
 export {
   type Block, type BlockTemplate, type ChainTip, type BlockCheck,
   GENESIS_PREV, DEFAULT_DIFFICULTY, MAX_DIFFICULTY,
   blockHash, preimage, leadingZeroBits, hexLeadingZeroBits, verifyBlock, ChainChecker, nextTemplate, toBlock, isBlockEntry
-} from './blocks.js'
-export { Miner, mineBlock, mineNext, parseBlockData, type Mined } from './mine.js'
+} from './chain/block.js'
+export { Miner, mineBlock, parseBlockData, type Mined } from './chain/mine.js'
+export { BlockWriter, mineNext } from './chain/block-writer.js'
+export { verifyChain, type ChainReport } from './chain/verify.js'
+export { ChainIndex } from './chain/chain-index.js'
+export { Gateway, type GatewayOptions, type FeedStatus } from './serve/gateway.js'

@@ -1,21 +1,19 @@
-import z32 from 'z32'
+import idEncoding from 'hypercore-id-encoding'
 import crypto from 'hypercore-crypto'
 import { invalidKey } from './errors.js'
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/
 const Z32_KEY = /^[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/
 
-// Accepts a key as 64 hex characters or as 52 z32 characters (the form keet and
-// other Holepunch tools print). Anything else is a usage error.
+// A key as 64 hex characters or as 52 z32 characters (the form keet and other
+// Holepunch tools print). Anything else is a usage error.
 export function parseKey (input: string): Buffer {
   const s = input.trim()
-  if (HEX_KEY.test(s)) return Buffer.from(s, 'hex')
-  if (Z32_KEY.test(s)) {
-    const key = z32.decode(s).subarray(0, 32)
-    // the last z32 character carries 3 padding bits: only the canonical spelling is a key
-    if (z32.encode(key) === s) return Buffer.from(key)
-  }
-  throw invalidKey(input)
+  if (!HEX_KEY.test(s) && !Z32_KEY.test(s)) throw invalidKey(input)
+  const key = idEncoding.decode(s)
+  // the last z32 character carries padding bits: only the canonical spelling is a key
+  if (Z32_KEY.test(s) && idEncoding.encode(key) !== s) throw invalidKey(input)
+  return Buffer.from(key)
 }
 
 export const INVITE_PREFIX = 'hyperfeed:'
@@ -42,12 +40,12 @@ export function toInvite (key: Buffer, encryptionKey: Buffer): string {
   return INVITE_PREFIX + toZ32(key) + ':' + toZ32(encryptionKey)
 }
 
-export function toHex (key: Buffer): string {
-  return key.toString('hex')
+export function toHex (key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')
 }
 
-export function toZ32 (key: Buffer): string {
-  return z32.encode(key)
+export function toZ32 (key: Uint8Array): string {
+  return idEncoding.encode(key)
 }
 
 export function discoveryKeyOf (key: Buffer): Buffer {

@@ -1,75 +1,44 @@
-import { parseArgs } from 'node:util'
+import { flag, type Command } from 'paparam'
 import { usage } from '../errors.js'
-import type { NetworkFlags } from '../network/swarm.js'
+import type { NetworkFlags } from '../network/options.js'
 
-type OptionSpec = { type: 'string' | 'boolean', short?: string, multiple?: boolean }
-export type Spec = Record<string, OptionSpec>
-
-export const STORAGE_OPTIONS: Spec = {
-  storage: { type: 'string' }
-}
-
-export const NETWORK_OPTIONS: Spec = {
-  local: { type: 'boolean' },
-  bootstrap: { type: 'string' },
-  host: { type: 'string' },
-  'no-swarm': { type: 'boolean' },
-  'ws-port': { type: 'string' },
-  'ws-host': { type: 'string' },
-  peer: { type: 'string', multiple: true },
-  'max-peers': { type: 'string' }
-}
-
+// A parsed command: paparam's flags (camelCase names) and arguments.
 export interface Parsed {
-  values: Record<string, string | boolean | string[] | undefined>
+  flags: Command['flags']
+  args: Command['args']
   positionals: string[]
+  rest: string[]
 }
 
-// Strict parsing: unknown options, missing values and stray arguments are
-// usage errors with one line naming the problem.
-export function parse (command: string, argv: string[], options: Spec, { maxPositionals = 0 } = {}): Parsed {
-  let parsed: Parsed
-  try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true }) as Parsed
-  } catch (err) {
-    throw usage(`${command}: ${describeParseError(err as Error & { code?: string })}`)
-  }
-  if (parsed.positionals.length > maxPositionals) {
-    const extra = parsed.positionals[maxPositionals]!
-    throw usage(`${command}: unexpected argument ${JSON.stringify(extra)}`)
-  }
-  for (const [name, value] of Object.entries(parsed.values)) {
-    if (typeof value === 'string' && value === '' && options[name]?.type === 'string') throw usage(`${command}: --${name} needs a value`)
-  }
-  return parsed
-}
+export const storageFlags = () => [
+  flag('--storage <dir>', 'storage directory (env HYPERFEED_STORAGE)')
+]
 
-function describeParseError (err: Error & { code?: string }): string {
-  const message = err.message.split('\n')[0] ?? ''
-  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? ''
-  switch (err.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option ${option}`
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      if (/argument missing/.test(message)) return `${option} needs a value`
-      if (/ambiguous/.test(message)) return `${option} needs a value (to pass a value that starts with '-', write ${option}=VALUE)`
-      if (/does not take an argument/.test(message)) return `${option} does not take a value`
-      return message
-    default: return message
-  }
-}
+export const networkFlags = () => [
+  flag('--local', 'use the shared bootstrap node on 127.0.0.1:30737, starting it if needed'),
+  flag('--bootstrap <host:port,...>', 'DHT bootstrap nodes (env HYPERFEED_BOOTSTRAP)'),
+  flag('--host <addr>', 'IPv4 address the DHT node binds'),
+  flag('--ws-port <port>', 'accept direct WebSocket replication peers on PORT (0: any free port)'),
+  flag('--ws-host <addr>', 'address the WebSocket port binds (default 0.0.0.0)'),
+  flag('--peer <url>', 'replicate with a WebSocket peer ws://HOST:PORT (repeatable)').multiple(),
+  flag('--no-swarm', 'no DHT at all: WebSocket peers only'),
+  flag('--max-peers <n>', 'most swarm connections at once (default 64)')
+]
+
+const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 
 export function str (p: Parsed, name: string): string | undefined {
-  const v = p.values[name]
+  const v = p.flags[camel(name)]
   return typeof v === 'string' ? v : undefined
 }
 
 export function bool (p: Parsed, name: string): boolean {
-  return p.values[name] === true
+  return p.flags[camel(name)] === true
 }
 
 export function list (p: Parsed, name: string): string[] {
-  const v = p.values[name]
-  return Array.isArray(v) ? v : []
+  const v = p.flags[camel(name)]
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : []
 }
 
 export function int (p: Parsed, name: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
@@ -89,12 +58,12 @@ export function seconds (p: Parsed, name: string): number | undefined {
   return n
 }
 
-export function networkFlags (p: Parsed): NetworkFlags {
+export function networkOptions (p: Parsed): NetworkFlags {
   return {
     local: bool(p, 'local'),
     bootstrap: str(p, 'bootstrap'),
     host: str(p, 'host'),
-    swarm: !bool(p, 'no-swarm'),
+    swarm: p.flags.swarm !== false,
     wsPort: int(p, 'ws-port', { min: 0, max: 65535 }) ?? null,
     wsHost: str(p, 'ws-host'),
     peers: list(p, 'peer'),

@@ -1,13 +1,14 @@
 import os from 'node:os'
 import path from 'node:path'
-import { defaultStorageDir } from '../storage.js'
+import { defaultStorageDir } from '../feed/storage.js'
 import { type Parsed, str } from './args.js'
-import type { Context } from './main.js'
-import type { Network, NetworkOptions } from '../network/swarm.js'
-import type { Status } from './io.js'
+import type { Context } from './command.js'
+import type { Network } from '../network/swarm.js'
+import type { NetworkOptions } from '../network/options.js'
+import type { Status } from './output.js'
 import { LOCAL_PORT } from '../network/local.js'
 
-export function storageDir (p: Parsed, ctx: Context): string {
+export function storageDir (p: Parsed, ctx: Pick<Context, 'env'>): string {
   const dir = str(p, 'storage')
   return dir !== undefined ? path.resolve(dir) : defaultStorageDir(ctx.env)
 }
@@ -20,7 +21,7 @@ export function defaultNick (): string {
   }
 }
 
-// The network flags a viewer needs to reach this process, for the "follow it
+// The network flags a peer needs to reach this process, for the "follow it
 // with" hint the writer prints.
 export function followFlags (opts: NetworkOptions, wsPort: number | null): string {
   const flags: string[] = []
@@ -34,19 +35,21 @@ export function followFlags (opts: NetworkOptions, wsPort: number | null): strin
   return flags.length > 0 ? ' ' + flags.join(' ') : ''
 }
 
-export function helpRequested (p: Parsed): boolean {
-  return p.values.help === true
-}
-
 // How the user ran us, so printed commands can be pasted as they are.
 export function selfCommand (env: NodeJS.ProcessEnv): string {
   return env.npm_command === 'exec' ? 'npx hyperfeed' : 'hyperfeed'
 }
 
-// Tells the user where direct WebSocket peers can reach this process and
-// whether it runs the --local bootstrap node for the others.
+// Tells the user where direct WebSocket peers can reach this process, whether
+// it runs the --local bootstrap node for the others, and when no DHT bootstrap
+// node answers (a swarm then finds nobody, silently).
 export function announceNetwork (network: Network, status: Status): void {
   if (network.wsPort !== null) status.info(`accepting WebSocket peers at ws://${network.options.wsHost ?? '0.0.0.0'}:${network.wsPort}`)
   if (network.bootstrapNode?.holding) status.info(`running the local bootstrap node at ${network.bootstrapNode.address}`)
   network.on('takeover', (address: string) => status.info(`took over the local bootstrap node at ${address}`))
+  const where = network.options.bootstrap === null || network.options.bootstrap === undefined
+    ? 'the public DHT (no internet?)'
+    : network.options.bootstrap.map(n => `${n.host}:${n.port}`).join(', ')
+  network.on('bootstrap-unreachable', () => status.info(`hyperfeed: no DHT bootstrap node answers at ${where}, so no peers can be found: on one machine use --local, on a LAN run 'hyperfeed bootstrap --host ADDR' and pass --bootstrap ADDR:PORT, or connect directly with --peer ws://HOST:PORT`))
+  network.on('bootstrap-reachable', () => status.info(`hyperfeed: a DHT bootstrap node answers again at ${where}`))
 }

@@ -1,21 +1,19 @@
-import { STORAGE_OPTIONS, parse, str } from './args.js'
-import { helpRequested, storageDir } from './common.js'
-import type { Context } from './main.js'
-import { Feed } from '../feed.js'
+import { command, description, flag, summary } from 'paparam'
+import { storageFlags, str } from './args.js'
+import { define } from './command.js'
+import { storageDir } from './common.js'
+import { STOP_STORAGE } from './shutdown.js'
+import { openFeed } from '../feed/open.js'
+import { StorageRoot, checkFeedName } from '../feed/storage.js'
 import { toHex } from '../keys.js'
-import { StorageRoot, checkFeedName } from '../storage.js'
 
-const HELP = `usage: hyperfeed key [--name NAME] [--storage DIR]
-
-Prints the key (64 hex characters) of the feed NAME (default "default"),
-creating the feed if this storage does not have it yet.`
-
-export default async function key (argv: string[], ctx: Context): Promise<number> {
-  const p = parse('key', argv, { ...STORAGE_OPTIONS, name: { type: 'string' } })
-  if (helpRequested(p)) {
-    await ctx.stdout.line(HELP)
-    return 0
-  }
+export default define(command('key',
+  summary('print the key of a named feed'),
+  description(`Prints the key (64 hex characters) of the feed NAME (default "default"),
+creating the feed if this storage does not have it yet.`),
+  flag('--name <name>', 'feed name in this storage (default: default)'),
+  ...storageFlags()
+), async (p, ctx) => {
   const name = checkFeedName(str(p, 'name') ?? 'default')
   const dir = storageDir(p, ctx)
   // known already: answer without opening (and locking) the feed's storage
@@ -24,11 +22,8 @@ export default async function key (argv: string[], ctx: Context): Promise<number
     await ctx.stdout.line(toHex(known))
     return 0
   }
-  const feed = await Feed.openWriterIn({ storage: dir }, name)
-  try {
-    await ctx.stdout.line(toHex(feed.key))
-    return 0
-  } finally {
-    await feed.close()
-  }
-}
+  const { feed } = await openFeed({ storage: dir, name }, { access: 'write' })
+  ctx.shutdown.add(STOP_STORAGE, () => feed.close())
+  await ctx.stdout.line(toHex(feed.key))
+  return 0
+})

@@ -1,76 +1,84 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
-import { EXIT_FAILURE, EXIT_USAGE, isHyperfeedError } from '../errors.js'
-import { Output, Status } from './io.js'
+import { type Bail, type Command, bail, command, flag, footer, header } from 'paparam'
+import { EXIT_FAILURE, EXIT_USAGE, invalidKey, isHyperfeedError, usage } from '../errors.js'
+import type { CommandDef, Context } from './command.js'
+import { Output, Status } from './output.js'
+import { Shutdown } from './shutdown.js'
+import write from './write.js'
+import view from './view.js'
+import append from './append.js'
+import key from './key.js'
+import mine from './mine.js'
+import verify from './verify.js'
+import serve from './serve.js'
+import info from './info.js'
+import bootstrap from './bootstrap.js'
 
 // RocksDB runs its work on libuv's thread pool. With the default four threads
 // on a small machine, replication spends a third of its time switching between
-// them; one thread syncs a feed about twice as fast (see the README's
-// Performance section). Set before anything uses the pool.
+// them; one thread syncs a feed about twice as fast (docs/performance.md).
+// Set before anything uses the pool.
 process.env.UV_THREADPOOL_SIZE ??= '1'
 
-export interface Context {
-  stdout: Output
-  status: Status
-  env: NodeJS.ProcessEnv
-}
-
-type Command = (argv: string[], ctx: Context) => Promise<number>
-
-const COMMANDS: Record<string, { summary: string, load: () => Promise<Command> }> = {
-  write: { summary: 'create or reopen a feed and append each line of stdin', load: async () => (await import('./write.js')).default },
-  view: { summary: 'print a feed by its key, then new entries live', load: async () => (await import('./view.js')).default },
-  append: { summary: 'append one entry offline and exit', load: async () => (await import('./append.js')).default },
-  key: { summary: 'print the key of a named feed', load: async () => (await import('./key.js')).default },
-  mine: { summary: 'mine the next block of a feed offline and append it', load: async () => (await import('./mine.js')).default },
-  verify: { summary: 'check every block of a feed\'s chain', load: async () => (await import('./verify.js')).default },
-  serve: { summary: 'serve a feed over HTTP: JSON API, /live WebSocket and a web page', load: async () => (await import('./serve.js')).default },
-  info: { summary: 'show what this storage holds of a feed', load: async () => (await import('./info.js')).default },
-  bootstrap: { summary: 'run a DHT bootstrap node for offline or LAN use', load: async () => (await import('./bootstrap.js')).default }
-}
+export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap]
+const NAMES = COMMANDS.map(c => c.command.name)
+// commands whose first argument is a feed KEY
+const KEY_COMMANDS = ['view', 'verify', 'serve', 'info']
 
 function version (): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
   return pkg.version
 }
 
-export const USAGE = `usage: hyperfeed <command> [options]
-
-Publish a live feed from one machine and follow it from others, peer to peer.
-
-commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
-
-Run 'hyperfeed <command> --help' for a command's options.
-Two terminals on one machine:  hyperfeed write --local   /   hyperfeed view KEY --local`
-
-export async function main (argv: string[], ctx: Context): Promise<number> {
-  const [name, ...rest] = argv
-  if (name === undefined) {
-    ctx.status.info(`hyperfeed: missing command (${Object.keys(COMMANDS).join(', ')}); see hyperfeed --help`)
-    return EXIT_USAGE
+// paparam's reasons, as one line naming the problem
+function describeBail (b: Bail, argv: string[]): string {
+  const where = b.command.parent ? `${b.command.name}: ` : ''
+  if (b.reason === 'UNKNOWN_FLAG') return `${where}unknown option ${b.flag!.long ? '--' : '-'}${b.flag!.name}`
+  if (b.reason === 'INVALID_FLAG') {
+    const name = `--${b.flag!.name}`
+    if (b.flag!.value) return `${where}${name} does not take a value`
+    const next = argv[argv.indexOf(name) + 1]
+    if (next !== undefined && next.startsWith('-') && next.length > 1) return `${where}${name} needs a value (to pass a value that starts with '-', write ${name}=VALUE)`
+    return `${where}${name} needs a value`
   }
-  if (name === '--help' || name === '-h' || name === 'help') {
-    await ctx.stdout.line(USAGE)
-    return 0
+  if (b.reason === 'UNKNOWN_ARG') {
+    // paparam takes an empty argument for the end of the arguments
+    const first = b.arg!.value.split(' ')[0]
+    if (first === '' && KEY_COMMANDS.includes(b.command.name)) return invalidKey('').message
+    if (!b.command.parent) return `unknown command ${JSON.stringify(b.arg!.value)} (commands: ${NAMES.join(', ')})`
+    return `${where}unexpected argument ${JSON.stringify(first)}`
   }
-  if (name === '--version' || name === '-v') {
-    await ctx.stdout.line(version())
-    return 0
-  }
-  const command = COMMANDS[name]
-  if (command === undefined) {
-    ctx.status.info(`hyperfeed: unknown command ${JSON.stringify(name)} (commands: ${Object.keys(COMMANDS).join(', ')})`)
-    return EXIT_USAGE
-  }
-  try {
-    return await (await command.load())(rest, ctx)
-  } catch (err) {
-    return report(err, ctx)
-  }
+  if (b.reason === 'MISSING_ARG') return `${where}missing ${b.arg!.value}`
+  return `${where}${b.reason.split('\n')[0]}`
 }
 
-export function report (err: unknown, ctx: Context): number {
+export async function main (argv: string[], ctx: Context): Promise<number> {
+  let bailed: string | null = null
+  const runs = new Map<Command, CommandDef['run']>(COMMANDS.map(c => [c.command, c.run]))
+  const program = command('hyperfeed',
+    header('Publish a live feed from one machine and follow it from others, peer to peer.'),
+    footer('Two terminals on one machine:  hyperfeed write --local   /   hyperfeed view KEY --local\nRun \'hyperfeed <command> --help\' for a command\'s options.'),
+    flag('--version|-v', 'print the version'),
+    ...COMMANDS.map(c => c.command),
+    bail((b) => { bailed = describeBail(b, argv) })
+  )
+  const parsed = program.parse(argv, { run: false })
+  if (bailed !== null) throw usage(bailed)
+  if (parsed === null) return 0 // --help was printed
+  if (parsed === program) {
+    if (parsed.flags.version === true) {
+      await ctx.stdout.line(version())
+      return 0
+    }
+    ctx.status.info(`hyperfeed: missing command (${NAMES.join(', ')}); see hyperfeed --help`)
+    return EXIT_USAGE
+  }
+  const run = runs.get(parsed)!
+  return run({ flags: parsed.flags, args: parsed.args, positionals: parsed.positionals, rest: parsed.rest ?? [] }, ctx)
+}
+
+export function report (err: unknown, ctx: Pick<Context, 'status' | 'env'>): number {
   if (isHyperfeedError(err)) {
     ctx.status.info(`hyperfeed: ${err.message}`)
     return err.exitCode
@@ -82,7 +90,7 @@ export function report (err: unknown, ctx: Context): number {
 }
 
 async function run (): Promise<void> {
-  const ctx: Context = { stdout: new Output(process.stdout), status: new Status(process.stderr), env: process.env }
+  const ctx: Context = { stdout: new Output(process.stdout), status: new Status(process.stderr), env: process.env, shutdown: new Shutdown() }
   // Whatever escapes (a peer's stream error, a bug) still ends as one line, not a stack trace.
   const fatal = (err: unknown) => {
     process.exitCode = report(err, ctx)
@@ -90,7 +98,13 @@ async function run (): Promise<void> {
   }
   process.on('uncaughtException', fatal)
   process.on('unhandledRejection', fatal)
-  const code = await main(process.argv.slice(2), ctx)
+  let code: number
+  try {
+    code = await main(process.argv.slice(2), ctx)
+  } catch (err) {
+    code = report(err, ctx)
+  }
+  await ctx.shutdown.close()
   await ctx.stdout.flush()
   process.exit(code)
 }

@@ -3,6 +3,7 @@ import net from 'node:net'
 import { EventEmitter } from 'node:events'
 import DHT from 'hyperdht'
 import { portInUse } from '../errors.js'
+import safetyCatch from 'safety-catch'
 
 // --local uses one bootstrap node on a fixed loopback port. It sits below the
 // kernel's ephemeral range and outside hyperdht's default 49737-49741, so no
@@ -110,7 +111,7 @@ export class BootstrapNode extends EventEmitter {
     this.closed = true
     if (this.timer) clearInterval(this.timer)
     this.timer = null
-    await this.trying?.catch(() => {})
+    await this.trying?.catch(safetyCatch) // its failure was reported by start()
     const node = this.node
     this.node = null
     if (node) await node.destroy()

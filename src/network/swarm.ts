@@ -1,13 +1,15 @@
-import { EventEmitter } from 'node:events'
-import { isIPv4 } from 'node:net'
+import type { Duplex } from 'node:stream'
 import DHT from 'hyperdht'
+import Hypercore from 'hypercore'
 import Hyperswarm from 'hyperswarm'
-import type { Feed } from '../feed.js'
-import type { Store } from '../storage.js'
+import ReadyResource from 'ready-resource'
+import safetyCatch from 'safety-catch'
+import type { Store } from '../feed/storage.js'
 import { toHex } from '../keys.js'
-import { HyperfeedError, closed, usage } from '../errors.js'
-import dns from 'node:dns/promises'
-import { BootstrapNode, LOCAL_HOST, LOCAL_PORT } from './local.js'
+import { closed, usage } from '../errors.js'
+import { BootstrapNode } from './local.js'
+import { BootstrapHealth } from './health.js'
+import { type NetworkOptions, resolveNodes } from './options.js'
 import { WsListener, WsPeer, checkWsUrl, remoteKeyOf } from './ws-peers.js'
 
 // In --local mode every process re-announces this often, so that after a
@@ -18,104 +20,13 @@ const SWARM_KEY_NAME = 'hyperfeed/swarm'
 // waiting after this long instead of hanging on timeouts.
 const LEAVE_TIMEOUT = 2000
 
-export interface DhtNode {
-  host: string
-  port: number
-}
-
-export interface NetworkOptions {
-  // join the DHT at all (false: direct WebSocket peers only)
-  swarm?: boolean
-  // DHT bootstrap nodes; null means the public Hyperswarm DHT
-  bootstrap?: DhtNode[] | null
-  // address the DHT node binds
-  host?: string
-  // run (or take over) the shared loopback bootstrap node of --local
-  localBootstrap?: { host: string, port: number } | null
-  // treat this node as reachable (true for loopback and self-bootstrapped LANs)
-  firewalled?: boolean
-  wsPort?: number | null
-  wsHost?: string
-  peers?: string[]
-  // most swarm connections at once (Hyperswarm's default: 64)
-  maxPeers?: number
-}
-
-export interface NetworkFlags {
-  local?: boolean
-  bootstrap?: string
-  host?: string
-  swarm?: boolean
-  wsPort?: number | null
-  wsHost?: string
-  peers?: string[]
-  maxPeers?: number
-}
-
-// Flags win over --local, which wins over the environment (HYPERFEED_BOOTSTRAP).
-export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessEnv = process.env): NetworkOptions {
-  let bootstrap: DhtNode[] | null = null
-  let localBootstrap: NetworkOptions['localBootstrap'] = null
-  if (flags.bootstrap !== undefined) bootstrap = parseBootstrap(flags.bootstrap)
-  else if (flags.local) {
-    bootstrap = [{ host: LOCAL_HOST, port: LOCAL_PORT }]
-    localBootstrap = { host: LOCAL_HOST, port: LOCAL_PORT }
-  } else if (env.HYPERFEED_BOOTSTRAP) bootstrap = parseBootstrap(env.HYPERFEED_BOOTSTRAP)
-
-  let host = flags.host
-  if (host === undefined && bootstrap !== null && bootstrap.every(n => isLoopback(n.host))) host = LOCAL_HOST
-  if (host !== undefined && !isIPv4(host)) throw usage(`--host must be an IPv4 address, not ${JSON.stringify(host)}`)
-
-  return {
-    swarm: flags.swarm !== false,
-    bootstrap,
-    host,
-    localBootstrap,
-    // a DHT you bootstrap yourself (loopback or LAN) has no NAT in the way
-    firewalled: bootstrap === null,
-    wsPort: flags.wsPort ?? null,
-    wsHost: flags.wsHost,
-    peers: flags.peers ?? [],
-    ...(flags.maxPeers !== undefined ? { maxPeers: flags.maxPeers } : {})
-  }
-}
-
-export function parseBootstrap (list: string): DhtNode[] {
-  const nodes = list.split(',').map(s => s.trim()).filter(Boolean).map(parseHostPort)
-  if (nodes.length === 0) throw usage('--bootstrap needs at least one HOST:PORT')
-  return nodes
-}
-
-export function parseHostPort (s: string): DhtNode {
-  const m = /^([^:\s]+):(\d{1,5})$/.exec(s)
-  const port = m ? Number(m[2]) : 0
-  const host = m?.[1] ?? ''
-  const hostOk = isIPv4(host) || (/^[a-zA-Z0-9.-]+$/.test(host) && /[a-zA-Z]/.test(host) && !host.startsWith('-'))
-  if (!m || port < 1 || port > 65535 || !hostOk) {
-    throw usage(`bad bootstrap address ${JSON.stringify(s)}: expected HOST:PORT, e.g. 127.0.0.1:${LOCAL_PORT}`)
-  }
-  return { host: m[1]!, port }
-}
-
-// Host names are resolved once, up front: a name that does not resolve is an
-// error the user sees, not a DHT that silently never finds anyone.
-async function resolveNodes (nodes: DhtNode[]): Promise<DhtNode[]> {
-  return Promise.all(nodes.map(async ({ host, port }) => {
-    if (isIPv4(host)) return { host, port }
-    try {
-      return { host: (await dns.lookup(host, { family: 4 })).address, port }
-    } catch {
-      throw new HyperfeedError('BAD_BOOTSTRAP', `cannot resolve bootstrap host ${JSON.stringify(host)}`)
-    }
-  }))
-}
-
-function hexOrNull (key: Buffer | null): string | null {
-  return key === null ? null : toHex(key)
-}
-
-function isLoopback (host: string): boolean {
-  return host === 'localhost' || host.startsWith('127.')
+// Something replicated over every connection: a feed's store, or a room.
+export interface Replicable {
+  readonly discoveryKey: Buffer
+  // attaches replication to a swarm connection or a protocol stream
+  replicate (stream: Duplex): void
+  // while discovery runs, reads that miss data wait for peers (Hypercore's findingPeers)
+  findingPeers? (): () => void
 }
 
 export interface PeerSummary {
@@ -126,19 +37,20 @@ export interface PeerSummary {
   publicKey: string | null
 }
 
-// Finds and keeps connections for the feeds of one store: Hyperswarm over a
-// DHT, plus direct WebSocket peers. Every connection replicates the whole store.
-export class Network extends EventEmitter {
+// Finds and keeps connections for the feeds and rooms it has joined: Hyperswarm
+// over a DHT, plus direct WebSocket peers. Every connection replicates all of them.
+export class Network extends ReadyResource {
   readonly store: Store
   readonly options: NetworkOptions
   swarm: Hyperswarm | null = null
   bootstrapNode: BootstrapNode | null = null
+  health: BootstrapHealth | null = null
   private wsListener: WsListener | null = null
   private readonly wsPeers: WsPeer[] = []
-  private readonly joined = new Map<string, Feed>()
+  private readonly joined = new Map<string, Replicable>()
+  // every live connection or protocol stream, to replicate later joins on
+  private readonly streams = new Set<Duplex>()
   private refreshTimer: NodeJS.Timeout | null = null
-  private opening: Promise<void> | null = null
-  private closing: Promise<void> | null = null
 
   constructor (store: Store, options: NetworkOptions = {}) {
     super()
@@ -146,20 +58,24 @@ export class Network extends EventEmitter {
     this.options = options
   }
 
-  ready (): Promise<void> {
-    if (this.opening === null) this.opening = this.open()
-    return this.opening
+  protected override async _open (): Promise<void> {
+    try {
+      await this.start()
+    } catch (err) {
+      // ready-resource does not run _close after a failed open
+      await this.stop()
+      throw err
+    }
   }
 
-  private async open (): Promise<void> {
+  private async start (): Promise<void> {
     const { swarm = true, bootstrap = null, host, localBootstrap = null, firewalled = bootstrap === null, wsPort = null, wsHost, peers = [] } = this.options
     if (!swarm && wsPort === null && peers.length === 0) {
       throw usage('--no-swarm leaves nothing to connect to: add --peer ws://HOST:PORT or --ws-port PORT')
     }
-    const corestore = this.store.corestore
 
     if (wsPort !== null) {
-      this.wsListener = new WsListener(corestore, { port: wsPort, host: wsHost })
+      this.wsListener = new WsListener(this.protocolStream, { port: wsPort, host: wsHost })
       this.forward(this.wsListener)
       await this.wsListener.listening
     }
@@ -176,34 +92,56 @@ export class Network extends EventEmitter {
         this.refreshTimer = setInterval(() => this.refresh(), LOCAL_REFRESH_INTERVAL)
         this.refreshTimer.unref()
       }
+      const nodes = bootstrap !== null ? await resolveNodes(bootstrap) : null
       const dht = new DHT({
-        ...(bootstrap !== null ? { bootstrap: await resolveNodes(bootstrap) } : {}),
+        ...(nodes !== null ? { bootstrap: nodes } : {}),
         ...(host !== undefined ? { host } : {}),
         ...(firewalled ? {} : { firewalled: false })
       })
-      const keyPair = await corestore.createKeyPair(SWARM_KEY_NAME)
+      const keyPair = await this.store.corestore.createKeyPair(SWARM_KEY_NAME)
       this.swarm = new Hyperswarm({ dht, keyPair, ...(this.options.maxPeers !== undefined ? { maxPeers: this.options.maxPeers } : {}) })
       this.swarm.on('connection', (conn) => {
         conn.on('error', (err: Error) => this.emit('connection-error', err))
         const remote = toHex(conn.remotePublicKey)
+        this.attach(conn)
         conn.once('close', () => this.emit('disconnection', remote))
-        corestore.replicate(conn)
         this.emit('connection', remote)
       })
+      this.health = new BootstrapHealth(dht, nodes ?? dht.bootstrapNodes)
+      this.health.on('unreachable', () => this.emit('bootstrap-unreachable'))
+      this.health.on('reachable', () => this.emit('bootstrap-reachable'))
+      this.health.start()
     }
 
-    for (const url of peers) {
-      const peer = new WsPeer(corestore, url)
-      this.forward(peer)
-      this.wsPeers.push(peer)
-      peer.start()
-    }
+    for (const url of peers) this.startPeer(url)
   }
 
-  private forward (source: EventEmitter): void {
+  // A new encrypted replication stream for a raw transport (a WebSocket),
+  // carrying everything joined now and later.
+  private readonly protocolStream = (isInitiator: boolean): Duplex => {
+    const stream = Hypercore.createProtocolStream(isInitiator)
+    this.attach(stream)
+    return stream
+  }
+
+  private attach (stream: Duplex): void {
+    this.streams.add(stream)
+    stream.once('close', () => this.streams.delete(stream))
+    for (const r of this.joined.values()) r.replicate(stream)
+  }
+
+  private forward (source: WsListener | WsPeer): void {
     source.on('connection', (remote: string) => this.emit('connection', remote))
     source.on('disconnection', (remote: string) => this.emit('disconnection', remote))
     source.on('warning', (err: Error) => this.emit('warning', err))
+  }
+
+  private startPeer (url: string): WsPeer {
+    const peer = new WsPeer(this.protocolStream, url)
+    this.forward(peer)
+    this.wsPeers.push(peer)
+    peer.start()
+    return peer
   }
 
   get connections (): number {
@@ -233,27 +171,27 @@ export class Network extends EventEmitter {
     if (this.closing !== null) throw closed()
     const existing = this.wsPeers.find(p => p.url === checkWsUrl(url).toString())
     if (existing) return existing.url
-    const peer = new WsPeer(this.store.corestore, url)
-    this.forward(peer)
-    this.wsPeers.push(peer)
-    peer.start()
-    return peer.url
+    return this.startPeer(url).url
   }
 
-  // Announces and looks up the feed. Until the first round of discovery is
-  // done, reads that miss data wait for peers instead of failing fast.
-  async join (feed: Feed, { server = true, client = true } = {}): Promise<void> {
+  // Replicates `r` over every connection, announces it and looks it up. Until
+  // the first round of discovery is done, reads that miss data wait for peers.
+  async join (r: Replicable, { server = true, client = true } = {}): Promise<void> {
     await this.ready()
-    this.joined.set(toHex(feed.discoveryKey), feed)
+    const id = toHex(r.discoveryKey)
+    if (!this.joined.has(id)) {
+      this.joined.set(id, r)
+      for (const stream of this.streams) r.replicate(stream)
+    }
     if (this.swarm === null) return
-    const done = feed.core.findingPeers()
-    this.swarm.join(feed.discoveryKey, { server, client })
+    const done = r.findingPeers?.() ?? noop
+    this.swarm.join(r.discoveryKey, { server, client })
     this.swarm.flush().then(done, done)
   }
 
-  async leave (feed: Feed): Promise<void> {
-    this.joined.delete(toHex(feed.discoveryKey))
-    if (this.swarm !== null && !this.swarm.destroyed) await this.swarm.leave(feed.discoveryKey)
+  async leave (r: Replicable): Promise<void> {
+    this.joined.delete(toHex(r.discoveryKey))
+    if (this.swarm !== null && !this.swarm.destroyed) await this.swarm.leave(r.discoveryKey)
   }
 
   // Resolves once the current discovery round has connected to what it found.
@@ -264,27 +202,26 @@ export class Network extends EventEmitter {
 
   private refresh (): void {
     if (this.swarm === null || this.closing !== null) return
-    for (const feed of this.joined.values()) {
-      this.swarm.status(feed.discoveryKey)?.refresh().catch(() => {})
+    for (const r of this.joined.values()) {
+      this.swarm.status(r.discoveryKey)?.refresh().catch(safetyCatch)
     }
   }
 
   // Shutdown order: direct peers, the DHT swarm (leaving topics), then the
   // bootstrap node this process may be running for others.
-  close (): Promise<void> {
-    if (this.closing === null) this.closing = this.closeNow()
-    return this.closing
+  protected override _close (): Promise<void> {
+    return this.stop()
   }
 
-  private async closeNow (): Promise<void> {
-    await this.opening?.catch(() => {})
+  private async stop (): Promise<void> {
     if (this.refreshTimer) clearInterval(this.refreshTimer)
+    this.health?.stop()
     await Promise.all(this.wsPeers.map(p => p.close()))
     await this.wsListener?.close()
     if (this.swarm !== null) {
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise(resolve => { timer = setTimeout(resolve, LEAVE_TIMEOUT) })
-      const leaving = this.swarm.destroy().catch(() => {})
+      const leaving = this.swarm.destroy().catch(safetyCatch)
       await Promise.race([leaving, timeout])
       clearTimeout(timer)
       await this.swarm.dht.destroy({ force: true })
@@ -293,3 +230,9 @@ export class Network extends EventEmitter {
     await this.bootstrapNode?.close()
   }
 }
+
+function hexOrNull (key: Buffer | null): string | null {
+  return key === null ? null : toHex(key)
+}
+
+function noop () {}

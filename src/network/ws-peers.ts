@@ -2,24 +2,29 @@ import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import pump from 'pump'
 import { WebSocket, WebSocketServer, createWebSocketStream } from 'ws'
-import type Corestore from 'corestore'
 import { portInUse, usage } from '../errors.js'
+import safetyCatch from 'safety-catch'
 
 const RECONNECT_MIN = 250
 const RECONNECT_MAX = 15_000
 const MAX_PAYLOAD = 64 * 1024 * 1024
 
+// Makes a new encrypted replication stream (what store.replicate(isInitiator) returns).
+export type ProtocolStreamFactory = (isInitiator: boolean) => Duplex
+
 // A WebSocket is a plain byte stream, so replication runs its own encrypted
 // protocol stream over it: pump ends both sides when either errors or closes.
-function replicateOver (store: Corestore, ws: WebSocket, isInitiator: boolean, onclose: () => void): Duplex {
+function replicateOver (protocolStream: ProtocolStreamFactory, ws: WebSocket, isInitiator: boolean, onclose: () => void): Duplex {
   const socket = createWebSocketStream(ws)
-  const stream = store.replicate(isInitiator)
+  const stream = protocolStream(isInitiator)
   pump(socket, stream, socket, () => onclose())
   return stream
 }
 
 // The replication stream's remote Noise key (what Hypercore knows a peer by),
-// once its handshake is done.
+// once its handshake is done. Hypercore's protocol streams carry their Noise
+// stream as `noiseStream` (Corestore relies on it too); there is no other
+// public way to reach the remote key of a stream made with replicate(boolean).
 export function remoteKeyOf (stream: Duplex | null): Buffer | null {
   const noise = (stream as (Duplex & { noiseStream?: { remotePublicKey?: Buffer | null } }) | null)?.noiseStream
   return noise?.remotePublicKey ?? null
@@ -44,15 +49,15 @@ export function checkWsUrl (url: string): URL {
 // Accepts replication connections on a WebSocket port (--ws-port).
 export class WsListener extends EventEmitter {
   private readonly server: WebSocketServer
-  private readonly store: Corestore
+  private readonly protocolStream: ProtocolStreamFactory
   private readonly sockets = new Set<WebSocket>()
   readonly active = new Set<WsConnection>()
   readonly listening: Promise<void>
   private closing: Promise<void> | null = null
 
-  constructor (store: Corestore, { port, host = '0.0.0.0' }: { port: number, host?: string }) {
+  constructor (protocolStream: ProtocolStreamFactory, { port, host = '0.0.0.0' }: { port: number, host?: string }) {
     super()
-    this.store = store
+    this.protocolStream = protocolStream
     this.server = new WebSocketServer({ port, host, maxPayload: MAX_PAYLOAD })
     this.listening = new Promise((resolve, reject) => {
       this.server.once('listening', resolve)
@@ -60,14 +65,14 @@ export class WsListener extends EventEmitter {
         reject(err.code === 'EADDRINUSE' ? portInUse(`--ws-port ${port}`) : err)
       })
     })
-    this.listening.catch(() => {})
+    this.listening.catch(safetyCatch) // awaited (and reported) by the network
     this.server.on('connection', (ws, req) => {
       this.sockets.add(ws)
-      ws.on('error', () => {})
+      ws.on('error', (err) => this.emit('warning', err))
       const remote = `ws://${req.socket.remoteAddress}:${req.socket.remotePort}`
       const conn: WsConnection = {
         remote,
-        stream: replicateOver(this.store, ws, false, () => {
+        stream: replicateOver(this.protocolStream, ws, false, () => {
           this.sockets.delete(ws)
           this.active.delete(conn)
           ws.terminate()
@@ -103,7 +108,7 @@ export class WsListener extends EventEmitter {
 // with exponential backoff whenever the link drops.
 export class WsPeer extends EventEmitter {
   readonly url: string
-  private readonly store: Corestore
+  private readonly protocolStream: ProtocolStreamFactory
   private ws: WebSocket | null = null
   stream: Duplex | null = null
   private timer: NodeJS.Timeout | null = null
@@ -111,9 +116,9 @@ export class WsPeer extends EventEmitter {
   private closed = false
   connected = false
 
-  constructor (store: Corestore, url: string) {
+  constructor (protocolStream: ProtocolStreamFactory, url: string) {
     super()
-    this.store = store
+    this.protocolStream = protocolStream
     this.url = checkWsUrl(url).toString()
   }
 
@@ -125,7 +130,7 @@ export class WsPeer extends EventEmitter {
     ws.once('open', () => {
       this.delay = RECONNECT_MIN
       this.connected = true
-      this.stream = replicateOver(this.store, ws, true, () => ws.terminate())
+      this.stream = replicateOver(this.protocolStream, ws, true, () => ws.terminate())
       this.emit('connection', this.url)
     })
     ws.once('close', () => {

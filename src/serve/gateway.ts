@@ -1,46 +1,27 @@
-import fs from 'node:fs'
-import http, { type IncomingMessage, type ServerResponse } from 'node:http'
-import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
-import { type Entry, type EntryResult, MAX_ENTRY_BYTES, chat, formatJson, isObject } from '../entries.js'
-import { HyperfeedError, encryptedFeed, portInUse } from '../errors.js'
-import type { Feed } from '../feed.js'
+import type { WebSocket } from 'ws'
+import type { Registry } from 'prom-client'
+import safetyCatch from 'safety-catch'
+import { type Entry, type EntryResult, chat, formatJson, isObject, isUnreadable } from '../entries.js'
+import { encryptedFeed } from '../errors.js'
+import type { Feed } from '../feed/feed.js'
 import { toHex } from '../keys.js'
-import { DEFAULT_DIFFICULTY } from '../blocks.js'
-import { Miner, checkDifficulty, mineNext } from '../mine.js'
+import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
+import { BlockWriter } from '../chain/block-writer.js'
+import { ChainIndex } from '../chain/chain-index.js'
 import type { Network } from '../network/swarm.js'
-import { ChainIndex } from './chain-index.js'
-import { LiveHub } from './live.js'
-import { type Policy, hostAllowed, isLoopbackHost, newToken, originAllowed, tokenAllowed } from './security.js'
+import { HttpError, JsonServer, type Routes, type ServerOptions, MAX_PAGE, intParam, json, pageRange, text } from './http.js'
+import { LiveHub, type LiveStream } from './live.js'
+import { createMetrics } from './metrics.js'
 
-export const DEFAULT_PORT = 3001
-export const DEFAULT_LISTEN = '127.0.0.1'
-const MAX_PAGE = 1000
-// a body may wrap a 1 MiB entry; anything much larger is refused unread
-const MAX_BODY = MAX_ENTRY_BYTES + 64 * 1024
+export { DEFAULT_LISTEN, DEFAULT_PORT } from './http.js'
+
 const READ_TIMEOUT = 10_000
-const WEB_NICK = 'web'
-const PAGE_DIR = new URL('./page/', import.meta.url)
-const ASSETS: Record<string, string> = {
-  '/': 'index.html',
-  '/index.html': 'index.html',
-  '/app.js': 'app.js',
-  '/style.css': 'style.css'
-}
-const TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8'
-}
+const INDEX_WAIT = 60_000
+export const WEB_NICK = 'web'
 
-export interface GatewayOptions {
+export interface GatewayOptions extends ServerOptions {
   feed: Feed
   network?: Network | null
-  host?: string
-  port?: number
-  // POSTs need "Authorization: Bearer TOKEN". Listening beyond loopback, one is
-  // generated when none is given.
-  token?: string | null
   difficulty?: number
 }
 
@@ -60,64 +41,57 @@ export interface FeedStatus {
   readable: boolean
 }
 
-class HttpError extends Error {
-  readonly status: number
-  constructor (status: number, message: string) {
-    super(message)
-    this.status = status
-  }
-}
-
-// HTTP API, /live WebSocket and the web page for one feed, on node:http and ws.
-export class Gateway {
+// HTTP API, /live WebSocket, /metrics and the web page for one feed.
+export class Gateway extends JsonServer {
   readonly feed: Feed
   readonly network: Network | null
   readonly index: ChainIndex
-  readonly policy: Policy
-  private readonly host: string
-  private readonly port: number
-  private readonly difficulty: number
-  private readonly server: http.Server
-  private readonly wss: WebSocketServer
-  private readonly live: LiveHub
-  private miner: Miner | null = null
-  private mining: Promise<unknown> = Promise.resolve()
+  private readonly blocks: BlockWriter | null
+  private readonly hub: LiveHub
+  private readonly registry: Registry
+  private readonly table: Routes
   private updated = false
-  private closing: Promise<void> | null = null
+  private served = 0
 
-  constructor ({ feed, network = null, host = DEFAULT_LISTEN, port = DEFAULT_PORT, token, difficulty = DEFAULT_DIFFICULTY }: GatewayOptions) {
+  constructor ({ feed, network = null, difficulty = DEFAULT_DIFFICULTY, ...server }: GatewayOptions) {
+    super(server)
     this.feed = feed
     this.network = network
-    this.host = host
-    this.port = port
-    this.difficulty = checkDifficulty(difficulty)
-    const loopback = isLoopbackHost(host)
-    this.policy = { loopback, token: token ?? (loopback ? null : newToken()) }
+    this.blocks = feed.writable ? new BlockWriter(feed, { difficulty }) : null
     this.index = new ChainIndex(feed)
-    this.index.on('error', () => {})
-    this.server = http.createServer((req, res) => { this.handle(req, res).catch(err => this.fail(res, err)) })
-    this.server.on('clientError', (_err, socket) => socket.destroy())
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
-    this.live = new LiveHub(this)
-    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
-    if (!feed.writable) feed.update().then(() => { this.updated = true; this.live.statusChanged() }, () => {})
-  }
-
-  async listen (): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'EADDRINUSE' ? portInUse(`port ${this.port} on ${this.host} (--port)`) : err.code === 'EADDRNOTAVAIL' ? new HyperfeedError('BAD_LISTEN', `cannot listen on ${this.host}: not an address of this machine (--listen)`) : err)
-      })
-      this.server.listen(this.port, this.host, () => resolve())
+    this.index.on('error', safetyCatch) // a follower's read error: the entries API reports its own
+    this.hub = new LiveHub({
+      messages: (start) => this.liveMessages(start),
+      status: () => {
+        const status = this.status()
+        const { blocks: _blocks, ...shown } = status
+        return { message: JSON.stringify(status), shown: JSON.stringify(shown) }
+      },
+      changes: [[feed, 'append'], [feed, 'peers'], [this.index, 'progress'], ...(network ? [[network, 'connection'], [network, 'disconnection']] as [Network, string][] : [])]
     })
+    this.registry = createMetrics({
+      network,
+      length: () => feed.length,
+      transfer: () => ({ uploaded: feed.uploaded, downloaded: feed.downloaded }),
+      liveClients: () => this.hub.size,
+      entriesServed: () => this.served + this.hub.sent,
+      gauges: { hyperfeed_blocks: { help: 'block entries in the feed (checked so far)', value: () => this.index.blocks } }
+    })
+    this.table = {
+      'GET /api/info': () => json(200, this.status()),
+      'GET /api/entries': ({ url }) => this.entries(url),
+      'GET /api/blocks': ({ url }) => this.blockEntries(url),
+      'GET /api/peers': () => json(200, this.peers()),
+      'POST /api/entries': async ({ body }) => json(201, await this.postEntry(await body())),
+      'POST /api/mine': async ({ body }) => json(201, await this.postMine(await body())),
+      'POST /api/peers': async ({ body }) => json(201, await this.postPeer(await body()))
+    }
+    if (!feed.writable) feed.update().then(() => { this.updated = true; this.hub.statusChanged() }, safetyCatch)
   }
 
-  get url (): string {
-    const address = this.server.address()
-    const port = typeof address === 'object' && address !== null ? address.port : this.port
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host
-    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/`
-  }
+  protected routes (): Routes { return this.table }
+  protected metrics (): Registry { return this.registry }
+  protected live (ws: WebSocket, url: URL): void { this.hub.add(ws, intParam(url, 'start', 0)) }
 
   status (): FeedStatus {
     const i = this.feed.info()
@@ -138,72 +112,56 @@ export class Gateway {
     }
   }
 
-  private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(req, this.policy)) throw new HttpError(403, 'this server only answers to loopback host names')
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const route = `${req.method} ${url.pathname}`
-    if (req.method === 'GET' && ASSETS[url.pathname] !== undefined) return this.asset(res, ASSETS[url.pathname]!)
-    if (req.method === 'POST') this.checkWrite(req)
-    switch (route) {
-      case 'GET /api/info': return this.json(res, 200, this.status())
-      case 'GET /api/entries': return this.send(res, 200, await this.entries(url))
-      case 'GET /api/blocks': return this.send(res, 200, await this.blocks(url))
-      case 'GET /api/peers': return this.json(res, 200, this.peers())
-      case 'POST /api/entries': return this.json(res, 201, await this.postEntry(await readJson(req)))
-      case 'POST /api/mine': return this.json(res, 201, await this.postMine(await readJson(req)))
-      case 'POST /api/peers': return this.json(res, 201, await this.postPeer(await readJson(req)))
-    }
-    if (['/api/info', '/api/entries', '/api/blocks', '/api/peers', '/api/mine', '/live'].includes(url.pathname)) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`)
-    throw new HttpError(404, `no such path: ${url.pathname}`)
-  }
-
-  private checkWrite (req: IncomingMessage): void {
-    if (!originAllowed(req, this.policy)) throw new HttpError(403, 'cross-origin requests cannot write to this feed')
-    if (!tokenAllowed(req, this.policy)) throw new HttpError(401, 'this server needs "Authorization: Bearer TOKEN" (the token hyperfeed serve printed) to write')
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the body as application/json')
-  }
-
-  private range (url: URL): { start: number, end: number } {
-    const start = intParam(url, 'start', 0)
-    const length = this.feed.length
-    const end = Math.min(intParam(url, 'end', Math.max(start, Math.min(length, start + MAX_PAGE))), start + MAX_PAGE)
-    if (end < start) throw new HttpError(400, 'end must not be before start')
-    return { start, end }
-  }
-
-  // Entries [start, end) (at most 1000), from the local copy, downloading what is missing.
   private checkReadable (): void {
     if (!this.feed.readable) throw encryptedFeed(toHex(this.feed.key))
   }
 
-  private async entries (url: URL): Promise<string> {
+  // Entries [start, end) (at most 1000), from the local copy, downloading what is missing.
+  private async entries (url: URL) {
     this.checkReadable()
-    const { start, end } = this.range(url)
+    const { start, end } = pageRange(url, this.feed.length)
     const upto = Math.min(end, this.feed.length)
-    if (upto <= start) return '[]'
+    if (upto <= start) return text(200, '[]')
     if (!(await this.index.reached(upto, READ_TIMEOUT))) throw new HttpError(504, `entries up to ${upto} are not available from any peer yet`)
     const entries = await this.feed.read(start, upto)
-    return '[' + entries.map(r => this.message(r)).join(',') + ']'
+    this.served += entries.length
+    return text(200, '[' + entries.map(r => this.message(r)).join(',') + ']')
   }
 
   // The chain's block entries in [start, end) of the feed, with their validity.
-  private async blocks (url: URL): Promise<string> {
+  private async blockEntries (url: URL) {
     this.checkReadable()
     const start = intParam(url, 'start', 0)
     const end = url.searchParams.has('end') ? intParam(url, 'end', 0) : Infinity
     if (end < start) throw new HttpError(400, 'end must not be before start')
-    const seqs = this.index.blocksIn(start, end, MAX_PAGE)
     const out: string[] = []
-    for (const seq of seqs) {
+    for (const seq of this.index.blocksIn(start, end, MAX_PAGE)) {
       const r = await this.feed.get(seq, { timeout: READ_TIMEOUT })
       if (r !== null) out.push(this.message(r))
     }
-    return '[' + out.join(',') + ']'
+    this.served += out.length
+    return text(200, '[' + out.join(',') + ']')
   }
 
   // An entry as `view --json` prints it (blocks with their validity).
   message (r: EntryResult): string {
     return formatJson(this.index.annotate(r))
+  }
+
+  private liveMessages (start: number): LiveStream {
+    const follower = this.feed.follow({ start, live: true })
+    const { feed, index } = this
+    return {
+      async * [Symbol.asyncIterator] () {
+        for await (const batch of follower) {
+          if (!feed.readable) return // a private feed served without its invite: status only
+          // blocks are sent with their validity, once the chain index has checked them
+          if (batch.some(r => !isUnreadable(r) && r.value.type === 'block')) await index.reached(batch[batch.length - 1]!.seq + 1, INDEX_WAIT)
+          yield batch.map(r => formatJson(index.annotate(r)))
+        }
+      },
+      destroy: () => follower.destroy()
+    }
   }
 
   private peers (): object[] {
@@ -215,35 +173,14 @@ export class Gateway {
   }
 
   private async postEntry (body: unknown): Promise<object> {
-    if (!isObject(body)) throw new HttpError(400, 'the body must be a JSON object: a chat {"text","nick"?} or an entry with a string "type"')
-    let entry: Entry
-    if (typeof body.type === 'string') {
-      entry = body as Entry
-    } else if ('type' in body) {
-      throw new HttpError(400, 'an entry needs a string "type" field')
-    } else {
-      const keys = Object.keys(body)
-      if (typeof body.text !== 'string' || (body.nick !== undefined && typeof body.nick !== 'string') || keys.some(k => k !== 'text' && k !== 'nick')) {
-        throw new HttpError(400, 'a chat body is {"text": string, "nick"?: string}')
-      }
-      if (body.text.length === 0) throw new HttpError(400, 'the text is empty')
-      entry = chat((body.nick as string | undefined) || WEB_NICK, body.text)
-    }
-    const { seq } = await this.feed.append(entry)
+    const { seq } = await this.feed.append(entryFromBody(body))
     return { seq }
   }
 
   private async postMine (body: unknown): Promise<object> {
-    if (!this.feed.writable) throw new HttpError(403, 'this feed is read-only here: only its writer can mine blocks')
-    if (!isObject(body) || !('data' in body)) throw new HttpError(400, 'the body must be {"data": any JSON value, "difficulty"?: 0-32}')
-    const difficulty = body.difficulty === undefined ? this.difficulty : body.difficulty
-    if (!Number.isInteger(difficulty) || (difficulty as number) < 0 || (difficulty as number) > 32) throw new HttpError(400, 'difficulty must be an integer from 0 to 32')
-    this.miner ??= new Miner()
-    const miner = this.miner
-    // one block at a time: each mines on the tip the previous one made
-    const run = this.mining.then(() => mineNext(this.feed, body.data, { difficulty: difficulty as number, miner }))
-    this.mining = run.catch(() => {})
-    const mined = await run
+    if (this.blocks === null) throw new HttpError(403, 'this feed is read-only here: only its writer can mine blocks')
+    const { data, difficulty } = mineBody(body, this.blocks.difficulty)
+    const mined = await this.blocks.mine(data, { difficulty })
     return { seq: mined.seq, valid: true, value: mined.block }
   }
 
@@ -254,107 +191,31 @@ export class Gateway {
     return { url }
   }
 
-  private async asset (res: ServerResponse, file: string): Promise<void> {
-    const body = await fs.promises.readFile(new URL(file, PAGE_DIR))
-    res.writeHead(200, {
-      'content-type': TYPES[file.split('.').pop()!] ?? 'application/octet-stream',
-      'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-    })
-    res.end(body)
-  }
-
-  private json (res: ServerResponse, status: number, body: unknown): void {
-    this.send(res, status, JSON.stringify(body))
-  }
-
-  private send (res: ServerResponse, status: number, text: string): void {
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff'
-    })
-    res.end(text)
-  }
-
-  private fail (res: ServerResponse, err: unknown): void {
-    let status = 500
-    let message = 'internal error'
-    if (err instanceof HttpError) {
-      status = err.status
-      message = err.message
-    } else if (err instanceof HyperfeedError) {
-      status = err.status
-      message = err.message
-    } else if ((err as { code?: string })?.code === 'REQUEST_TIMEOUT') {
-      status = 504
-      message = 'not available from any peer yet'
-    }
-    if (res.headersSent) {
-      res.destroy()
-      return
-    }
-    if (status === 413) res.setHeader('connection', 'close')
-    this.json(res, status, { error: message })
-  }
-
-  private upgrade (req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => {})
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const reject = (status: number, message: string) => {
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: message })}`)
-    }
-    if (url.pathname !== '/live') return reject(404, `no WebSocket at ${url.pathname}`)
-    if (!hostAllowed(req, this.policy) || !originAllowed(req, this.policy)) return reject(403, 'cross-origin WebSocket connections are not allowed')
-    let start: number
-    try {
-      start = intParam(url, 'start', 0)
-    } catch (err) {
-      return reject(400, (err as Error).message)
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => this.live.add(ws, start))
-  }
-
-  close (): Promise<void> {
-    if (this.closing === null) this.closing = this.closeNow()
-    return this.closing
-  }
-
-  private async closeNow (): Promise<void> {
-    await this.live.close()
-    await new Promise<void>(resolve => {
-      this.server.close(() => resolve())
-      this.server.closeAllConnections()
-    })
-    this.wss.close()
-    await this.miner?.close()
-    await this.mining
+  protected override async _close (): Promise<void> {
+    await this.hub.close()
+    await this.closeServer()
+    await this.blocks?.close()
     await this.index.close()
   }
 }
 
-function intParam (url: URL, name: string, fallback: number): number {
-  const v = url.searchParams.get(name)
-  if (v === null || v === '') return fallback
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new HttpError(400, `${name} must be a whole number, not ${JSON.stringify(v)}`)
-  return Number(v)
+// A POSTed entry: a chat {"text","nick"?} or any entry object with a string "type".
+export function entryFromBody (body: unknown, defaultNick = WEB_NICK): Entry {
+  if (!isObject(body)) throw new HttpError(400, 'the body must be a JSON object: a chat {"text","nick"?} or an entry with a string "type"')
+  if (typeof body.type === 'string') return body as Entry
+  if ('type' in body) throw new HttpError(400, 'an entry needs a string "type" field')
+  const keys = Object.keys(body)
+  if (typeof body.text !== 'string' || (body.nick !== undefined && typeof body.nick !== 'string') || keys.some(k => k !== 'text' && k !== 'nick')) {
+    throw new HttpError(400, 'a chat body is {"text": string, "nick"?: string}')
+  }
+  if (body.text.length === 0) throw new HttpError(400, 'the text is empty')
+  return chat((body.nick as string | undefined) || defaultNick, body.text)
 }
 
-async function readJson (req: IncomingMessage): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > MAX_BODY) throw new HttpError(413, `the body is over ${MAX_BODY} bytes`)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY) throw new HttpError(413, `the body is over ${MAX_BODY} bytes`)
-    chunks.push(chunk as Buffer)
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
-  } catch {
-    throw new HttpError(400, 'the body is not valid JSON')
-  }
+// A mining request: {"data": any JSON value, "difficulty"?: 0-32}.
+export function mineBody (body: unknown, fallback: number): { data: unknown, difficulty: number } {
+  if (!isObject(body) || !('data' in body)) throw new HttpError(400, `the body must be {"data": any JSON value, "difficulty"?: 0-${MAX_DIFFICULTY}}`)
+  const difficulty = body.difficulty === undefined ? fallback : body.difficulty
+  if (!Number.isInteger(difficulty) || (difficulty as number) < 0 || (difficulty as number) > MAX_DIFFICULTY) throw new HttpError(400, `difficulty must be an integer from 0 to ${MAX_DIFFICULTY}`)
+  return { data: body.data, difficulty: difficulty as number }
 }

@@ -1,90 +1,97 @@
+import type { EventEmitter } from 'node:events'
+import ReadyResource from 'ready-resource'
+import safetyCatch from 'safety-catch'
 import type { WebSocket } from 'ws'
-import { formatJson } from '../entries.js'
-import type { Follower } from '../follow.js'
-import type { FeedStatus, Gateway } from './gateway.js'
 
 const STATUS_INTERVAL = 250
-const INDEX_WAIT = 60_000
+
+// What /live sends: messages (one per entry, as JSON text) from a start on,
+// live, and a status message that is re-sent when what it shows changes.
+export interface LiveSource {
+  messages (start: number): LiveStream
+  // the status message, and the part of it that decides whether to re-send it
+  status (): { message: string, shown: string }
+  // events after which the status may have changed
+  changes: [EventEmitter, string][]
+}
+
+export interface LiveStream extends AsyncIterable<string[]> {
+  destroy (): Promise<void>
+}
 
 interface Client {
   ws: WebSocket
-  follower: Follower
+  stream: LiveStream
 }
 
-// The /live WebSocket: each client gets the backlog from its start, then every
-// entry as it is appended or replicated, one message per entry, plus an
-// {"type":"info",...} message whenever length, peers or sync state change.
-export class LiveHub {
-  private readonly gateway: Gateway
+// The /live WebSocket: each client gets the status, then the backlog from its
+// start, then every entry as it arrives, plus a fresh status whenever it changes.
+export class LiveHub extends ReadyResource {
+  private readonly source: LiveSource
   private readonly clients = new Set<Client>()
   private last: string | null = null
   private timer: NodeJS.Timeout | null = null
   private readonly onChange = () => this.statusChanged()
+  // entries sent to clients so far
+  sent = 0
 
-  constructor (gateway: Gateway) {
-    this.gateway = gateway
-    gateway.feed.on('append', this.onChange)
-    gateway.feed.on('peers', this.onChange)
-    gateway.index.on('progress', this.onChange)
-    gateway.network?.on('connection', this.onChange)
-    gateway.network?.on('disconnection', this.onChange)
+  constructor (source: LiveSource) {
+    super()
+    this.source = source
+    for (const [emitter, event] of source.changes) emitter.on(event, this.onChange)
+  }
+
+  get size (): number {
+    return this.clients.size
   }
 
   add (ws: WebSocket, start: number): void {
-    const follower = this.gateway.feed.follow({ start, live: true })
-    const client: Client = { ws, follower }
+    const stream = this.source.messages(start)
+    const client: Client = { ws, stream }
     this.clients.add(client)
-    ws.on('error', () => {})
+    ws.on('error', noop) // a client that goes away is not our error: 'close' follows
     ws.on('close', () => {
       this.clients.delete(client)
-      follower.destroy().catch(() => {})
+      stream.destroy().catch(safetyCatch)
     })
-    ws.send(JSON.stringify(this.gateway.status()))
+    ws.send(this.source.status().message)
     this.pump(client).catch(() => ws.terminate())
   }
 
-  private async pump ({ ws, follower }: Client): Promise<void> {
-    const index = this.gateway.index
-    for await (const batch of follower) {
-      if (!this.gateway.feed.readable) return // a private feed served without its invite: info only
-      const last = batch[batch.length - 1]!
-      // blocks are sent with their validity, once the chain index has checked them
-      if (batch.some(r => 'value' in r && r.value.type === 'block')) await index.reached(last.seq + 1, INDEX_WAIT)
+  private async pump ({ ws, stream }: Client): Promise<void> {
+    for await (const batch of stream) {
       let sent: Promise<void> = Promise.resolve()
-      for (const r of batch) {
-        const text = formatJson(index.annotate(r))
+      for (const text of batch) {
         sent = new Promise((resolve, reject) => ws.send(text, err => err ? reject(err) : resolve()))
       }
+      this.sent += batch.length
       await sent // flow control: the next batch waits for this one to reach the socket
     }
   }
 
-  // Coalesces changes into at most one info message per interval, sent only
+  // Coalesces changes into at most one status message per interval, sent only
   // when something a client shows actually changed.
   statusChanged (): void {
-    if (this.timer !== null) return
+    if (this.timer !== null || this.closing !== null) return
     this.timer = setTimeout(() => {
       this.timer = null
-      const status: FeedStatus = this.gateway.status()
-      const { blocks: _blocks, ...shown } = status
-      const text = JSON.stringify(shown)
-      if (text === this.last) return
-      this.last = text
-      const message = JSON.stringify(status)
-      for (const { ws } of this.clients) ws.send(message, () => {})
+      const { message, shown } = this.source.status()
+      if (shown === this.last) return
+      this.last = shown
+      for (const { ws } of this.clients) ws.send(message, noop)
     }, STATUS_INTERVAL)
     this.timer.unref()
   }
 
-  async close (): Promise<void> {
+  protected override async _close (): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer)
-    const feed = this.gateway.feed
-    feed.off('append', this.onChange)
-    feed.off('peers', this.onChange)
-    for (const { ws, follower } of this.clients) {
+    for (const [emitter, event] of this.source.changes) emitter.off(event, this.onChange)
+    for (const { ws, stream } of this.clients) {
       ws.close(1001, 'server shutting down')
-      await follower.destroy()
+      await stream.destroy()
     }
     this.clients.clear()
   }
 }
+
+function noop () {}

@@ -24,14 +24,14 @@ declare module 'corestore' {
   class Corestore extends EventEmitter {
     constructor(storage: string | Hypercore.CoreStorage, opts?: Corestore.Options)
     readonly opened: boolean
-    readonly ns: Buffer
-    readonly storage: { getAlias(alias: { name: string, namespace: Buffer }): Promise<Buffer | null> }
     readonly closed: boolean
     ready(): Promise<void>
     close(): Promise<void>
     get(opts: Corestore.GetOptions): Hypercore
     replicate(isInitiatorOrStream: boolean | Duplex, opts?: object): Duplex
     createKeyPair(name: string): Promise<{ publicKey: Buffer, secretKey: Buffer }>
+    namespace(name: string | Buffer): Corestore
+    session(opts?: object): Corestore
   }
 
   export = Corestore

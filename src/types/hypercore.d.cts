@@ -39,10 +39,6 @@ declare module 'hypercore' {
       stream: { rawStream?: { remoteHost?: string } }
     }
 
-    interface Bitfield {
-      countSet(start: number, length: number): number
-    }
-
     // hypercore-storage's corestore storage, opaque here
     interface CoreStorage {
       readonly readOnly: boolean
@@ -72,7 +68,6 @@ declare module 'hypercore' {
     readonly closing: Promise<void> | null
     readonly peers: Hypercore.ReplicationPeer[]
     readonly encryption: Hypercore.Encryption | null
-    readonly core: { bitfield: Hypercore.Bitfield | null } | null
     readonly manifest: { version: number, userData?: Buffer | null } | null
 
     ready(): Promise<void>
@@ -81,6 +76,7 @@ declare module 'hypercore' {
     append(blocks: Buffer | Buffer[]): Promise<{ length: number, byteLength: number }>
     get(index: number, opts?: Hypercore.GetOptions): Promise<Buffer | null>
     has(start: number, end?: number): Promise<boolean>
+    count(start: number, end: number): Promise<number>
     update(opts?: { wait?: boolean, force?: boolean }): Promise<boolean>
     download(range?: Hypercore.DownloadRange): Hypercore.Download
     createReadStream(opts?: { start?: number, end?: number, live?: boolean }): AsyncIterable<Buffer>

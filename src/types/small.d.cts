@@ -1,8 +1,3 @@
-declare module 'z32' {
-  export function encode(buf: Buffer | Uint8Array): string
-  export function decode(str: string): Buffer
-}
-
 declare module 'hypercore-crypto' {
   export function discoveryKey(publicKey: Buffer): Buffer
   export function randomBytes(n: number): Buffer

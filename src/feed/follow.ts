@@ -1,6 +1,7 @@
 import type Hypercore from 'hypercore'
-import { type EntryResult, decodeEntry, isUnreadable } from './entries.js'
-import { ChainChecker, isBlockEntry } from './blocks.js'
+import { type EntryResult, decodeEntry, isUnreadable } from '../entries.js'
+import { ChainChecker, isBlockEntry } from '../chain/block.js'
+import safetyCatch from 'safety-catch'
 
 const DEFAULT_BATCH = 256
 const PREFETCH_WINDOW = 32_768
@@ -169,6 +170,6 @@ export class Follower implements AsyncIterable<EntryResult[]> {
     for (const d of this.downloads) d.range.destroy()
     this.openRange?.destroy()
     this.wakeUp()
-    await this.session.close().catch(() => {})
+    await this.session.close().catch(safetyCatch)
   }
 }

@@ -1,7 +1,12 @@
 import { StringDecoder } from 'node:string_decoder'
 import { type Entry, MAX_ENTRY_BYTES, chat, encodeEntry, parseEntryJson } from './entries.js'
 import { HyperfeedError, invalidEntry } from './errors.js'
-import type { Feed } from './feed.js'
+
+// Where lines go: a feed, or a room (anything that appends entries in order,
+// all or nothing per call, and says where the first one landed).
+export interface Appender {
+  append (entries: Entry[], encoded?: Buffer[]): Promise<{ seq: number, length: number }>
+}
 
 // Longest partial line kept while waiting for its newline; past this the line
 // can never become a valid entry, so it is dropped as it streams in.
@@ -36,7 +41,7 @@ interface Pending {
 // json, an entry object), `/command` lines run in order, and lines that arrive
 // while an append is in flight go out together as one batch.
 export class LineInput {
-  private readonly feed: Feed
+  private readonly target: Appender
   private readonly opts: LineInputOptions
   private readonly decoder = new StringDecoder('utf8')
   private partial = ''
@@ -46,8 +51,8 @@ export class LineInput {
   private failure: Error | null = null
   private drainWaiters: (() => void)[] = []
 
-  constructor (feed: Feed, opts: LineInputOptions) {
-    this.feed = feed
+  constructor (target: Appender, opts: LineInputOptions) {
+    this.target = target
     this.opts = opts
   }
 
@@ -113,7 +118,7 @@ export class LineInput {
   private kick (): void {
     if (this.working !== null || this.queue.length === 0 || this.failure) return
     this.working = this.work()
-      .catch(err => { this.failure = err })
+      .catch((err: Error) => { this.failure = err })
       .finally(() => {
         this.working = null
         for (const wake of this.drainWaiters.splice(0)) wake()
@@ -144,14 +149,14 @@ export class LineInput {
     const entries = batch.filter(p => p.entry !== null)
     if (entries.length > 0) {
       try {
-        const { seq } = await this.feed.append(entries.map(p => p.entry!), entries.map(p => p.block!))
+        const { seq } = await this.target.append(entries.map(p => p.entry!), entries.map(p => p.block!))
         entries.forEach((p, i) => { p.seq = seq + i })
       } catch (err) {
         if (!isRefusal(err)) throw err
         // the feed refused the batch (all or nothing): find the line(s) at fault
         for (const p of entries) {
           try {
-            p.seq = (await this.feed.append([p.entry!], [p.block!])).seq
+            p.seq = (await this.target.append([p.entry!], [p.block!])).seq
           } catch (err) {
             if (!isRefusal(err)) throw err
             p.error = err
@@ -197,7 +202,7 @@ export class LineInput {
     }
     if (entries.length === 0) return
     try {
-      const { length } = await this.feed.append(entries)
+      const { length } = await this.target.append(entries)
       this.opts.onAppend?.(length - 1, text)
     } catch (err) {
       if (!isRefusal(err)) throw err

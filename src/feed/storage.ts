@@ -3,8 +3,10 @@ import os from 'node:os'
 import path from 'node:path'
 import Corestore from 'corestore'
 import Hypercore from 'hypercore'
-import { HyperfeedError, foreignDirectory, storageLocked, storageUnusable, usage } from './errors.js'
-import { toHex } from './keys.js'
+import ReadyResource from 'ready-resource'
+import safetyCatch from 'safety-catch'
+import { HyperfeedError, foreignDirectory, storageLocked, storageUnusable, usage } from '../errors.js'
+import { toHex } from '../keys.js'
 
 // Layout of a storage root (the --storage directory):
 //   HYPERFEED             marker: this directory is hyperfeed storage
@@ -106,48 +108,54 @@ export async function diskUsage (dir: string): Promise<number> {
   return total
 }
 
-export class Store {
+// A corestore in one directory, which must be new, empty or a corestore already.
+// readOnly opens it without taking the lock, so `info` works beside a running writer.
+export class Store extends ReadyResource {
   readonly dir: string
-  readonly corestore: Corestore
   readonly readOnly: boolean
-  private closing: Promise<void> | null = null
+  private store: Corestore | null = null
 
-  private constructor (dir: string, corestore: Corestore, readOnly: boolean) {
-    this.dir = dir
-    this.corestore = corestore
+  constructor (dir: string, { readOnly = false } = {}) {
+    super()
+    this.dir = path.resolve(dir)
     this.readOnly = readOnly
   }
 
-  // Opens the corestore in `dir`, which must be new, empty or a corestore already.
-  // readOnly opens without taking the lock, so `info` works beside a running writer.
-  static async open (dir: string, { readOnly = false } = {}): Promise<Store> {
-    const abs = path.resolve(dir)
-    const entries = await listDir(abs)
+  static async open (dir: string, opts: { readOnly?: boolean } = {}): Promise<Store> {
+    const store = new Store(dir, opts)
+    await store.ready()
+    return store
+  }
+
+  get corestore (): Corestore {
+    if (this.store === null) throw new HyperfeedError('NOT_OPEN', `storage ${this.dir} is not open`)
+    return this.store
+  }
+
+  protected override async _open (): Promise<void> {
+    const { dir, readOnly } = this
+    const entries = await listDir(dir)
     if (entries === null) {
-      if (readOnly) throw new HyperfeedError('STORAGE_MISSING', `no storage at ${abs}`)
-      await guarded(abs, () => makeDir(abs))
+      if (readOnly) throw new HyperfeedError('STORAGE_MISSING', `no storage at ${dir}`)
+      await guarded(dir, () => makeDir(dir))
     } else if (entries.length > 0 && !entries.includes(CORESTORE_MARKER)) {
-      throw foreignDirectory(abs)
+      throw foreignDirectory(dir)
     }
-    if (!readOnly) await guarded(abs, () => fs.promises.access(abs, fs.constants.W_OK))
+    if (!readOnly) await guarded(dir, () => fs.promises.access(dir, fs.constants.W_OK))
     // RocksDB's memtable (64 MiB by default, two of them) is most of a viewer's
     // memory; a smaller one keeps memory flat however long the feed is.
-    const corestore = new Corestore(Hypercore.defaultStorage(abs, { readOnly, writeBufferSize: WRITE_BUFFER_SIZE }), { readOnly })
+    const corestore = new Corestore(Hypercore.defaultStorage(dir, { readOnly, writeBufferSize: WRITE_BUFFER_SIZE }), { readOnly })
     try {
       await corestore.ready()
     } catch (err) {
-      throw storageError(abs, err)
+      await corestore.close().catch(safetyCatch)
+      throw storageError(dir, err)
     }
-    return new Store(abs, corestore, readOnly)
+    this.store = corestore
   }
 
-  get closed (): boolean {
-    return this.closing !== null
-  }
-
-  close (): Promise<void> {
-    if (this.closing === null) this.closing = this.corestore.close()
-    return this.closing
+  protected override async _close (): Promise<void> {
+    await this.store?.close()
   }
 }
 
@@ -194,4 +202,13 @@ async function guarded<T> (dir: string, fn: () => Promise<T>): Promise<T> {
 
 function ignoreExists (err: NodeJS.ErrnoException) {
   if (err.code !== 'EEXIST') throw err
+}
+
+// Whether `corestore` already holds a core created under `name`. Corestore 7
+// has no public call for this: get({ name, createIfMissing: false }) rejects
+// outside the caller's reach (STORAGE_EMPTY, unhandled) and leaves the storage
+// locked, so this reads the name's alias from the storage directly.
+export async function hasNamedCore (corestore: Corestore, name: string): Promise<boolean> {
+  const internal = corestore as unknown as { ns: Buffer, storage: { getAlias (alias: { name: string, namespace: Buffer }): Promise<Buffer | null> } }
+  return await internal.storage.getAlias({ name, namespace: internal.ns }) !== null
 }

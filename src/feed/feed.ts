@@ -1,10 +1,12 @@
-import { EventEmitter } from 'node:events'
+import type { Duplex } from 'node:stream'
 import type Hypercore from 'hypercore'
-import { type Entry, type EntryResult, decodeEntry, encodeEntry, isUnreadable } from './entries.js'
-import { HyperfeedError, invalidEntry, notWritable } from './errors.js'
-import { type ChainTip, ChainChecker, isBlockEntry, verifyBlock } from './blocks.js'
-import { toHex, toInvite, toZ32 } from './keys.js'
-import { Store, StorageRoot } from './storage.js'
+import ReadyResource from 'ready-resource'
+import safetyCatch from 'safety-catch'
+import { type Entry, type EntryResult, decodeEntry, encodeEntry, isUnreadable } from '../entries.js'
+import { HyperfeedError, invalidEntry, notWritable } from '../errors.js'
+import { type ChainTip, ChainChecker, isBlockEntry, verifyBlock } from '../chain/block.js'
+import { toHex, toInvite, toZ32 } from '../keys.js'
+import { Store, StorageRoot, hasNamedCore } from './storage.js'
 import { Follower, type FollowOptions } from './follow.js'
 
 export interface FeedInfo {
@@ -13,7 +15,6 @@ export interface FeedInfo {
   discoveryKey: string
   length: number
   contiguousLength: number
-  stored: number
   byteLength: number
   writable: boolean
   peers: number
@@ -46,34 +47,34 @@ export interface OpenOptions {
   storage: string
 }
 
+// What a feed is opened from: this store's own writable feed `name`, or
+// someone's feed by key (with the encryption key of a private feed, if known).
+export type FeedSource =
+  | { name: string, encrypt?: boolean }
+  | { key: Buffer, encryptionKey?: Buffer | null }
+
 // A feed is one Hypercore whose blocks are JSON entries. It reads blocks as raw
 // bytes and decodes them itself, so a block another program wrote can never
 // throw out of a read: it comes back as an unreadable entry instead.
-export class Feed extends EventEmitter {
+export class Feed extends ReadyResource {
   readonly store: Store
-  readonly core: Hypercore
   readonly name: string | null
+  private readonly source: FeedSource
   private readonly ownsStore: boolean
-  private closing: Promise<void> | null = null
+  private session: Hypercore | null = null
   // blocks (and their bytes) fetched from peers since this feed was opened
   readonly downloaded = { blocks: 0, bytes: 0 }
+  readonly uploaded = { blocks: 0, bytes: 0 }
   private appending: Promise<unknown> = Promise.resolve()
   // the last valid block of this feed and how far it was computed (writers)
   private chain: { length: number, fork: number, checker: ChainChecker } | null = null
 
-  private constructor (store: Store, core: Hypercore, name: string | null, ownsStore: boolean) {
+  constructor (store: Store, source: FeedSource, { ownsStore = false } = {}) {
     super()
     this.store = store
-    this.core = core
-    this.name = name
+    this.source = source
+    this.name = 'name' in source ? source.name : null
     this.ownsStore = ownsStore
-    core.on('append', () => this.emit('append'))
-    core.on('download', (_index: number, bytes: number) => {
-      this.downloaded.blocks++
-      this.downloaded.bytes += bytes
-    })
-    core.on('peer-add', () => this.emit('peers'))
-    core.on('peer-remove', () => this.emit('peers'))
   }
 
   // The writable feed called `name` in `store` (same key every time). With
@@ -81,56 +82,27 @@ export class Feed extends EventEmitter {
   // derived from the store, and its manifest says so (bound to its key), so a
   // viewer without the invite knows why it cannot read it.
   static async openWriter (store: Store, name: string, { ownsStore = false, encrypt = false } = {}): Promise<Feed> {
-    const corestore = store.corestore
-    // the manifest only matters when the feed is created: an existing one keeps its own
-    const exists = await corestore.storage.getAlias({ name, namespace: corestore.ns }) !== null
-    const manifest = encrypt && !exists ? { version: 2, signers: [{ publicKey: (await corestore.createKeyPair(name)).publicKey }], userData: ENCRYPTED_MARK } : undefined
-    const core = corestore.get({ name, ...(manifest ? { manifest } : {}) })
-    await openCore(core)
-    try {
-      if (isEncryptedManifest(core.manifest)) {
-        await core.setEncryptionKey(await writerEncryptionKey(store, name))
-      } else if (encrypt) {
-        throw new HyperfeedError('NOT_ENCRYPTED', `feed "${name}" already exists without encryption; use another --name for a private feed`)
-      }
-    } catch (err) {
-      await core.close()
-      throw err
-    }
-    return new Feed(store, core, name, ownsStore)
+    return opened(new Feed(store, { name, encrypt }, { ownsStore }))
   }
 
   // Someone's feed, by public key: a local copy that fills up from peers. The
   // encryption key of a private feed (from its invite) is kept with the copy.
   static async open (store: Store, key: Buffer, { ownsStore = false, encryptionKey = null }: { ownsStore?: boolean, encryptionKey?: Buffer | null } = {}): Promise<Feed> {
-    const core = store.corestore.get({ key, inflightRange: INFLIGHT_RANGE, allowLatestBlock: true })
-    await openCore(core)
-    try {
-      const stored = await core.getUserData(ENCRYPTION_KEY)
-      const secret = encryptionKey ?? (stored !== null && stored.length === 32 ? stored : null)
-      if (secret !== null) {
-        await core.setEncryptionKey(secret)
-        if (encryptionKey !== null && !store.readOnly && !(stored?.equals(encryptionKey) ?? false)) await core.setUserData(ENCRYPTION_KEY, encryptionKey)
-      }
-    } catch (err) {
-      await core.close()
-      throw err
-    }
-    return new Feed(store, core, null, ownsStore)
+    return opened(new Feed(store, { key, encryptionKey }, { ownsStore }))
   }
 
   // The common case: a storage root, one feed, and a store the feed owns (closed with it).
   static async openWriterIn ({ storage }: OpenOptions, name: string, { encrypt = false } = {}): Promise<Feed> {
     const root = await StorageRoot.open(storage)
     const store = await Store.open(root.writerDir(name))
+    const feed = await Feed.openWriter(store, name, { ownsStore: true, encrypt })
     try {
-      const feed = await Feed.openWriter(store, name, { ownsStore: true, encrypt })
       await root.recordWriterKey(name, feed.key)
-      return feed
     } catch (err) {
-      await store.close()
+      await feed.close()
       throw err
     }
+    return feed
   }
 
   static async openIn ({ storage }: OpenOptions, key: Buffer, { encryptionKey = null }: { encryptionKey?: Buffer | null } = {}): Promise<Feed> {
@@ -141,12 +113,62 @@ export class Feed extends EventEmitter {
   // A feed by key in the store directory `dir` (readOnly: without locking it).
   static async openAt (dir: string, key: Buffer, { readOnly = false, encryptionKey = null }: { readOnly?: boolean, encryptionKey?: Buffer | null } = {}): Promise<Feed> {
     const store = await Store.open(dir, { readOnly })
+    return Feed.open(store, key, { ownsStore: true, encryptionKey })
+  }
+
+  protected override async _open (): Promise<void> {
     try {
-      return await Feed.open(store, key, { ownsStore: true, encryptionKey })
+      this.session = 'name' in this.source ? await this.openNamed(this.source) : await this.openByKey(this.source)
     } catch (err) {
-      await store.close()
+      if (this.ownsStore) await this.store.close()
       throw err
     }
+    const core = this.session
+    core.on('append', () => this.emit('append'))
+    core.on('download', (_index: number, bytes: number) => {
+      this.downloaded.blocks++
+      this.downloaded.bytes += bytes
+    })
+    core.on('upload', (_index: number, bytes: number) => {
+      this.uploaded.blocks++
+      this.uploaded.bytes += bytes
+    })
+    core.on('peer-add', () => this.emit('peers'))
+    core.on('peer-remove', () => this.emit('peers'))
+  }
+
+  private async openNamed ({ name, encrypt = false }: { name: string, encrypt?: boolean }): Promise<Hypercore> {
+    const corestore = this.store.corestore
+    // the manifest only matters when the feed is created: an existing one keeps its own
+    const create = encrypt && !(await hasNamedCore(corestore, name))
+    const manifest = create ? { version: 2, signers: [{ publicKey: (await corestore.createKeyPair(name)).publicKey }], userData: ENCRYPTED_MARK } : undefined
+    const core = corestore.get({ name, ...(manifest ? { manifest } : {}) })
+    await openCore(core, async () => {
+      if (isEncryptedManifest(core.manifest)) {
+        await core.setEncryptionKey(await writerEncryptionKey(this.store, name))
+      } else if (encrypt) {
+        throw new HyperfeedError('NOT_ENCRYPTED', `feed "${name}" already exists without encryption; use another --name for a private feed`)
+      }
+    })
+    return core
+  }
+
+  private async openByKey ({ key, encryptionKey = null }: { key: Buffer, encryptionKey?: Buffer | null }): Promise<Hypercore> {
+    const store = this.store
+    const core = store.corestore.get({ key, inflightRange: INFLIGHT_RANGE, allowLatestBlock: true })
+    await openCore(core, async () => {
+      const stored = await core.getUserData(ENCRYPTION_KEY)
+      const secret = encryptionKey ?? (stored !== null && stored.length === 32 ? stored : null)
+      if (secret === null) return
+      await core.setEncryptionKey(secret)
+      if (encryptionKey !== null && !store.readOnly && !(stored?.equals(encryptionKey) ?? false)) await core.setUserData(ENCRYPTION_KEY, encryptionKey)
+    })
+    return core
+  }
+
+  get core (): Hypercore {
+    if (this.session === null) throw new HyperfeedError('NOT_OPEN', 'the feed is not open yet')
+    return this.session
   }
 
   get key (): Buffer { return this.core.key }
@@ -175,9 +197,8 @@ export class Feed extends EventEmitter {
   }
 
   // Number of entries held on this machine (a viewer may hold a sparse subset).
-  get stored (): number {
-    const bitfield = this.core.core?.bitfield
-    return bitfield ? bitfield.countSet(0, this.core.length) : this.core.contiguousLength
+  stored (): Promise<number> {
+    return this.core.count(0, this.core.length)
   }
 
   info (): FeedInfo {
@@ -187,7 +208,6 @@ export class Feed extends EventEmitter {
       discoveryKey: toHex(this.discoveryKey),
       length: this.length,
       contiguousLength: this.contiguousLength,
-      stored: this.stored,
       byteLength: this.core.byteLength,
       writable: this.writable,
       peers: this.peerCount
@@ -200,7 +220,7 @@ export class Feed extends EventEmitter {
   append (entries: Entry | Entry[], encoded?: Buffer[]): Promise<AppendResult> {
     const list = Array.isArray(entries) ? entries : [entries]
     const run = this.appending.then(() => this.appendNow(list, encoded?.length === list.length ? encoded : list.map(encodeEntry)))
-    this.appending = run.catch(() => {})
+    this.appending = run.catch(safetyCatch)
     return run
   }
 
@@ -258,7 +278,8 @@ export class Feed extends EventEmitter {
   private async saveChainCache (): Promise<void> {
     if (this.chain === null || this.store.readOnly) return
     const { length, fork, checker } = this.chain
-    await this.core.setUserData(CHAIN_CACHE, JSON.stringify({ length, fork, tip: checker.tip })).catch(() => {})
+    // only a cache: if it cannot be written, the chain is recomputed next time
+    await this.core.setUserData(CHAIN_CACHE, JSON.stringify({ length, fork, tip: checker.tip })).catch(safetyCatch)
   }
 
   // One entry. With wait (default), waits for it to arrive from peers if needed;
@@ -279,6 +300,15 @@ export class Feed extends EventEmitter {
   // arrive. Destroy the follower (or break out of the loop) to stop.
   follow (opts: FollowOptions = {}): Follower {
     return new Follower(this.core, opts)
+  }
+
+  // Replicates this feed's store over a connection or protocol stream.
+  replicate (stream: Duplex): void {
+    this.store.corestore.replicate(stream)
+  }
+
+  findingPeers (): () => void {
+    return this.core.findingPeers()
   }
 
   // Waits up to `timeout` ms for a connected peer that has this feed.
@@ -305,24 +335,26 @@ export class Feed extends EventEmitter {
     return this.length
   }
 
-  close (): Promise<void> {
-    if (this.closing === null) this.closing = this.closeNow()
-    return this.closing
-  }
-
-  private async closeNow (): Promise<void> {
+  protected override async _close (): Promise<void> {
     await this.appending
     await this.saveChainCache()
-    await this.core.close()
+    await this.session?.close()
     if (this.ownsStore) await this.store.close()
   }
 }
 
-async function openCore (core: Hypercore): Promise<void> {
+async function opened (feed: Feed): Promise<Feed> {
+  await feed.ready()
+  return feed
+}
+
+// Opens a core and runs `setup` on it; on any failure the core is closed again.
+async function openCore (core: Hypercore, setup: () => Promise<void>): Promise<void> {
   try {
     await core.ready()
+    await setup()
   } catch (err) {
-    await core.close().catch(() => {})
+    await core.close().catch(safetyCatch)
     throw err
   }
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto'
-import { type Entry, isObject } from './entries.js'
+import { type Entry, isObject } from '../entries.js'
 
 // A block entry, byte for byte the contract other programs check:
 // {"type":"block","height":H,"time":MS,"prev":PREV,"difficulty":D,"nonce":N,"data":DATA,"hash":HASH}

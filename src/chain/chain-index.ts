@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events'
 import { type EntryResult, isUnreadable } from '../entries.js'
-import type { Feed } from '../feed.js'
-import type { Follower } from '../follow.js'
+import type { Feed } from '../feed/feed.js'
+import type { Follower } from '../feed/follow.js'
+import safetyCatch from 'safety-catch'
 
 // Follows the whole feed once, checking every block against the chain, and
 // remembers which seqs are blocks and which of those are invalid, so every API
@@ -106,6 +107,6 @@ export class ChainIndex extends EventEmitter {
 
   async close (): Promise<void> {
     await this.follower.destroy()
-    await this.running.catch(() => {})
+    await this.running.catch(safetyCatch) // reported as 'error' when it happened
   }
 }

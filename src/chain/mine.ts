@@ -1,8 +1,6 @@
 import { Worker } from 'node:worker_threads'
-import { type Block, type BlockTemplate, DEFAULT_DIFFICULTY, MAX_DIFFICULTY, nextTemplate, toBlock } from './blocks.js'
-import { HyperfeedError, notWritable, usage } from './errors.js'
-import type { Feed } from './feed.js'
-import { toHex } from './keys.js'
+import { type Block, type BlockTemplate, MAX_DIFFICULTY, toBlock } from './block.js'
+import { HyperfeedError, usage } from '../errors.js'
 
 export interface MineRequest {
   template: BlockTemplate
@@ -94,25 +92,6 @@ export async function mineBlock (template: BlockTemplate): Promise<Mined> {
     return await miner.mine(template)
   } finally {
     await miner.close()
-  }
-}
-
-const MINE_ATTEMPTS = 3
-
-// Mines the next block of a writable feed and appends it. If another block
-// landed while mining (the gateway can append too), mines again on the new tip.
-export async function mineNext (feed: Feed, data: unknown, { difficulty = DEFAULT_DIFFICULTY, miner }: { difficulty?: number, miner: Miner }): Promise<Mined & { seq: number }> {
-  if (!feed.writable) throw notWritable(`feed ${toHex(feed.key)}`)
-  for (let attempt = 1; ; attempt++) {
-    const tip = await feed.chainTip()
-    const mined = await miner.mine(nextTemplate(tip, data, difficulty))
-    try {
-      const { seq } = await feed.append(mined.block)
-      return { ...mined, seq }
-    } catch (err) {
-      const moved = JSON.stringify(await feed.chainTip()) !== JSON.stringify(tip)
-      if (!moved || attempt >= MINE_ATTEMPTS) throw err
-    }
   }
 }
 

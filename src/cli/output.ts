@@ -1,3 +1,4 @@
+import safetyCatch from 'safety-catch'
 import type { Writable } from 'node:stream'
 
 // Line output with backpressure. A closed pipe (`hyperfeed view KEY | head`)
@@ -79,7 +80,7 @@ export class LineBuffer {
   private flush (): void {
     const lines = this.lines
     this.lines = []
-    this.output.lines(lines).catch(() => {})
+    this.output.lines(lines).catch(safetyCatch) // a closed stdout is not an error here
   }
 }
 
@@ -112,25 +113,5 @@ export class Status {
     if (!this.progressShown) return
     this.stream.write('\r\x1b[2K')
     this.progressShown = false
-  }
-}
-
-// Resolves on the first SIGINT or SIGTERM; a second one exits at once.
-export function untilSignal (): { promise: Promise<NodeJS.Signals>, dispose: () => void } {
-  let resolve: (signal: NodeJS.Signals) => void = () => {}
-  const promise = new Promise<NodeJS.Signals>(r => { resolve = r })
-  let count = 0
-  const handler = (signal: NodeJS.Signals) => {
-    if (++count > 1) process.exit(130)
-    resolve(signal)
-  }
-  process.on('SIGINT', handler)
-  process.on('SIGTERM', handler)
-  return {
-    promise,
-    dispose: () => {
-      process.off('SIGINT', handler)
-      process.off('SIGTERM', handler)
-    }
   }
 }

@@ -1,0 +1,61 @@
+import safetyCatch from 'safety-catch'
+import { type BlockTemplate, DEFAULT_DIFFICULTY, nextTemplate } from './block.js'
+import { Miner, type Mined, checkDifficulty } from './mine.js'
+import { notWritable } from '../errors.js'
+import type { Feed } from '../feed/feed.js'
+import { toHex } from '../keys.js'
+
+const MINE_ATTEMPTS = 3
+
+// Mines the next block of a writable feed and appends it. If another block
+// landed while mining (something else appended one), mines again on the new tip.
+export async function mineNext (feed: Feed, data: unknown, { difficulty = DEFAULT_DIFFICULTY, miner, onTemplate }: { difficulty?: number, miner: Miner, onTemplate?: (t: BlockTemplate) => void }): Promise<Mined & { seq: number }> {
+  if (!feed.writable) throw notWritable(`feed ${toHex(feed.key)}`)
+  for (let attempt = 1; ; attempt++) {
+    const tip = await feed.chainTip()
+    const template = nextTemplate(tip, data, difficulty)
+    onTemplate?.(template)
+    const mined = await miner.mine(template)
+    try {
+      const { seq } = await feed.append(mined.block)
+      return { ...mined, seq }
+    } catch (err) {
+      const moved = JSON.stringify(await feed.chainTip()) !== JSON.stringify(tip)
+      if (!moved || attempt >= MINE_ATTEMPTS) throw err
+    }
+  }
+}
+
+// The blocks of one writable feed, mined one at a time on a worker thread:
+// each request mines on the tip the one before it made. Shared by everything
+// that mines into the feed (the writer's /block lines, the gateway's API).
+export class BlockWriter {
+  readonly feed: Feed
+  readonly difficulty: number
+  private miner: Miner | null = null
+  private queue: Promise<unknown> = Promise.resolve()
+  private closing: Promise<void> | null = null
+
+  constructor (feed: Feed, { difficulty = DEFAULT_DIFFICULTY } = {}) {
+    this.feed = feed
+    this.difficulty = checkDifficulty(difficulty)
+  }
+
+  mine (data: unknown, { difficulty = this.difficulty, onTemplate }: { difficulty?: number, onTemplate?: (t: BlockTemplate) => void } = {}): Promise<Mined & { seq: number }> {
+    checkDifficulty(difficulty)
+    this.miner ??= new Miner()
+    const miner = this.miner
+    const run = this.queue.then(() => mineNext(this.feed, data, { difficulty, miner, onTemplate }))
+    this.queue = run.catch(safetyCatch)
+    return run
+  }
+
+  // Stops mining: a block being mined is abandoned, never half-appended.
+  close (): Promise<void> {
+    this.closing ??= (async () => {
+      await this.miner?.close()
+      await this.queue
+    })()
+    return this.closing
+  }
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'paparam'
+import type { Parsed } from './args.js'
+import type { Output, Status } from './output.js'
+import type { Shutdown } from './shutdown.js'
+
+export interface Context {
+  stdout: Output
+  status: Status
+  env: NodeJS.ProcessEnv
+  shutdown: Shutdown
+}
+
+// A command: its paparam declaration (flags, arguments, help) and what it runs.
+export interface CommandDef {
+  command: Command
+  run: (p: Parsed, ctx: Context) => Promise<number>
+}
+
+export function define (command: Command, run: CommandDef['run']): CommandDef {
+  return { command, run }
+}
+
+export function plural (n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`
+}

@@ -1,0 +1,100 @@
+import dns from 'node:dns/promises'
+import { isIPv4 } from 'node:net'
+import { HyperfeedError, usage } from '../errors.js'
+import { LOCAL_HOST, LOCAL_PORT } from './local.js'
+
+export interface DhtNode {
+  host: string
+  port: number
+}
+
+export interface NetworkOptions {
+  // join the DHT at all (false: direct WebSocket peers only)
+  swarm?: boolean
+  // DHT bootstrap nodes; null means the public Hyperswarm DHT
+  bootstrap?: DhtNode[] | null
+  // address the DHT node binds
+  host?: string
+  // run (or take over) the shared loopback bootstrap node of --local
+  localBootstrap?: { host: string, port: number } | null
+  // treat this node as reachable (true for loopback and self-bootstrapped LANs)
+  firewalled?: boolean
+  wsPort?: number | null
+  wsHost?: string
+  peers?: string[]
+  // most swarm connections at once (Hyperswarm's default: 64)
+  maxPeers?: number
+}
+
+export interface NetworkFlags {
+  local?: boolean
+  bootstrap?: string
+  host?: string
+  swarm?: boolean
+  wsPort?: number | null
+  wsHost?: string
+  peers?: string[]
+  maxPeers?: number
+}
+
+// Flags win over --local, which wins over the environment (HYPERFEED_BOOTSTRAP).
+export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessEnv = process.env): NetworkOptions {
+  let bootstrap: DhtNode[] | null = null
+  let localBootstrap: NetworkOptions['localBootstrap'] = null
+  if (flags.bootstrap !== undefined) bootstrap = parseBootstrap(flags.bootstrap)
+  else if (flags.local) {
+    bootstrap = [{ host: LOCAL_HOST, port: LOCAL_PORT }]
+    localBootstrap = { host: LOCAL_HOST, port: LOCAL_PORT }
+  } else if (env.HYPERFEED_BOOTSTRAP) bootstrap = parseBootstrap(env.HYPERFEED_BOOTSTRAP)
+
+  let host = flags.host
+  if (host === undefined && bootstrap !== null && bootstrap.every(n => isLoopback(n.host))) host = LOCAL_HOST
+  if (host !== undefined && !isIPv4(host)) throw usage(`--host must be an IPv4 address, not ${JSON.stringify(host)}`)
+
+  return {
+    swarm: flags.swarm !== false,
+    bootstrap,
+    host,
+    localBootstrap,
+    // a DHT you bootstrap yourself (loopback or LAN) has no NAT in the way
+    firewalled: bootstrap === null,
+    wsPort: flags.wsPort ?? null,
+    wsHost: flags.wsHost,
+    peers: flags.peers ?? [],
+    ...(flags.maxPeers !== undefined ? { maxPeers: flags.maxPeers } : {})
+  }
+}
+
+export function parseBootstrap (list: string): DhtNode[] {
+  const nodes = list.split(',').map(s => s.trim()).filter(Boolean).map(parseHostPort)
+  if (nodes.length === 0) throw usage('--bootstrap needs at least one HOST:PORT')
+  return nodes
+}
+
+export function parseHostPort (s: string): DhtNode {
+  const m = /^([^:\s]+):(\d{1,5})$/.exec(s)
+  const port = m ? Number(m[2]) : 0
+  const host = m?.[1] ?? ''
+  const hostOk = isIPv4(host) || (/^[a-zA-Z0-9.-]+$/.test(host) && /[a-zA-Z]/.test(host) && !host.startsWith('-'))
+  if (!m || port < 1 || port > 65535 || !hostOk) {
+    throw usage(`bad bootstrap address ${JSON.stringify(s)}: expected HOST:PORT, e.g. 127.0.0.1:${LOCAL_PORT}`)
+  }
+  return { host: m[1]!, port }
+}
+
+// Host names are resolved once, up front: a name that does not resolve is an
+// error the user sees, not a DHT that silently never finds anyone.
+export async function resolveNodes (nodes: DhtNode[]): Promise<DhtNode[]> {
+  return Promise.all(nodes.map(async ({ host, port }) => {
+    if (isIPv4(host)) return { host, port }
+    try {
+      return { host: (await dns.lookup(host, { family: 4 })).address, port }
+    } catch {
+      throw new HyperfeedError('BAD_BOOTSTRAP', `cannot resolve bootstrap host ${JSON.stringify(host)}`)
+    }
+  }))
+}
+
+export function isLoopback (host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.')
+}

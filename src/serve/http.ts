@@ -1,0 +1,239 @@
+import fs from 'node:fs'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { type Registry } from 'prom-client'
+import ReadyResource from 'ready-resource'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { MAX_ENTRY_BYTES } from '../entries.js'
+import { HyperfeedError, portInUse } from '../errors.js'
+import { type Policy, hostAllowed, isLoopbackHost, newToken, originAllowed, tokenAllowed } from './security.js'
+
+export const DEFAULT_PORT = 3001
+export const DEFAULT_LISTEN = '127.0.0.1'
+export const MAX_PAGE = 1000
+// a body may wrap a 1 MiB entry; anything much larger is refused unread
+const MAX_BODY = MAX_ENTRY_BYTES + 64 * 1024
+const MAX_WS_MESSAGE = 64 * 1024
+const PAGE_DIR = new URL('./page/', import.meta.url)
+const ASSETS: Record<string, string> = {
+  '/': 'index.html',
+  '/index.html': 'index.html',
+  '/app.js': 'app.js',
+  '/style.css': 'style.css'
+}
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8'
+}
+
+export class HttpError extends Error {
+  readonly status: number
+  constructor (status: number, message: string) {
+    super(message)
+    this.status = status
+  }
+}
+
+export interface ServerOptions {
+  host?: string
+  port?: number
+  // POSTs need "Authorization: Bearer TOKEN". Listening beyond loopback, one is
+  // generated when none is given.
+  token?: string | null
+}
+
+export interface Request {
+  req: IncomingMessage
+  url: URL
+  // the parsed JSON body of a POST (checked for origin, token and content type)
+  body: () => Promise<unknown>
+}
+
+// A route answers with a JSON value, or with JSON text already built.
+export type Answer = { status: number, json: unknown } | { status: number, text: string }
+export type Routes = Record<string, (r: Request) => Promise<Answer> | Answer>
+
+// node:http plus ws, with the security rules every hyperfeed server keeps: the
+// page and its assets, JSON routes, a /live WebSocket and /metrics. Routing is
+// a table of "METHOD /path" keys: a handful of fixed paths need no framework.
+export abstract class JsonServer extends ReadyResource {
+  readonly policy: Policy
+  readonly host: string
+  readonly port: number
+  private readonly server: http.Server
+  private readonly wss: WebSocketServer
+
+  constructor ({ host = DEFAULT_LISTEN, port = DEFAULT_PORT, token }: ServerOptions) {
+    super()
+    this.host = host
+    this.port = port
+    const loopback = isLoopbackHost(host)
+    this.policy = { loopback, token: token ?? (loopback ? null : newToken()) }
+    this.server = http.createServer((req, res) => { this.handle(req, res).catch(err => this.fail(res, err)) })
+    this.server.on('clientError', (_err, socket) => socket.destroy())
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE })
+    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
+  }
+
+  protected abstract routes (): Routes
+  protected abstract metrics (): Registry
+  // a /live WebSocket client, after the upgrade passed the security checks
+  protected abstract live (ws: WebSocket, url: URL): void
+
+  protected override async _open (): Promise<void> {
+    try {
+      await this.listen()
+    } catch (err) {
+      // ready-resource does not run _close after a failed open
+      await this._close()
+      throw err
+    }
+  }
+
+  private async listen (): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'EADDRINUSE' ? portInUse(`port ${this.port} on ${this.host} (--port)`) : err.code === 'EADDRNOTAVAIL' ? new HyperfeedError('BAD_LISTEN', `cannot listen on ${this.host}: not an address of this machine (--listen)`) : err)
+      })
+      this.server.listen(this.port, this.host, () => resolve())
+    })
+  }
+
+  // Stops answering: open requests and WebSocket clients are cut.
+  protected async closeServer (): Promise<void> {
+    await new Promise<void>(resolve => {
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+    this.wss.close()
+  }
+
+  get url (): string {
+    const address = this.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : this.port
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host
+    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/`
+  }
+
+  private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(req, this.policy)) throw new HttpError(403, 'this server only answers to loopback host names')
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (req.method === 'GET' && ASSETS[url.pathname] !== undefined) return asset(res, ASSETS[url.pathname]!)
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      const registry = this.metrics()
+      const text = await registry.metrics()
+      res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' })
+      res.end(text)
+      return
+    }
+    const routes = this.routes()
+    const route = routes[`${req.method} ${url.pathname}`]
+    if (route === undefined) {
+      const methods = Object.keys(routes).filter(k => k.endsWith(' ' + url.pathname)).map(k => k.split(' ')[0])
+      if (methods.length > 0 || url.pathname === '/live') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}${methods.length > 0 ? ` (use ${methods.join(' or ')})` : ''}`)
+      throw new HttpError(404, `no such path: ${url.pathname}`)
+    }
+    if (req.method === 'POST') this.checkWrite(req)
+    const answer = await route({ req, url, body: () => readJson(req) })
+    send(res, answer.status, 'text' in answer ? answer.text : JSON.stringify(answer.json))
+  }
+
+  private checkWrite (req: IncomingMessage): void {
+    if (!originAllowed(req, this.policy)) throw new HttpError(403, 'cross-origin requests cannot write to this server')
+    if (!tokenAllowed(req, this.policy)) throw new HttpError(401, 'this server needs "Authorization: Bearer TOKEN" (the token hyperfeed serve printed) to write')
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the body as application/json')
+  }
+
+  private fail (res: ServerResponse, err: unknown): void {
+    let status = 500
+    let message = 'internal error'
+    if (err instanceof HttpError || err instanceof HyperfeedError) {
+      status = err.status
+      message = err.message
+    } else if ((err as { code?: string })?.code === 'REQUEST_TIMEOUT') {
+      status = 504
+      message = 'not available from any peer yet'
+    }
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    if (status === 413) res.setHeader('connection', 'close')
+    send(res, status, JSON.stringify({ error: message }))
+  }
+
+  private upgrade (req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', noop) // a client that vanishes mid-handshake is not our error
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const reject = (status: number, message: string) => {
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: message })}`)
+    }
+    if (url.pathname !== '/live') return reject(404, `no WebSocket at ${url.pathname}`)
+    if (!hostAllowed(req, this.policy) || !originAllowed(req, this.policy)) return reject(403, 'cross-origin WebSocket connections are not allowed')
+    try {
+      intParam(url, 'start', 0)
+    } catch (err) {
+      return reject(400, (err as Error).message)
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => this.live(ws, url))
+  }
+}
+
+export function intParam (url: URL, name: string, fallback: number): number {
+  const v = url.searchParams.get(name)
+  if (v === null || v === '') return fallback
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new HttpError(400, `${name} must be a whole number, not ${JSON.stringify(v)}`)
+  return Number(v)
+}
+
+// [start, end) of at most MAX_PAGE entries out of `length` (default: from 0).
+export function pageRange (url: URL, length: number): { start: number, end: number } {
+  const start = intParam(url, 'start', 0)
+  const end = Math.min(intParam(url, 'end', Math.max(start, Math.min(length, start + MAX_PAGE))), start + MAX_PAGE)
+  if (end < start) throw new HttpError(400, 'end must not be before start')
+  return { start, end }
+}
+
+async function readJson (req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > MAX_BODY) throw new HttpError(413, `the body is over ${MAX_BODY} bytes`)
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY) throw new HttpError(413, `the body is over ${MAX_BODY} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    throw new HttpError(400, 'the body is not valid JSON')
+  }
+}
+
+async function asset (res: ServerResponse, file: string): Promise<void> {
+  const body = await fs.promises.readFile(new URL(file, PAGE_DIR))
+  res.writeHead(200, {
+    'content-type': TYPES[file.split('.').pop()!] ?? 'application/octet-stream',
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+  })
+  res.end(body)
+}
+
+function send (res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff'
+  })
+  res.end(text)
+}
+
+export const json = (status: number, value: unknown): Answer => ({ status, json: value })
+export const text = (status: number, body: string): Answer => ({ status, text: body })
+
+function noop () {}
