@@ -3,7 +3,7 @@
 // purpose (benchmarks, load tests) run alone at the end so they do not skew
 // the timing assertions of others. Each file has a deadline: a hung test is
 // killed and reported, never left to hang CI.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,6 +17,9 @@ const FILE_DEADLINE = 6 * 60_000
 const LONG = ['quiet-feed', 'faults-crash', 'load']
 // run one at a time after the rest: they use the CPU on purpose
 const ALONE = ['bench-quick', 'load']
+// these drive Debian's Chromium (never a browser a tool downloads)
+const BROWSER = /browser/
+const CHROMIUM = '/usr/bin/chromium'
 
 interface Result { file: string, code: number | null, ms: number, output: string }
 
@@ -55,6 +58,31 @@ const files = fs.readdirSync(TEST_DIR)
 const rank = (f: string) => { const i = LONG.indexOf(name(f)); return i === -1 ? LONG.length : i }
 const together = files.filter(f => !ALONE.includes(name(f))).sort((a, b) => rank(a) - rank(b))
 const alone = files.filter(f => ALONE.includes(name(f)))
+
+// The browser tests need Debian's chromium. On a fresh machine it is installed
+// here with apt-get (as root, or through sudo without a password); when that is
+// not possible the run fails saying what to do: a browser test never skips.
+function ensureChromium (): void {
+  if (fs.existsSync(CHROMIUM)) return
+  const asRoot = process.getuid?.() === 0
+  const sudo = !asRoot && spawnSync('sudo', ['-n', 'true']).status === 0
+  if (!asRoot && !sudo) {
+    console.log(`# the browser tests need Debian's chromium at ${CHROMIUM}: run 'sudo apt-get install chromium', then npm test again`)
+    process.exit(1)
+  }
+  console.log('# installing Debian\'s chromium for the browser tests (apt-get install chromium)')
+  const apt = (...args: string[]) => {
+    const argv = sudo ? ['sudo', '-n', 'apt-get', ...args] : ['apt-get', ...args]
+    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    return r.status === 0
+  }
+  if (!apt('update') || !apt('install', '-y', 'chromium') || !fs.existsSync(CHROMIUM)) {
+    console.log(`# could not install chromium with apt-get; install Debian's chromium (${CHROMIUM}) and run npm test again`)
+    process.exit(1)
+  }
+}
+
+if (files.some(f => BROWSER.test(name(f)))) ensureChromium()
 
 const results: Result[] = []
 const report = (r: Result) => {

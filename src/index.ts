@@ -4,6 +4,7 @@
 /// <reference path="./types/hyperswarm.d.cts" preserve="true" />
 /// <reference path="./types/helpers.d.cts" preserve="true" />
 /// <reference path="./types/small.d.cts" preserve="true" />
+/// <reference path="./types/autobase.d.cts" preserve="true" />
 export { Feed, type FeedInfo, type FeedSource, type AppendResult, type OpenOptions } from './feed/feed.js'
 export { Follower, type FollowOptions } from './feed/follow.js'
 export { openFeed, type FeedAccess, type FeedReference, type OpenedFeed } from './feed/open.js'
@@ -31,3 +32,6 @@ export { BlockWriter, mineNext } from './chain/block-writer.js'
 export { verifyChain, type ChainReport } from './chain/verify.js'
 export { ChainIndex } from './chain/chain-index.js'
 export { Gateway, type GatewayOptions, type FeedStatus } from './serve/gateway.js'
+export { Room, type Member, type RoomInfo } from './room/room.js'
+export { RoomFollower, type RoomEntry, type RoomFollowOptions } from './room/follow.js'
+export { parseRoomRef, formatInvite, type RoomInvite, type RoomRef } from './room/invites.js'

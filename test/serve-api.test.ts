@@ -221,3 +221,33 @@ test('serve: port in use and bad arguments are one clear line', async (t) => {
   t.is(listen.code, 2)
   t.alike(listen.stderr, ['hyperfeed: --listen must be an IP address, not "example.com"'])
 })
+
+test('GET /metrics: Prometheus text with peers, length, transfer, entries served and live clients', async (t) => {
+  const { flag } = await testnet(t)
+  const storage = await t.tmp()
+  const w = spawnCli(t, ['serve', '--name', 'default', '--port', '0', '--bootstrap', flag], { storage })
+  const url = await w.line(/^http:\/\//)
+  for (let i = 0; i < 3; i++) await post(url + 'api/entries', { text: `m${i}` })
+  const key = (await get(url + 'api/info')).body.key
+  // a viewer downloads the three entries from the server
+  const v = await runCli(['view', key, '--once', '--bootstrap', flag], { storage: await t.tmp() })
+  t.is(v.code, 0, v.err)
+  await get(url + 'api/entries')
+  const client = live(t, url + 'live')
+  await client.until(m => m.filter(x => x.seq !== undefined).length === 3)
+
+  const res = await fetch(url + 'metrics')
+  t.is(res.status, 200)
+  t.ok(/^text\/plain/.test(res.headers.get('content-type') ?? ''), 'Prometheus text format')
+  const text = await res.text()
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+  t.ok(/^# TYPE hyperfeed_uploaded_blocks_total counter$/m.test(text), 'totals are counters')
+  t.is(value('hyperfeed_length'), 3)
+  t.is(value('hyperfeed_live_clients'), 1)
+  t.ok(value('hyperfeed_uploaded_blocks_total') >= 3, `uploaded blocks: ${value('hyperfeed_uploaded_blocks_total')}`)
+  t.ok(value('hyperfeed_uploaded_bytes_total') > 100, 'uploaded bytes')
+  t.is(value('hyperfeed_downloaded_blocks_total'), 0, 'the writer downloads nothing')
+  t.is(value('hyperfeed_entries_served_total'), 6, 'three entries by the API, three over /live')
+  t.ok(value('hyperfeed_peers') >= 0, 'peers')
+  client.ws.terminate()
+})

@@ -14,6 +14,7 @@ import verify from './verify.js'
 import serve from './serve.js'
 import info from './info.js'
 import bootstrap from './bootstrap.js'
+import { ROOM_COMMANDS, room } from './room/index.js'
 
 // RocksDB runs its work on libuv's thread pool. With the default four threads
 // on a small machine, replication spends a third of its time switching between
@@ -22,7 +23,7 @@ import bootstrap from './bootstrap.js'
 process.env.UV_THREADPOOL_SIZE ??= '1'
 
 export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap]
-const NAMES = COMMANDS.map(c => c.command.name)
+const NAMES = [...COMMANDS.map(c => c.command.name), 'room']
 // commands whose first argument is a feed KEY
 const KEY_COMMANDS = ['view', 'verify', 'serve', 'info']
 
@@ -33,7 +34,9 @@ function version (): string {
 
 // paparam's reasons, as one line naming the problem
 function describeBail (b: Bail, argv: string[]): string {
-  const where = b.command.parent ? `${b.command.name}: ` : ''
+  const path: string[] = []
+  for (let c: Command | null = b.command; c?.parent; c = c.parent) path.unshift(c.name)
+  const where = path.length > 0 ? `${path.join(' ')}: ` : ''
   if (b.reason === 'UNKNOWN_FLAG') return `${where}unknown option ${b.flag!.long ? '--' : '-'}${b.flag!.name}`
   if (b.reason === 'INVALID_FLAG') {
     const name = `--${b.flag!.name}`
@@ -46,6 +49,7 @@ function describeBail (b: Bail, argv: string[]): string {
     // paparam takes an empty argument for the end of the arguments
     const first = b.arg!.value.split(' ')[0]
     if (first === '' && KEY_COMMANDS.includes(b.command.name)) return invalidKey('').message
+    if (b.command.name === 'room' && path.length === 1) return `unknown room command ${JSON.stringify(first)} (room commands: ${ROOM_COMMANDS.map(c => c.command.name).join(', ')})`
     if (!b.command.parent) return `unknown command ${JSON.stringify(b.arg!.value)} (commands: ${NAMES.join(', ')})`
     return `${where}unexpected argument ${JSON.stringify(first)}`
   }
@@ -55,12 +59,13 @@ function describeBail (b: Bail, argv: string[]): string {
 
 export async function main (argv: string[], ctx: Context): Promise<number> {
   let bailed: string | null = null
-  const runs = new Map<Command, CommandDef['run']>(COMMANDS.map(c => [c.command, c.run]))
+  const runs = new Map<Command, CommandDef['run']>([...COMMANDS, ...ROOM_COMMANDS].map(c => [c.command, c.run]))
   const program = command('hyperfeed',
     header('Publish a live feed from one machine and follow it from others, peer to peer.'),
     footer('Two terminals on one machine:  hyperfeed write --local   /   hyperfeed view KEY --local\nRun \'hyperfeed <command> --help\' for a command\'s options.'),
     flag('--version|-v', 'print the version'),
     ...COMMANDS.map(c => c.command),
+    room,
     bail((b) => { bailed = describeBail(b, argv) })
   )
   const parsed = program.parse(argv, { run: false })
@@ -74,7 +79,11 @@ export async function main (argv: string[], ctx: Context): Promise<number> {
     ctx.status.info(`hyperfeed: missing command (${NAMES.join(', ')}); see hyperfeed --help`)
     return EXIT_USAGE
   }
-  const run = runs.get(parsed)!
+  const run = runs.get(parsed)
+  if (run === undefined) {
+    ctx.status.info(`hyperfeed: ${parsed.name} needs a command (${parsed.name} --help lists them)`)
+    return EXIT_USAGE
+  }
   return run({ flags: parsed.flags, args: parsed.args, positionals: parsed.positionals, rest: parsed.rest ?? [] }, ctx)
 }
 

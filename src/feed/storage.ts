@@ -13,6 +13,8 @@ import { toHex } from '../keys.js'
 //   writers/<name>/       a corestore holding the writable feed called <name>
 //   writers/<name>.key    that feed's public key in hex, so `info KEY` can find it
 //   feeds/<key hex>/      a corestore holding a followed feed
+//   rooms/<name>/         a corestore holding the room called <name> here
+//   rooms/<name>.json     its key, members and length, for `room list`
 // One corestore per feed lets a writer and viewers run side by side from one root:
 // each process locks only the corestore it uses.
 export const MARKER = 'HYPERFEED'
@@ -32,6 +34,21 @@ export function defaultStorageDir (env: NodeJS.ProcessEnv = process.env): string
 export function checkFeedName (name: string): string {
   if (!NAME.test(name)) throw usage(`invalid feed name ${JSON.stringify(name)}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`)
   return name
+}
+
+export function checkRoomName (name: string): string {
+  if (!NAME.test(name)) throw usage(`invalid room name ${JSON.stringify(name)}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`)
+  return name
+}
+
+// What `room list` shows, kept beside a room's storage (rooms/<name>.json) so
+// it can be read while another process holds the room open.
+export interface RoomSummary {
+  key: string
+  members: number
+  length: number
+  // false while the join is not complete
+  joined: boolean
 }
 
 export class StorageRoot {
@@ -87,6 +104,46 @@ export class StorageRoot {
     const feed = this.feedDir(key)
     if ((await listDir(feed))?.includes(CORESTORE_MARKER)) return { dir: feed, writerName: null }
     return null
+  }
+
+  roomDir (name: string): string {
+    return path.join(this.dir, 'rooms', checkRoomName(name))
+  }
+
+  // What this root knows of the room `name` without opening it (no lock).
+  async roomSummary (name: string): Promise<RoomSummary | null> {
+    if (!((await listDir(this.roomDir(name)))?.includes(CORESTORE_MARKER) ?? false)) return null
+    try {
+      const summary = JSON.parse(await fs.promises.readFile(this.roomDir(name) + '.json', 'utf8')) as RoomSummary
+      return /^[0-9a-f]{64}$/.test(summary.key) ? summary : null
+    } catch {
+      return null
+    }
+  }
+
+  async recordRoom (name: string, summary: RoomSummary): Promise<void> {
+    const file = this.roomDir(name) + '.json'
+    await guarded(this.dir, async () => {
+      await fs.promises.writeFile(file + '.tmp', JSON.stringify(summary) + '\n')
+      await fs.promises.rename(file + '.tmp', file)
+    })
+  }
+
+  async rooms (): Promise<{ name: string, summary: RoomSummary }[]> {
+    const out = []
+    for (const file of (await listDir(path.join(this.dir, 'rooms'))) ?? []) {
+      if (!file.endsWith('.json')) continue
+      const name = file.slice(0, -5)
+      const summary = await this.roomSummary(name)
+      if (summary !== null) out.push({ name, summary })
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  // Removes what a failed join left behind, so the name is free again.
+  async discardRoom (name: string): Promise<void> {
+    await fs.promises.rm(this.roomDir(name), { recursive: true, force: true })
+    await fs.promises.rm(this.roomDir(name) + '.json', { force: true })
   }
 
   // The key of the writer feed `name`, if this root has created it.

@@ -18,6 +18,7 @@ declare module 'corestore' {
       allowLatestBlock?: boolean
       notDownloadingLinger?: number
       wait?: boolean
+      active?: boolean
     }
   }
 
@@ -31,6 +32,7 @@ declare module 'corestore' {
     replicate(isInitiatorOrStream: boolean | Duplex, opts?: object): Duplex
     createKeyPair(name: string): Promise<{ publicKey: Buffer, secretKey: Buffer }>
     namespace(name: string | Buffer): Corestore
+    findingPeers(): () => void
     session(opts?: object): Corestore
   }
 

@@ -44,6 +44,25 @@ declare module 'hypercore' {
       readonly readOnly: boolean
     }
 
+    // protomux, as far as hyperfeed opens channels of its own on a replication stream
+    interface Muxer {
+      createChannel (opts: {
+        protocol: string
+        id?: Buffer | null
+        unique?: boolean
+        onopen?: () => void
+        onclose?: () => void
+      }): MuxChannel | null
+    }
+
+    interface MuxChannel {
+      readonly opened: boolean
+      readonly closed: boolean
+      addMessage<T> (opts: { encoding: unknown, onmessage: (message: T) => void }): { send (message: T): boolean }
+      open (handshake?: unknown): void
+      close (): void
+    }
+
     interface Encryption {
       key?: Buffer
     }
@@ -52,6 +71,7 @@ declare module 'hypercore' {
   class Hypercore extends EventEmitter {
     static discoveryKey(key: Buffer): Buffer
     static createProtocolStream(isInitiator: boolean, opts?: object): Duplex
+    static getProtocolMuxer(stream: Duplex): Hypercore.Muxer
     static defaultStorage(dir: string, opts?: { readOnly?: boolean, writeBufferSize?: number }): Hypercore.CoreStorage
 
     readonly key: Buffer
@@ -61,6 +81,7 @@ declare module 'hypercore' {
     readonly contiguousLength: number
     readonly byteLength: number
     readonly fork: number
+    readonly signedLength?: number
     readonly writable: boolean
     readonly readable: boolean
     readonly opened: boolean
@@ -85,7 +106,8 @@ declare module 'hypercore' {
     setEncryptionKey(key: Buffer): Promise<void>
     getUserData(key: string): Promise<Buffer | null>
 
-    on(event: 'append' | 'close' | 'ready' | 'truncate', listener: () => void): this
+    on(event: 'append' | 'close' | 'ready', listener: () => void): this
+    on(event: 'truncate', listener: (length: number, fork: number) => void): this
     on(event: 'peer-add' | 'peer-remove', listener: (peer: Hypercore.ReplicationPeer) => void): this
     on(event: 'download' | 'upload', listener: (index: number, byteLength: number) => void): this
     off(event: string, listener: (...args: any[]) => void): this

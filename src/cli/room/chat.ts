@@ -1,0 +1,25 @@
+import { command, description, summary } from 'paparam'
+import { str } from '../args.js'
+import { define } from '../command.js'
+import { storageDir } from '../common.js'
+import { chat, chatFlags, chatOptions, closeWithShutdown, goOnline } from './session.js'
+import { toHex } from '../../keys.js'
+import { openRoom } from '../../room/open.js'
+
+export default define(command('chat',
+  summary('open a room this storage is a member of: history, live entries, stdin lines are posts'),
+  description(`Opens the room NAME: prints its history, then live entries from every member;
+each line of stdin is posted (a chat entry from NICK, or with --json an entry
+object). Commands: /invite prints a fresh invite on stderr, /members lists the
+members, /remove KEY removes a member (creator only), //text sends /text.
+After stdin ends it stays online, serving the room, until Ctrl-C or SIGTERM.`),
+  ...chatFlags()
+), async (p, ctx) => {
+  const opts = chatOptions(p)
+  const name = str(p, 'name') ?? 'default'
+  const room = await openRoom(storageDir(p, ctx), name)
+  closeWithShutdown(room, ctx)
+  if (!opts.once) ctx.status.info(`hyperfeed: room "${name}" ${toHex(room.key)} (${room.length} entries)`)
+  const network = await goOnline(room, p, ctx)
+  return chat(room, network, opts, ctx)
+})

@@ -1,0 +1,51 @@
+import { arg, command, description, summary } from 'paparam'
+import { networkOptions, str } from '../args.js'
+import { define } from '../command.js'
+import { storageDir } from '../common.js'
+import { STOP_STORAGE } from '../shutdown.js'
+import { chat, chatFlags, chatOptions, closeWithShutdown, goOnline } from './session.js'
+import { relay } from './relay.js'
+import { HyperfeedError, usage } from '../../errors.js'
+import { toHex } from '../../keys.js'
+import { parseRoomRef } from '../../room/invites.js'
+import { discardRoom, openRoomRelay, openRoomToJoin } from '../../room/open.js'
+import { Network } from '../../network/swarm.js'
+import { resolveNetworkOptions } from '../../network/options.js'
+
+export default define(command('join',
+  summary('join a room with an invite, then chat in it'),
+  description(`Joins the room INVITE names, storing it here as NAME, then behaves like room chat.
+Joining needs any one member online that knows the invite (not necessarily the
+one who made it). An invite lets one member in. With no member reachable within
+--timeout it exits 1 and leaves nothing behind: the same invite works later.
+Given a bare room key instead of an invite, this storage keeps and shares the
+room's encrypted entries for its members without being able to read them.`),
+  arg('[invite]', 'the invite (hyperfeed-room:...), or a room key to relay'),
+  ...chatFlags()
+), async (p, ctx) => {
+  if (p.args.invite === undefined) throw usage('room join needs the INVITE (hyperfeed-room:..., the second line room create prints)')
+  const ref = parseRoomRef(p.args.invite)
+  const opts = chatOptions(p)
+  const name = str(p, 'name') ?? 'default'
+  const storage = storageDir(p, ctx)
+  if (ref.invite === null) {
+    const copy = await openRoomRelay(storage, name, ref.roomKey)
+    return relay(copy, new Network(copy.store, resolveNetworkOptions(networkOptions(p), ctx.env)), opts, ctx)
+  }
+  const { room, fresh, joined } = await openRoomToJoin(storage, name, ref)
+  closeWithShutdown(room, ctx)
+  const network = await goOnline(room, p, ctx)
+  if (!joined) {
+    try {
+      const member = await room.join(ref.invite, { nick: opts.nick, timeout: opts.timeout, signal: ctx.shutdown.signal })
+      ctx.status.info(`hyperfeed: joined room ${toHex(room.key)} as ${member.nick} (${member.key})`)
+    } catch (err) {
+      if (fresh && err instanceof HyperfeedError) {
+        // nothing half-joined stays behind: the next try starts clean
+        ctx.shutdown.add(STOP_STORAGE + 1, () => discardRoom(storage, name))
+      }
+      throw err
+    }
+  }
+  return chat(room, network, opts, ctx)
+})

@@ -1,0 +1,133 @@
+import safetyCatch from 'safety-catch'
+import { flag } from 'paparam'
+import { type Parsed, bool, networkFlags, networkOptions, seconds, storageFlags, str } from '../args.js'
+import { type Context, plural } from '../command.js'
+import { announceNetwork, defaultNick } from '../common.js'
+import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from '../shutdown.js'
+import { HyperfeedError } from '../../errors.js'
+import { LineInput } from '../../input.js'
+import { Network } from '../../network/swarm.js'
+import { resolveNetworkOptions } from '../../network/options.js'
+import { toHex } from '../../keys.js'
+import type { RoomEntry } from '../../room/follow.js'
+import { Names, formatRoomHuman, formatRoomJson } from '../../room/format.js'
+import type { Room } from '../../room/room.js'
+import { isRoomType } from '../../room/state.js'
+
+export const DEFAULT_TIMEOUT = 30
+
+// The flags of every command that ends up in a room's chat.
+export const chatFlags = () => [
+  flag('--name <name>', 'the room\'s name in this storage (default: default)'),
+  flag('--nick <nick>', 'your nick in the room (default: your user name)'),
+  flag('--json', 'print {"seq","author","authorSeq","value"} lines; each input line is a JSON entry object'),
+  flag('--once', 'sync with a member, print the room\'s history in its current order and exit (1 if no member is reachable)'),
+  flag('--timeout <seconds>', `how long to wait for a member (default ${DEFAULT_TIMEOUT})`),
+  ...storageFlags(),
+  ...networkFlags()
+]
+
+export interface ChatOptions {
+  nick: string
+  json: boolean
+  once: boolean
+  timeout: number
+}
+
+export function chatOptions (p: Parsed): ChatOptions {
+  return {
+    nick: str(p, 'nick') ?? defaultNick(),
+    json: bool(p, 'json'),
+    once: bool(p, 'once'),
+    timeout: (seconds(p, 'timeout') ?? DEFAULT_TIMEOUT) * 1000
+  }
+}
+
+// The room's network, closed in order with the rest of the command.
+export async function goOnline (room: Room, p: Parsed, ctx: Context): Promise<Network> {
+  const network = new Network(room.store, resolveNetworkOptions(networkOptions(p), ctx.env))
+  ctx.shutdown.add(STOP_NETWORK, () => network.close())
+  await network.join(room)
+  announceNetwork(network, ctx.status)
+  return network
+}
+
+export function closeWithShutdown (room: Room, ctx: Context): void {
+  ctx.shutdown.add(STOP_STORAGE, () => room.close())
+  room.on('warning', (err: Error) => ctx.status.info(`hyperfeed: room: ${err.message}`))
+}
+
+// A room as `room chat` shows it: the history, then entries from every member
+// as they arrive; each line of stdin is posted (as `write` does), with /invite,
+// /members and /remove as commands. With --once: sync, print, exit.
+export async function chat (room: Room, network: Network, opts: ChatOptions, ctx: Context): Promise<number> {
+  const { stdout, status, shutdown } = ctx
+  const names = new Names(await room.members())
+  const format = (r: RoomEntry) => opts.json ? formatRoomJson(r) : formatRoomHuman(r, names)
+  const print = async (batch: RoomEntry[]) => {
+    if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) for (const m of await room.members()) names.addMember(m)
+    await stdout.lines(batch.map(format))
+  }
+
+  if (opts.once) {
+    const found = await room.findPeer(opts.timeout, shutdown.signal)
+    if (shutdown.signal.aborted) return 0
+    if (found) await room.sync({ timeout: opts.timeout })
+    await print(await room.read(0, room.length))
+    if (!found) throw new HyperfeedError('NO_MEMBER', `no member of room ${toHex(room.key)} was reachable within ${opts.timeout / 1000}s; printed the ${plural(room.length, 'entry', 'entries')} stored here`)
+    return 0
+  }
+
+  const follower = room.follow({ start: 0, live: true })
+  shutdown.add(STOP_WORK, () => follower.destroy())
+  const printing = (async () => { for await (const batch of follower) await print(batch) })()
+  printing.catch(safetyCatch)
+
+  const input = new LineInput(room, {
+    nick: opts.nick,
+    json: opts.json,
+    commands: {
+      invite: async () => {
+        status.info(`invite: ${await room.createInvite()}`)
+        return []
+      },
+      members: async () => {
+        for (const m of await room.members()) status.info(memberLine(m, names))
+        return []
+      },
+      remove: async (args) => {
+        const removed = await room.remove(args.trim())
+        status.info(`removed ${names.name(removed.key)} (${removed.key})`)
+        return []
+      }
+    },
+    onReject: (err) => status.info(`hyperfeed: ${err.message}`)
+  })
+  shutdown.add(STOP_WORK, async () => {
+    process.stdin.destroy()
+    await input.idle()
+  })
+  if (status.tty) {
+    network.on('connection', () => status.info(`peer connected (${network.connections} online)`))
+    network.on('disconnection', () => status.info(`peer left (${network.connections} online)`))
+  }
+  const reading = (async () => {
+    for await (const chunk of process.stdin) {
+      if (!input.push(chunk as Buffer)) await input.drained()
+    }
+    await input.end()
+    return true
+  })()
+  const ended = await Promise.race([reading, shutdown.stopped().then(() => false)])
+  if (ended) {
+    status.info(`input ended; still serving the room (${plural(room.length, 'entry', 'entries')}) to its members until Ctrl-C`)
+    await shutdown.stopped()
+  }
+  return 0
+}
+
+export function memberLine (m: { key: string, nick: string, self: boolean, invitedBy: string | null, removed: { by: string } | null }, names: Names): string {
+  const how = m.invitedBy === null ? 'creator' : `added by ${names.name(m.invitedBy)}`
+  const removed = m.removed === null ? '' : `, removed by ${names.name(m.removed.by)}`
+  return `${m.key}  ${names.name(m.key, m.nick)}  ${how}${removed}${m.self ? '  (this storage)' : ''}`
+}

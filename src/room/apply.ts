@@ -1,0 +1,114 @@
+import type Autobase from 'autobase'
+import type Hyperbee from 'hyperbee'
+import { type EntryResult, decodeEntry, isUnreadable } from '../entries.js'
+import { toHex } from '../keys.js'
+import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
+import { verifyJoin } from './invites.js'
+import {
+  CONFIG, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
+  type StateValue, inviteKey, isRoomType, memberKey
+} from './state.js'
+
+const NICK_MAX = 64
+const HEX64 = /^[0-9a-f]{64}$/
+
+type Batch = Hyperbee.Batch<StateValue>
+
+// The room's apply: a pure function of the nodes it is given and the view.
+// No clocks, no randomness, nothing read but the nodes and the view, so every
+// member computes the same view from the same nodes, in any arrival order.
+//  - the creator's first entry (room/create) sets the room up;
+//  - a non-member's entry counts only as a valid join: an invite the room
+//    knows, not used yet, signed for this writer; everything else from
+//    non-members (and removed members) never enters the room;
+//  - members' invites and the creator's removals change the membership;
+//  - every other entry of a member goes into the log, unreadable ones too.
+export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: Autobase.Host, roomKey: Buffer): Promise<void> {
+  const state = view.state.batch()
+  const creator = toHex(roomKey)
+  for (const node of nodes) {
+    if (node.value === null) continue
+    const author = toHex(node.from.key)
+    const authorSeq = node.length - 1
+    const r = decodeEntry(authorSeq, node.value)
+    const type = isUnreadable(r) ? null : r.value.type
+    const member = (await state.get(memberKey(author)))?.value as MemberRecord | undefined
+    if (member === undefined || member.removed !== null) {
+      if (type === ROOM_CREATE && author === creator && (await state.get(CONFIG)) === null) await create(state, view, r, author)
+      else if (type === ROOM_JOIN && member === undefined) await join(state, view, host, r, node.from.key, roomKey)
+      continue
+    }
+    if (type === ROOM_INVITE) await invite(state, r, author)
+    else if (type === ROOM_REMOVE) await remove(state, view, host, r, author)
+    else if (type === null || !isRoomType(type)) await log(view, author, authorSeq, r)
+  }
+  await state.flush()
+}
+
+async function create (state: Batch, view: RoomView, r: EntryResult, author: string): Promise<void> {
+  if (isUnreadable(r)) return
+  const d = r.value.difficulty
+  const config: RoomConfig = { creator: author, difficulty: Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 32 ? d as number : DEFAULT_ROOM_DIFFICULTY }
+  await state.put(CONFIG, config)
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, since: view.log.length, removed: null } satisfies MemberRecord)
+  await log(view, author, r.seq, r)
+}
+
+async function join (state: Batch, view: RoomView, host: Autobase.Host, r: EntryResult, writer: Buffer, roomKey: Buffer): Promise<void> {
+  if (isUnreadable(r)) return
+  const { invite: publicKey, signature } = r.value
+  if (typeof publicKey !== 'string' || typeof signature !== 'string') return
+  const record = (await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined
+  if (record === undefined || record.usedBy !== null) return
+  if (!verifyJoin(publicKey, roomKey, writer, signature)) return
+  const author = toHex(writer)
+  await host.addWriter(writer, { indexer: false })
+  await state.put(inviteKey(publicKey), { ...record, usedBy: author } satisfies InviteRecord)
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: record.by, since: view.log.length, removed: null } satisfies MemberRecord)
+  await log(view, author, r.seq, r)
+}
+
+async function invite (state: Batch, r: EntryResult, author: string): Promise<void> {
+  if (isUnreadable(r)) return
+  const publicKey = r.value.publicKey
+  if (typeof publicKey !== 'string' || !HEX64.test(publicKey)) return
+  if ((await state.get(inviteKey(publicKey))) !== null) return
+  await state.put(inviteKey(publicKey), { by: author, usedBy: null } satisfies InviteRecord)
+}
+
+// Only the creator removes, never itself; a removed member's later entries
+// are not given to apply again (Autobase drops them).
+async function remove (state: Batch, view: RoomView, host: Autobase.Host, r: EntryResult, author: string): Promise<void> {
+  if (isUnreadable(r)) return
+  const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
+  const target = r.value.member
+  if (config === undefined || author !== config.creator || typeof target !== 'string' || target === config.creator) return
+  const member = (await state.get(memberKey(target)))?.value as MemberRecord | undefined
+  if (member === undefined || member.removed !== null) return
+  const key = Buffer.from(target, 'hex')
+  if (!host.removeable(key)) return
+  await host.removeWriter(key)
+  await state.put(memberKey(target), { ...member, removed: { by: author, seq: view.log.length } } satisfies MemberRecord)
+  await log(view, author, r.seq, r)
+}
+
+async function log (view: RoomView, author: string, authorSeq: number, r: EntryResult): Promise<void> {
+  const head = `{"author":"${author}","authorSeq":${authorSeq},`
+  if (isUnreadable(r)) {
+    await view.log.append(Buffer.from(head + `"error":${JSON.stringify(r.unreadable)}}`))
+    return
+  }
+  let value: string
+  try {
+    value = r.raw ?? JSON.stringify(r.value)
+  } catch {
+    await view.log.append(Buffer.from(head + '"error":"entry too deeply nested to print"}'))
+    return
+  }
+  await view.log.append(Buffer.from(head + `"value":${value}}`))
+}
+
+function nickOf (nick: unknown): string {
+  return typeof nick === 'string' && nick.length > 0 ? nick.slice(0, NICK_MAX) : 'anonymous'
+}
+

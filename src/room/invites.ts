@@ -1,0 +1,70 @@
+import crypto from 'hypercore-crypto'
+import { HyperfeedError, EXIT_USAGE } from '../errors.js'
+import { parseKey, toHex, toZ32 } from '../keys.js'
+
+export const ROOM_INVITE_PREFIX = 'hyperfeed-room:'
+const JOIN_CONTEXT = Buffer.from('hyperfeed-room-join\n')
+const Z32_KEY = /^[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/
+
+// An invite: the room's key, the key its content is encrypted with, and the
+// seed of a key pair made for this invite alone. The room knows the pair's
+// public key (an invite entry); a join is valid once, signed with its secret.
+export interface RoomInvite {
+  roomKey: Buffer
+  encryptionKey: Buffer
+  seed: Buffer
+}
+
+// What `room join` accepts: an invite, or a bare room key (store and forward only).
+export type RoomRef = { invite: RoomInvite, roomKey: Buffer } | { invite: null, roomKey: Buffer }
+
+export function badInvite (input: string): HyperfeedError {
+  const shown = input.length > 80 ? input.slice(0, 77) + '...' : input
+  return new HyperfeedError('INVALID_INVITE', `not a room invite: ${JSON.stringify(shown)} (expected hyperfeed-room:... as printed by room create or room invite, or a room key)`, { exitCode: EXIT_USAGE, status: 400 })
+}
+
+export function parseRoomRef (input: string): RoomRef {
+  const s = input.trim()
+  if (!s.startsWith(ROOM_INVITE_PREFIX)) {
+    try {
+      return { invite: null, roomKey: parseKey(s) }
+    } catch {
+      throw badInvite(input)
+    }
+  }
+  const parts = s.slice(ROOM_INVITE_PREFIX.length).split(':')
+  if (parts.length !== 3 || !parts.every(p => Z32_KEY.test(p))) throw badInvite(input)
+  try {
+    const [roomKey, encryptionKey, seed] = parts.map(p => parseKey(p)) as [Buffer, Buffer, Buffer]
+    return { invite: { roomKey, encryptionKey, seed }, roomKey }
+  } catch {
+    throw badInvite(input)
+  }
+}
+
+export function formatInvite ({ roomKey, encryptionKey, seed }: RoomInvite): string {
+  return ROOM_INVITE_PREFIX + [roomKey, encryptionKey, seed].map(toZ32).join(':')
+}
+
+export function newInvite (roomKey: Buffer, encryptionKey: Buffer): RoomInvite {
+  return { roomKey, encryptionKey, seed: crypto.randomBytes(32) }
+}
+
+// The invite's public key, as the room records it (hex).
+export function invitePublicKey (invite: RoomInvite): string {
+  return toHex(crypto.keyPair(invite.seed).publicKey)
+}
+
+function joinMessage (roomKey: Buffer, writerKey: Buffer): Buffer {
+  return Buffer.concat([JOIN_CONTEXT, roomKey, writerKey])
+}
+
+// Proof that the holder of `invite` lets the writer `writerKey` into the room.
+export function signJoin (invite: RoomInvite, writerKey: Buffer): string {
+  return toHex(crypto.sign(joinMessage(invite.roomKey, writerKey), crypto.keyPair(invite.seed).secretKey))
+}
+
+export function verifyJoin (publicKeyHex: string, roomKey: Buffer, writerKey: Buffer, signatureHex: string): boolean {
+  if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || !/^[0-9a-f]{128}$/.test(signatureHex)) return false
+  return crypto.verify(joinMessage(roomKey, writerKey), Buffer.from(signatureHex, 'hex'), Buffer.from(publicKeyHex, 'hex'))
+}

@@ -1,0 +1,116 @@
+import { HyperfeedError } from '../errors.js'
+import { type RoomSummary, Store, StorageRoot, checkRoomName } from '../feed/storage.js'
+import { toHex } from '../keys.js'
+import type { RoomRef } from './invites.js'
+import { Room } from './room.js'
+import { RoomRelay } from './relay.js'
+import safetyCatch from 'safety-catch'
+
+export const roomBusy = (name: string) =>
+  new HyperfeedError('ROOM_BUSY', `room "${name}" is open in another hyperfeed process (room chat or serve --room); use it there: /invite, /members and /remove in the chat, or the gateway's API`)
+
+const roomNotFound = (name: string, dir: string) =>
+  new HyperfeedError('ROOM_NOT_FOUND', `no room named "${name}" in ${dir} (create one with: hyperfeed room create --name ${name}, or join one with: hyperfeed room join INVITE --name ${name})`, { status: 404 })
+
+async function summarize (room: Room, joined: boolean): Promise<RoomSummary> {
+  return { key: toHex(room.key), members: (await room.members()).filter(m => m.removed === null).length, length: room.length, joined }
+}
+
+// A room's store, with the "in use elsewhere" error a room user understands.
+async function openStore (root: StorageRoot, name: string): Promise<Store> {
+  try {
+    return await Store.open(root.roomDir(name))
+  } catch (err) {
+    if (err instanceof HyperfeedError && err.code === 'STORAGE_LOCKED') throw roomBusy(name)
+    throw err
+  }
+}
+
+// A new room called `name` in this storage, with this storage as its creator.
+export async function createRoom (storage: string, name: string, { nick, difficulty }: { nick: string, difficulty?: number }): Promise<Room> {
+  const root = await StorageRoot.open(storage)
+  checkRoomName(name)
+  if ((await root.roomSummary(name)) !== null) {
+    throw new HyperfeedError('ROOM_EXISTS', `a room named "${name}" already exists here; open it with: hyperfeed room chat --name ${name}`)
+  }
+  // whatever an interrupted create left behind is not a room yet (opening it
+  // first makes sure no other process is using it)
+  await (await openStore(root, name)).close()
+  await root.discardRoom(name)
+  const store = await openStore(root, name)
+  const room = await Room.create(store, { nick, difficulty, ownsStore: true, beforeClose: async (r) => root.recordRoom(name, await summarize(r, true)) })
+  try {
+    await root.recordRoom(name, await summarize(room, true))
+  } catch (err) {
+    await room.close()
+    throw err
+  }
+  return room
+}
+
+// The room this storage has under `name` (created or joined here).
+export async function openRoom (storage: string, name: string): Promise<Room> {
+  const root = await StorageRoot.open(storage, { create: false })
+  checkRoomName(name)
+  const summary = await root.roomSummary(name)
+  if (summary === null) throw roomNotFound(name, root.dir)
+  if (!summary.joined) throw new HyperfeedError('ROOM_NOT_JOINED', `room "${name}" is not joined yet: finish with hyperfeed room join INVITE --name ${name}`)
+  const store = await openStore(root, name)
+  const room = new Room(store, { key: Buffer.from(summary.key, 'hex'), ownsStore: true, beforeClose: async (r) => root.recordRoom(name, await summarize(r, true)) })
+  await room.ready()
+  return room
+}
+
+// A copy of the room named by an invite (or a bare key), stored as `name`,
+// to join (or relay). `fresh` says whether it was made now: a failed join
+// discards a fresh copy (discardRoom), so the same invite works later.
+export async function openRoomToJoin (storage: string, name: string, ref: RoomRef): Promise<{ room: Room, fresh: boolean, joined: boolean }> {
+  const root = await StorageRoot.open(storage)
+  checkRoomName(name)
+  const summary = await root.roomSummary(name)
+  if (summary !== null && summary.key !== toHex(ref.roomKey)) {
+    throw new HyperfeedError('ROOM_EXISTS', `another room is already called "${name}" here; pick another --name`)
+  }
+  const store = await openStore(root, name)
+  const joined = summary?.joined === true
+  const room = new Room(store, {
+    key: ref.roomKey,
+    encryptionKey: ref.invite?.encryptionKey ?? null,
+    ownsStore: true,
+    beforeClose: async (r) => { if (await r.isMember()) await root.recordRoom(name, await summarize(r, true)) }
+  })
+  await room.ready()
+  if (summary === null) await root.recordRoom(name, { key: toHex(ref.roomKey), members: 0, length: 0, joined: false })
+  return { room, fresh: summary === null, joined }
+}
+
+export async function discardRoom (storage: string, name: string): Promise<void> {
+  await (await StorageRoot.open(storage)).discardRoom(name)
+}
+
+export async function listRooms (storage: string): Promise<{ name: string, summary: RoomSummary }[]> {
+  const root = await StorageRoot.open(storage, { create: false }).catch(() => null)
+  return root === null ? [] : root.rooms()
+}
+
+// A copy of a room this storage has only the key of: it keeps and forwards
+// the room's cores for its members (RoomRelay), stored as `name`.
+export async function openRoomRelay (storage: string, name: string, key: Buffer): Promise<RoomRelay> {
+  const root = await StorageRoot.open(storage)
+  checkRoomName(name)
+  const summary = await root.roomSummary(name)
+  if (summary !== null && summary.key !== toHex(key)) throw new HyperfeedError('ROOM_EXISTS', `another room is already called "${name}" here; pick another --name`)
+  if (summary?.joined === true) throw new HyperfeedError('ROOM_EXISTS', `this storage is a member of room "${name}" already: use hyperfeed room chat --name ${name}`)
+  const store = await openStore(root, name)
+  const relay = new RoomRelay(store, key)
+  try {
+    await relay.ready()
+    if (summary === null) await root.recordRoom(name, { key: toHex(key), members: 0, length: 0, joined: false })
+  } catch (err) {
+    await relay.close()
+    await store.close()
+    throw err
+  }
+  relay.once('close', () => { store.close().catch(safetyCatch) })
+  return relay
+}

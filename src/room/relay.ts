@@ -1,0 +1,93 @@
+import type { Duplex } from 'node:stream'
+import type Hypercore from 'hypercore'
+import ReadyResource from 'ready-resource'
+import safetyCatch from 'safety-catch'
+import type { Store } from '../feed/storage.js'
+import { discoveryKeyOf, toHex } from '../keys.js'
+import { type CoresChannel, MAX_ROOM_CORES, openCoresChannel } from './cores-channel.js'
+
+const KEPT = 'hyperfeed/relay-cores'
+
+// A copy of a room for a storage that has its key but no invite: it cannot
+// read the room (its content is encrypted) and cannot post, but it keeps every
+// core the members name (see cores-channel.ts) and serves them, so members can
+// reach each other's entries through it while they are not online together.
+export class RoomRelay extends ReadyResource {
+  readonly store: Store
+  readonly key: Buffer
+  readonly discoveryKey: Buffer
+  private readonly cores = new Map<string, Hypercore>()
+  private readonly channels = new Set<CoresChannel>()
+  private root: Hypercore | null = null
+
+  constructor (store: Store, key: Buffer) {
+    super()
+    this.store = store
+    this.key = key
+    this.discoveryKey = discoveryKeyOf(key)
+  }
+
+  protected override async _open (): Promise<void> {
+    this.root = await this.keep(this.key)
+    const kept = await this.root.getUserData(KEPT)
+    for (let i = 0; kept !== null && i + 32 <= kept.length; i += 32) await this.keep(kept.subarray(i, i + 32))
+  }
+
+  protected override async _close (): Promise<void> {
+    for (const channel of this.channels) channel.close()
+    await Promise.all([...this.cores.values()].map(core => core.close().catch(safetyCatch)))
+  }
+
+  replicate (stream: Duplex): void {
+    this.store.corestore.replicate(stream)
+    const channel = openCoresChannel(stream, this.discoveryKey, {
+      list: () => [...this.cores.values()].map(core => core.key),
+      onKeys: (keys) => { this.keepAll(keys).catch(safetyCatch) }
+    })
+    if (channel === null) return
+    this.channels.add(channel)
+    stream.once('close', () => this.channels.delete(channel))
+  }
+
+  findingPeers (): () => void {
+    return this.store.corestore.findingPeers()
+  }
+
+  // What this copy holds: cores, and their blocks and bytes stored here.
+  async held (): Promise<{ cores: number, blocks: number, length: number, bytes: number }> {
+    let blocks = 0
+    let length = 0
+    let bytes = 0
+    for (const core of this.cores.values()) {
+      blocks += await core.count(0, core.length)
+      length += core.length
+      bytes += core.byteLength
+    }
+    return { cores: this.cores.size, blocks, length, bytes }
+  }
+
+  private async keepAll (keys: Buffer[]): Promise<void> {
+    const before = this.cores.size
+    for (const key of keys) {
+      if (this.cores.size >= MAX_ROOM_CORES) break
+      await this.keep(key)
+    }
+    if (this.cores.size === before || this.root === null || this.closing !== null) return
+    await this.root.setUserData(KEPT, Buffer.concat([...this.cores.values()].map(core => core.key)))
+    for (const channel of this.channels) channel.send([...this.cores.values()].map(core => core.key))
+  }
+
+  // Opens a core by key and downloads all of it, now and as it grows.
+  private async keep (key: Buffer): Promise<Hypercore> {
+    const hex = toHex(key)
+    const existing = this.cores.get(hex)
+    if (existing !== undefined) return existing
+    const core = this.store.corestore.get({ key })
+    this.cores.set(hex, core)
+    await core.ready()
+    core.download({ start: 0, end: -1 })
+    core.on('append', () => this.emit('update'))
+    core.on('download', () => this.emit('update'))
+    return core
+  }
+}

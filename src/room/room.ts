@@ -1,0 +1,388 @@
+import type { Duplex } from 'node:stream'
+import Autobase from 'autobase'
+import Hyperbee from 'hyperbee'
+import type Hypercore from 'hypercore'
+import crypto from 'hypercore-crypto'
+import ReadyResource from 'ready-resource'
+import safetyCatch from 'safety-catch'
+import { type Entry, encodeEntry, isObject } from '../entries.js'
+import { HyperfeedError, invalidEntry, notWritable } from '../errors.js'
+import type { Store } from '../feed/storage.js'
+import { toHex } from '../keys.js'
+import { applyRoom } from './apply.js'
+import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
+import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
+import { type CoresChannel, openCoresChannel } from './cores-channel.js'
+import { RoomFollower, type RoomEntry, type RoomFollowOptions, readRecords } from './follow.js'
+import {
+  CONFIG, MEMBERS, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
+  type StateValue, inviteKey, isRoomType, memberKey
+} from './state.js'
+
+const NAMESPACE = 'hyperfeed-room'
+const SETTLE_POLL = 100
+
+export interface RoomOptions {
+  // the room's key (null: a new room, this store its creator)
+  key?: Buffer | null
+  // what the room's content is encrypted with (from an invite; kept once known)
+  encryptionKey?: Buffer | null
+  // close `store` with the room
+  ownsStore?: boolean
+  // runs while the room is still open, before it closes
+  beforeClose?: ((room: Room) => Promise<void>) | null
+}
+
+export interface Member extends MemberRecord {
+  // this storage's own writer
+  self: boolean
+}
+
+export interface RoomInfo {
+  key: string
+  discoveryKey: string
+  writer: string
+  creator: string | null
+  difficulty: number | null
+  length: number
+  signedLength: number
+  member: boolean
+  members: Member[]
+}
+
+// A room: many writers, one history. Each member appends to a core of its
+// own; Autobase orders all of them into one log that every member computes
+// alike (apply.ts decides what enters it). Content is encrypted: reading takes
+// the room's encryption key, which invites carry.
+export class Room extends ReadyResource {
+  readonly store: Store
+  private readonly roomKey: Buffer | null
+  private readonly encryption: Buffer | null
+  private readonly ownsStore: boolean
+  private readonly beforeClose: ((room: Room) => Promise<void>) | null
+  private autobase: Autobase<RoomView> | null = null
+  private coreKeys: Buffer[] = []
+  private readonly channels = new Set<CoresChannel>()
+
+  constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null }: RoomOptions = {}) {
+    super()
+    this.store = store
+    this.roomKey = key
+    this.encryption = encryptionKey
+    this.ownsStore = ownsStore
+    this.beforeClose = beforeClose
+  }
+
+  // A new room in `store`, with this store as its creator and first member.
+  static async create (store: Store, { nick, difficulty = DEFAULT_ROOM_DIFFICULTY, ...opts }: { nick: string, difficulty?: number } & Omit<RoomOptions, 'key' | 'encryptionKey'>): Promise<Room> {
+    const room = new Room(store, { ...opts, key: null, encryptionKey: crypto.randomBytes(32) })
+    try {
+      await room.ready()
+      await room.base.append(encodeEntry({ type: ROOM_CREATE, nick, difficulty }))
+      await room.settled(() => room.isMember())
+    } catch (err) {
+      await room.close()
+      throw err
+    }
+    return room
+  }
+
+  get base (): Autobase<RoomView> {
+    if (this.autobase === null) throw new HyperfeedError('NOT_OPEN', 'the room is not open yet')
+    return this.autobase
+  }
+
+  protected override async _open (): Promise<void> {
+    let key: Buffer | null = null
+    const base: Autobase<RoomView> = new Autobase(this.store.corestore.namespace(NAMESPACE), this.roomKey, {
+      open: (store) => ({
+        log: store.get('log'),
+        state: new Hyperbee<StateValue>(store.get('state'), { keyEncoding: 'utf-8', valueEncoding: 'json', extension: false })
+      }),
+      apply: (nodes, view, host) => applyRoom(nodes, view, host, key ?? base.key),
+      valueEncoding: 'binary',
+      // joins come as optimistic entries from writers that are not members yet
+      optimistic: true,
+      encryptionKey: this.encryption
+    })
+    // apply never throws on content; what reaches here is a storage or protocol fault
+    base.on('error', (err: Error) => this.emit('warning', err))
+    base.on('update', () => {
+      this.refreshCoreKeys().catch(safetyCatch)
+      this.emit('update')
+    })
+    try {
+      await base.ready()
+      key = base.key
+      await base.view.state.ready()
+    } catch (err) {
+      await base.close().catch(safetyCatch)
+      if (this.ownsStore) await this.store.close()
+      throw err
+    }
+    this.autobase = base
+    await this.refreshCoreKeys()
+  }
+
+  protected override async _close (): Promise<void> {
+    if (this.autobase !== null) await this.beforeClose?.(this).catch(safetyCatch)
+    await this.autobase?.close()
+    if (this.ownsStore) await this.store.close()
+  }
+
+  get key (): Buffer { return this.base.key }
+  get discoveryKey (): Buffer { return this.base.discoveryKey }
+  get encryptionKey (): Buffer | null { return this.base.encryptionKey }
+  // this storage's writer core in the room (its member key once it joins)
+  get writerKey (): Buffer { return this.base.local.key }
+  get log (): Hypercore { return this.base.view.log }
+  get length (): number { return this.log.length }
+  // entries before this are ordered for good (acknowledged by the indexer)
+  get signedLength (): number { return this.log.signedLength ?? 0 }
+
+  private get state (): Hyperbee<StateValue> { return this.base.view.state }
+
+  replicate (stream: Duplex): void {
+    this.base.replicate(stream)
+    const channel = openCoresChannel(stream, this.discoveryKey, { list: () => this.coreKeys })
+    if (channel === null) return
+    this.channels.add(channel)
+    stream.once('close', () => this.channels.delete(channel))
+  }
+
+  // The keys of the room's cores this copy holds: every member's writer core
+  // and the view cores (what a copy without the encryption key should keep).
+  private async refreshCoreKeys (): Promise<void> {
+    const keys = new Map<string, Buffer>([[toHex(this.key), this.key]])
+    for (const m of await this.members()) keys.set(m.key, Buffer.from(m.key, 'hex'))
+    for (const v of this.base.views()) if (v.key) keys.set(toHex(v.key), v.key)
+    if (keys.size === this.coreKeys.length) return
+    this.coreKeys = [...keys.values()]
+    for (const channel of this.channels) channel.send(this.coreKeys)
+  }
+
+  findingPeers (): () => void {
+    return this.store.corestore.findingPeers()
+  }
+
+  async config (): Promise<RoomConfig | null> {
+    return ((await this.state.get(CONFIG))?.value as RoomConfig | undefined) ?? null
+  }
+
+  async member (key: Buffer | string): Promise<MemberRecord | null> {
+    const hex = typeof key === 'string' ? key : toHex(key)
+    return ((await this.state.get(memberKey(hex)))?.value as MemberRecord | undefined) ?? null
+  }
+
+  async members (): Promise<Member[]> {
+    const self = toHex(this.writerKey)
+    const out: Member[] = []
+    for await (const { value } of this.state.createReadStream(MEMBERS)) {
+      const m = value as MemberRecord
+      out.push({ ...m, self: m.key === self })
+    }
+    return out.sort((a, b) => a.since - b.since)
+  }
+
+  // Whether this storage is a member now (joined and not removed).
+  async isMember (): Promise<boolean> {
+    const m = await this.member(this.writerKey)
+    return m !== null && m.removed === null
+  }
+
+  async invite (publicKey: string): Promise<InviteRecord | null> {
+    return ((await this.state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined) ?? null
+  }
+
+  async info (): Promise<RoomInfo> {
+    const config = await this.config()
+    const members = await this.members()
+    const self = toHex(this.writerKey)
+    return {
+      key: toHex(this.key),
+      discoveryKey: toHex(this.discoveryKey),
+      writer: self,
+      creator: config?.creator ?? null,
+      difficulty: config?.difficulty ?? null,
+      length: this.length,
+      signedLength: this.signedLength,
+      member: members.some(m => m.self && m.removed === null),
+      members
+    }
+  }
+
+  // Posts entries as this member, in order, all or nothing (the room's
+  // LineInput target). seq is the first entry's position in this member's own
+  // core: (writer key, seq) names an entry for good, whatever the room order.
+  async append (entries: Entry[], encoded?: Buffer[]): Promise<{ seq: number, length: number }> {
+    if (!(await this.isMember())) throw notWritable(`room ${toHex(this.key)}`)
+    for (const e of entries) if (isRoomType(e.type)) throw invalidEntry(`"${e.type}" entries are the room's own; post other types`)
+    const blocks = encoded?.length === entries.length ? encoded : entries.map(encodeEntry)
+    const seq = this.base.local.length
+    if (blocks.length > 0) await this.base.append(blocks)
+    return { seq, length: this.base.local.length }
+  }
+
+  // A fresh invite: the room learns its public key from this member's core,
+  // so any member who has synced with this one can let its holder in.
+  async createInvite (): Promise<string> {
+    if (!(await this.isMember())) throw notWritable(`room ${toHex(this.key)}`)
+    const encryptionKey = this.encryptionKey
+    if (encryptionKey === null) throw new HyperfeedError('NO_ENCRYPTION_KEY', 'this copy of the room has no encryption key, so it cannot invite')
+    const invite = newInvite(this.key, encryptionKey)
+    const publicKey = invitePublicKey(invite)
+    await this.base.append(encodeEntry({ type: ROOM_INVITE, publicKey }))
+    await this.settled(async () => (await this.invite(publicKey)) !== null)
+    return formatInvite(invite)
+  }
+
+  // The creator removes a member: its later entries never enter the room.
+  async remove (memberHex: string): Promise<MemberRecord> {
+    const key = memberHex.toLowerCase()
+    const config = await this.config()
+    if (config === null || config.creator !== toHex(this.writerKey)) throw new HyperfeedError('NOT_CREATOR', 'only the room\'s creator can remove members', { status: 403 })
+    if (key === config.creator) throw new HyperfeedError('REMOVE_CREATOR', 'the creator cannot remove itself', { status: 400 })
+    const member = await this.member(key)
+    if (member === null) throw new HyperfeedError('NOT_A_MEMBER', `${key} is not a member of this room`, { status: 404 })
+    if (member.removed !== null) return member
+    await this.base.append(encodeEntry({ type: ROOM_REMOVE, member: key }))
+    await this.settled(async () => (await this.member(key))?.removed !== null)
+    return (await this.member(key))!
+  }
+
+  // Asks to join with an invite (the network must be joined already). Waits
+  // until the room (with this invite in it) arrives from a member, then posts
+  // the join, signed with the invite, and waits until a peer has taken it.
+  // Fails with NO_MEMBER when no member that knows the invite is reachable in
+  // time, INVITE_USED when the invite has let someone in already.
+  async join (invite: RoomInvite, { nick, timeout, signal }: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
+    const self = await this.member(this.writerKey)
+    if (self !== null && self.removed === null) return self
+    if (self !== null) throw new HyperfeedError('REMOVED', 'this storage was removed from the room; a new member needs a new storage', { status: 403 })
+    const publicKey = invitePublicKey(invite)
+    const deadline = Date.now() + timeout
+    const known = await this.until(async () => (await this.invite(publicKey)) !== null, deadline, signal)
+    if (!known) {
+      throw new HyperfeedError('NO_MEMBER', `no member of room ${toHex(this.key)} that knows this invite was reachable within ${timeout / 1000}s`)
+    }
+    // all that connected members have, so a use of the invite shows up
+    await this.sync({ timeout: Math.max(0, deadline - Date.now()) })
+    await this.refuseUsed(publicKey)
+    const uploaded = new Promise<void>(resolve => {
+      const onUpload = () => { this.base.local.off('upload', onUpload); resolve() }
+      this.base.local.on('upload', onUpload)
+    })
+    const entry = { type: ROOM_JOIN, invite: publicKey, nick, signature: signJoin(invite, this.writerKey) }
+    await this.base.append(encodeEntry(entry), { optimistic: true })
+    // the join is ours to know at once; it counts once a member has it
+    await Promise.race([uploaded, sleep(Math.max(0, deadline - Date.now()))])
+    await this.sync({ timeout: Math.max(0, deadline - Date.now()) })
+    if (!(await this.isMember())) await this.refuseUsed(publicKey)
+    return (await this.member(this.writerKey))!
+  }
+
+  private async refuseUsed (publicKey: string): Promise<void> {
+    const record = await this.invite(publicKey)
+    if (record === null || record.usedBy === null || record.usedBy === toHex(this.writerKey)) return
+    const by = await this.member(record.usedBy)
+    throw new HyperfeedError('INVITE_USED', `this invite was already used (by ${by?.nick ?? record.usedBy.slice(0, 12)}); an invite lets one member in: ask a member for a new one`, { status: 409 })
+  }
+
+  // Entries [start, end) in the room's current order.
+  async read (start: number, end: number): Promise<RoomEntry[]> {
+    for (;;) {
+      const fork = this.log.fork
+      const out = await readRecords(this.log, start, Math.min(end, this.log.length))
+      if (this.log.fork === fork) return out
+    }
+  }
+
+  // Entries from `start` in room order, then (live) new ones as they come.
+  // When concurrent entries reorder the room, entries already given out are
+  // not given again: (author, authorSeq) comes out once.
+  follow (opts: RoomFollowOptions = {}): RoomFollower {
+    return new RoomFollower(this.log, opts)
+  }
+
+  // Waits up to `timeout` ms for a connected peer that has the room (any
+  // copy has the creator's core, the one the room's key names).
+  async findPeer (timeout: number, signal?: AbortSignal): Promise<boolean> {
+    const core = this.store.corestore.get({ key: this.key })
+    try {
+      await core.ready()
+      if (core.peers.length > 0) return true
+      return await new Promise<boolean>(resolve => {
+        const done = (found: boolean) => {
+          clearTimeout(timer)
+          core.off('peer-add', onPeer)
+          signal?.removeEventListener('abort', onAbort)
+          resolve(found)
+        }
+        const onPeer = () => done(true)
+        const onAbort = () => done(false)
+        const timer = setTimeout(done, timeout, false)
+        core.on('peer-add', onPeer)
+        signal?.addEventListener('abort', onAbort)
+      })
+    } finally {
+      await core.close().catch(safetyCatch)
+    }
+  }
+
+  // Brings this copy up to date with what connected peers have: every
+  // member's core to the length a peer has, then applied. Call after a peer
+  // connected; resolves false if the peers did not answer within `timeout`.
+  async sync ({ timeout = 10_000 }: { timeout?: number } = {}): Promise<boolean> {
+    const deadline = Date.now() + timeout
+    let seen = ''
+    for (;;) {
+      const members = await this.members()
+      const cores = [this.key, ...members.map(m => Buffer.from(m.key, 'hex'))]
+      await Promise.all(cores.map(key => this.updateCore(key, deadline)))
+      await this.base.update()
+      const now = JSON.stringify([this.length, (await this.members()).length])
+      if (now === seen) return true
+      seen = now
+      if (Date.now() > deadline) return false
+    }
+  }
+
+  private async updateCore (key: Buffer, deadline: number): Promise<void> {
+    const core = this.store.corestore.get({ key })
+    try {
+      await core.ready()
+      await Promise.race([core.update({ wait: true }), sleep(Math.max(0, deadline - Date.now()))])
+      if (core.length > core.contiguousLength) await Promise.race([core.download({ start: core.contiguousLength, end: core.length }).done(), sleep(Math.max(0, deadline - Date.now()))])
+    } catch (err) {
+      safetyCatch(err)
+    } finally {
+      await core.close().catch(safetyCatch)
+    }
+  }
+
+  // Resolves once `check` holds, re-checked as the view changes.
+  private async settled (check: () => Promise<boolean>): Promise<void> {
+    while (!(await check())) await this.base.update()
+  }
+
+  private async until (check: () => Promise<boolean>, deadline: number, signal?: AbortSignal): Promise<boolean> {
+    while (!(await check())) {
+      if (Date.now() >= deadline || signal?.aborted) return false
+      await Promise.race([onceEvent(this, 'update'), sleep(SETTLE_POLL)])
+      await this.base.update().catch(safetyCatch)
+    }
+    return true
+  }
+}
+
+export function isRoomEntry (value: unknown): value is Entry {
+  return isObject(value) && typeof value.type === 'string'
+}
+
+function onceEvent (emitter: ReadyResource, event: string): Promise<void> {
+  return new Promise(resolve => emitter.once(event, () => resolve()))
+}
+
+function sleep (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms).unref?.())
+}

@@ -1,0 +1,59 @@
+import test from 'brittle'
+import { Network, Room, Store, chat, parseRoomRef, type RoomEntry } from '../src/index.js'
+import { netOptions, testnet } from './helpers/index.js'
+
+async function store (t: Parameters<typeof testnet>[0]) {
+  const s = await Store.open(await t.tmp())
+  t.teardown(() => s.close(), { order: 1 })
+  return s
+}
+
+async function online (t: Parameters<typeof testnet>[0], room: Room, bootstrap: { host: string, port: number }[]) {
+  const net = new Network(room.store, netOptions(bootstrap))
+  t.teardown(() => net.close(), { order: -1 })
+  await net.join(room)
+  return net
+}
+
+const texts = (entries: RoomEntry[]) => entries.map(e => 'value' in e ? (e.value.text ?? e.value.type) : '!')
+
+test('room: create, invite, join through the network, post from both, same order on both', { timeout: 60_000 }, async (t) => {
+  const { bootstrap } = await testnet(t)
+  const alice = await Room.create(await store(t), { nick: 'alice' })
+  t.teardown(() => alice.close())
+  await online(t, alice, bootstrap)
+  const invite = await alice.createInvite()
+  t.ok(invite.startsWith('hyperfeed-room:'))
+
+  const ref = parseRoomRef(invite)
+  const bob = new Room(await store(t), { key: ref.roomKey, encryptionKey: ref.invite!.encryptionKey })
+  t.teardown(() => bob.close())
+  await bob.ready()
+  await online(t, bob, bootstrap)
+  const started = Date.now()
+  const member = await bob.join(ref.invite!, { nick: 'bob', timeout: 15_000 })
+  t.comment(`joined in ${Date.now() - started} ms`)
+  t.is(member.nick, 'bob')
+  t.is(member.invitedBy, alice.writerKey.toString('hex'))
+
+  await alice.append([chat('alice', 'hi bob')])
+  await bob.append([chat('bob', 'hi alice')])
+  const deadline = Date.now() + 15_000
+  while ((alice.length < 4 || bob.length < 4) && Date.now() < deadline) {
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  const a = await alice.read(0, alice.length)
+  const b = await bob.read(0, bob.length)
+  t.alike(texts(a), texts(b), 'the same order on both')
+  t.is(a.length, 4)
+  t.alike(a.map(e => e.author), b.map(e => e.author))
+  const members = await alice.members()
+  t.alike(members.map(m => m.nick), ['alice', 'bob'])
+
+  // the invite is used: nobody else gets in with it
+  const carol = new Room(await store(t), { key: ref.roomKey, encryptionKey: ref.invite!.encryptionKey })
+  t.teardown(() => carol.close())
+  await carol.ready()
+  await online(t, carol, bootstrap)
+  await t.exception(carol.join(ref.invite!, { nick: 'carol', timeout: 15_000 }), /already used \(by bob\)/)
+})
