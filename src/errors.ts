@@ -37,6 +37,9 @@ export const entryTooLarge = (bytes: number, max: number) =>
 export const notWritable = (what: string) =>
   new HyperfeedError('NOT_WRITABLE', `${what} is read-only here: only the storage that created it can append`, { status: 403 })
 
+export const notMember = (room: string) =>
+  new HyperfeedError('NOT_MEMBER', `this storage is not a member of room ${room} (not joined yet, or removed): it cannot post or invite`, { status: 403 })
+
 export const foreignDirectory = (dir: string) =>
   new HyperfeedError('FOREIGN_DIRECTORY', `refusing to use ${dir} as storage: it is not empty and holds no hyperfeed storage (pass --storage with an empty or new directory)`)
 

@@ -1,31 +1,7 @@
 import fs from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import test from 'brittle'
-import { chromium, type Browser, type Page } from 'playwright-core'
 import { runCli, spawnCli, testnet } from './helpers/index.js'
-
-const CHROMIUM = '/usr/bin/chromium'
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url))
-
-async function browser (t: Parameters<typeof spawnCli>[0]): Promise<Browser> {
-  const b = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
-  })
-  t.teardown(() => b.close(), { order: -2 })
-  return b
-}
-
-async function openPage (b: Browser, url: string): Promise<Page> {
-  const page = await b.newPage({ viewport: { width: 1100, height: 760 } })
-  const errors: string[] = []
-  page.on('pageerror', err => errors.push(err.message))
-  await page.goto(url)
-  ;(page as Page & { errors: string[] }).errors = errors
-  return page
-}
-
-const seqs = (page: Page) => page.$$eval('#entries li', lis => lis.map(li => Number((li as HTMLElement).dataset.seq)))
+import { ARTIFACTS, browser, openPage, seqs, type WatchedPage } from './helpers/browser.js'
 
 test('the page shows existing entries: chat, blocks with validity, other entries', async (t) => {
   const storage = await t.tmp()
@@ -48,7 +24,7 @@ test('the page shows existing entries: chat, blocks with validity, other entries
   await page.locator('#conn', { hasText: 'live' }).waitFor()
   t.is(await page.locator('#mode').textContent(), 'writer')
   t.ok(await page.locator('#compose').isVisible(), 'a writable feed has the message box')
-  t.alike((page as Page & { errors: string[] }).errors, [], 'no script errors')
+  t.alike((page as WatchedPage).errors, [], 'no script errors')
 })
 
 test('an entry appended by another process appears without reload', async (t) => {
@@ -106,5 +82,5 @@ test('posting from the page appends an entry that a separate view process receiv
   fs.mkdirSync(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: ARTIFACTS + 'serve-page.png' })
   t.comment(`screenshot: ${ARTIFACTS}serve-page.png`)
-  t.alike((page as Page & { errors: string[] }).errors, [], 'no script errors')
+  t.alike((page as WatchedPage).errors, [], 'no script errors')
 })

@@ -60,7 +60,7 @@ export class Miner {
     })
     worker.on('error', (err) => this.failAll(err))
     worker.on('exit', () => {
-      this.worker = null
+      if (this.worker === worker) this.worker = null
       this.failAll(stopped())
     })
     this.worker = worker
@@ -70,6 +70,15 @@ export class Miner {
   private failAll (err: Error): void {
     for (const p of this.pending.values()) p.reject(err)
     this.pending.clear()
+  }
+
+  // Abandons the search under way (the tip it mines on has moved): it
+  // rejects with MINING_CANCELLED; the next mine() starts a fresh worker.
+  async cancel (): Promise<void> {
+    const worker = this.worker
+    this.worker = null
+    this.failAll(new HyperfeedError('MINING_CANCELLED', 'mining cancelled: the chain moved on', { status: 409 }))
+    if (worker) await worker.terminate()
   }
 
   async close (): Promise<void> {

@@ -22,7 +22,8 @@ export const networkFlags = () => [
   flag('--ws-host <addr>', 'address the WebSocket port binds (default 0.0.0.0)'),
   flag('--peer <url>', 'replicate with a WebSocket peer ws://HOST:PORT (repeatable)').multiple(),
   flag('--no-swarm', 'no DHT at all: WebSocket peers only'),
-  flag('--max-peers <n>', 'most swarm connections at once (default 64)')
+  flag('--max-peers <n>', 'most swarm connections at once (default 64)'),
+  flag('--no-gossip', 'do not exchange addresses with WebSocket peers (nor connect to the ones they name)')
 ]
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
@@ -67,6 +68,7 @@ export function networkOptions (p: Parsed): NetworkFlags {
     wsPort: int(p, 'ws-port', { min: 0, max: 65535 }) ?? null,
     wsHost: str(p, 'ws-host'),
     peers: list(p, 'peer'),
-    maxPeers: int(p, 'max-peers', { min: 1, max: 1024 }) ?? undefined
+    maxPeers: int(p, 'max-peers', { min: 1, max: 1024 }) ?? undefined,
+    gossip: p.flags.gossip !== false
   }
 }

@@ -1,13 +1,14 @@
 import { isIP } from 'node:net'
 import { arg, command, description, flag, summary } from 'paparam'
 import { int, networkFlags, networkOptions, storageFlags, str } from './args.js'
-import { define } from './command.js'
-import { announceNetwork, storageDir } from './common.js'
+import { type Context, define } from './command.js'
+import { announceNetwork, defaultNick, storageDir } from './common.js'
 import { STOP_NETWORK, STOP_SERVERS, STOP_STORAGE } from './shutdown.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
 import { openFeed } from '../feed/open.js'
 import { Network } from '../network/swarm.js'
-import { resolveNetworkOptions } from '../network/options.js'
+import { type NetworkOptions, resolveNetworkOptions } from '../network/options.js'
+import { openRoom } from '../room/open.js'
 import { toHex } from '../keys.js'
 import { usage } from '../errors.js'
 import { DEFAULT_LISTEN, DEFAULT_PORT } from '../serve/http.js'
@@ -20,6 +21,8 @@ with --name it serves this storage's own writable feed, like write. It replicate
 while serving. The first line of stdout is the server's URL.`),
   arg('[key]', 'the feed key to follow read-only, or a private feed\'s invite'),
   flag('--name <name>', 'serve this storage\'s own feed NAME (writable)'),
+  flag('--room <name>', 'serve the room NAME this storage is a member of'),
+  flag('--nick <nick>', 'with --room: the nick of chat posts from the page that give none (default: your user name)'),
   flag('--port <port>', `HTTP port (default ${DEFAULT_PORT}; 0 picks a free one)`),
   flag('--listen <addr>', `address to listen on (default ${DEFAULT_LISTEN}, this machine only)`),
   flag('--token <token>', 'require "Authorization: Bearer TOKEN" on every POST; beyond loopback one is generated if not given'),
@@ -29,7 +32,8 @@ while serving. The first line of stdout is the server's URL.`),
 ), async (p, ctx) => {
   const key = p.args.key
   const name = str(p, 'name')
-  if ((key === undefined) === (name === undefined)) throw usage('serve needs either a feed KEY (read-only) or --name NAME (this storage\'s own feed)')
+  const roomName = str(p, 'room')
+  if ([key, name, roomName].filter(x => x !== undefined).length !== 1) throw usage('serve needs either a feed KEY (read-only), --name NAME (this storage\'s own feed) or --room NAME (a room)')
   const port = int(p, 'port', { min: 0, max: 65535 }) ?? DEFAULT_PORT
   const host = str(p, 'listen') ?? DEFAULT_LISTEN
   if (isIP(host) === 0) throw usage(`--listen must be an IP address, not ${JSON.stringify(host)}`)
@@ -39,6 +43,7 @@ while serving. The first line of stdout is the server's URL.`),
   const netOpts = resolveNetworkOptions(networkOptions(p), ctx.env)
   const { stdout, status, shutdown } = ctx
 
+  if (roomName !== undefined) return serveRoom(roomName, { host, port, token, netOpts, nick: str(p, 'nick') ?? defaultNick(), storage: storageDir(p, ctx) }, ctx)
   const { feed } = await openFeed({ storage: storageDir(p, ctx), key, name }, { access: key !== undefined ? 'follow' : 'write' })
   shutdown.add(STOP_STORAGE, () => feed.close())
   const network = new Network(feed.store, netOpts)
@@ -57,3 +62,23 @@ while serving. The first line of stdout is the server's URL.`),
   await shutdown.stopped()
   return 0
 })
+
+async function serveRoom (name: string, { host, port, token, netOpts, nick, storage }: { host: string, port: number, token: string | null, netOpts: NetworkOptions, nick: string, storage: string }, ctx: Context): Promise<number> {
+  const { stdout, status, shutdown } = ctx
+  const room = await openRoom(storage, name)
+  shutdown.add(STOP_STORAGE, () => room.close())
+  const network = new Network(room.store, netOpts)
+  shutdown.add(STOP_NETWORK, () => network.close())
+  await network.join(room)
+  const { RoomGateway } = await import('../serve/room-gateway.js')
+  const gateway = new RoomGateway({ room, network, host, port, token, nick })
+  shutdown.add(STOP_SERVERS, () => gateway.close())
+  await gateway.ready()
+  await stdout.line(gateway.url)
+  status.info(`hyperfeed: serving room "${name}" ${toHex(room.key)} at ${gateway.url}`)
+  const t = gateway.policy.token
+  if (t !== null) status.info(`POSTs need "Authorization: Bearer ${t}"; open ${gateway.url}#token=${t} to write from the page`)
+  announceNetwork(network, status)
+  await shutdown.stopped()
+  return 0
+}

@@ -24,6 +24,8 @@ export interface NetworkOptions {
   peers?: string[]
   // most swarm connections at once (Hyperswarm's default: 64)
   maxPeers?: number
+  // exchange addresses with direct WebSocket peers (default true)
+  gossip?: boolean
 }
 
 export interface NetworkFlags {
@@ -35,6 +37,7 @@ export interface NetworkFlags {
   wsHost?: string
   peers?: string[]
   maxPeers?: number
+  gossip?: boolean
 }
 
 // Flags win over --local, which wins over the environment (HYPERFEED_BOOTSTRAP).
@@ -61,6 +64,7 @@ export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessE
     wsPort: flags.wsPort ?? null,
     wsHost: flags.wsHost,
     peers: flags.peers ?? [],
+    gossip: flags.gossip !== false,
     ...(flags.maxPeers !== undefined ? { maxPeers: flags.maxPeers } : {})
   }
 }

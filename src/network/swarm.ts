@@ -10,7 +10,8 @@ import { closed, usage } from '../errors.js'
 import { BootstrapNode } from './local.js'
 import { BootstrapHealth } from './health.js'
 import { type NetworkOptions, resolveNodes } from './options.js'
-import { WsListener, WsPeer, checkWsUrl, remoteKeyOf } from './ws-peers.js'
+import { WsListener, WsPeer, type WsConnection, type WsPeerOptions, checkWsUrl, remoteKeyOf } from './ws-peers.js'
+import { Gossip, MAX_ATTEMPTS, checkGossipUrl } from './gossip.js'
 
 // In --local mode every process re-announces this often, so that after a
 // bootstrap takeover the new node learns every feed again within seconds.
@@ -47,6 +48,8 @@ export class Network extends ReadyResource {
   health: BootstrapHealth | null = null
   private wsListener: WsListener | null = null
   private readonly wsPeers: WsPeer[] = []
+  // address exchange with direct WebSocket peers (null: --no-gossip)
+  readonly gossip: Gossip | null
   private readonly joined = new Map<string, Replicable>()
   // every live connection or protocol stream, to replicate later joins on
   private readonly streams = new Set<Duplex>()
@@ -56,6 +59,8 @@ export class Network extends ReadyResource {
     super()
     this.store = store
     this.options = options
+    this.gossip = options.gossip === false ? null : new Gossip({ listen: () => ({ port: this.wsPort ?? 0, host: advertisedHost(options.wsHost) }) })
+    this.gossip?.on('dial', (url: string, { probe }: { probe: boolean }) => this.dialLearned(url, probe))
   }
 
   protected override async _open (): Promise<void> {
@@ -77,6 +82,9 @@ export class Network extends ReadyResource {
     if (wsPort !== null) {
       this.wsListener = new WsListener(this.protocolStream, { port: wsPort, host: wsHost })
       this.forward(this.wsListener)
+      this.wsListener.on('stream', (conn: WsConnection) => {
+        this.gossip?.attach({ stream: conn.stream, url: null, remoteAddress: conn.remoteAddress, probe: false, learned: false, close: conn.close })
+      })
       await this.wsListener.listening
     }
 
@@ -136,12 +144,33 @@ export class Network extends ReadyResource {
     source.on('warning', (err: Error) => this.emit('warning', err))
   }
 
-  private startPeer (url: string): WsPeer {
-    const peer = new WsPeer(this.protocolStream, url)
-    this.forward(peer)
+  private startPeer (url: string, opts: WsPeerOptions & { probe?: boolean, learned?: boolean } = {}): WsPeer {
+    const peer = new WsPeer(this.protocolStream, url, opts)
+    if (!opts.probe) this.forward(peer)
     this.wsPeers.push(peer)
+    const drop = () => {
+      const i = this.wsPeers.indexOf(peer)
+      if (i !== -1) this.wsPeers.splice(i, 1)
+      peer.close().catch(safetyCatch)
+    }
+    peer.on('stream', (stream: Duplex) => {
+      this.gossip?.attach({ stream, url: peer.url, remoteAddress: null, probe: opts.probe === true, learned: opts.learned === true, close: drop })
+    })
+    peer.on('gave-up', () => {
+      // a learned address that keeps failing is forgotten
+      if (opts.learned === true && this.gossip?.failed(peer.url) === false) return
+      drop()
+    })
     peer.start()
     return peer
+  }
+
+  // Connects to an address gossip named: to check who answers there (probe),
+  // or to keep a connection to that node.
+  private dialLearned (url: string, probe: boolean): void {
+    if (this.closing !== null || checkGossipUrl(url) === null) return
+    if (this.wsPeers.some(p => p.url === url)) return
+    this.startPeer(url, { maxAttempts: MAX_ATTEMPTS, once: true, probe, learned: !probe })
   }
 
   get connections (): number {
@@ -229,6 +258,12 @@ export class Network extends ReadyResource {
     }
     await this.bootstrapNode?.close()
   }
+}
+
+// The host to tell peers when this node accepts WebSocket peers: the one it is
+// bound to, or '' (each peer then uses the address it sees us at).
+function advertisedHost (wsHost: string | undefined): string {
+  return wsHost === undefined || wsHost === '0.0.0.0' || wsHost === '::' ? '' : wsHost
 }
 
 function hexOrNull (key: Buffer | null): string | null {

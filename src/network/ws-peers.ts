@@ -32,7 +32,16 @@ export function remoteKeyOf (stream: Duplex | null): Buffer | null {
 
 export interface WsConnection {
   remote: string
+  remoteAddress: string | null
   stream: Duplex
+  close: () => void
+}
+
+export interface WsPeerOptions {
+  // give up after this many attempts in a row that do not connect (default: never)
+  maxAttempts?: number
+  // connect once: no reconnecting after the link drops
+  once?: boolean
 }
 
 export function checkWsUrl (url: string): URL {
@@ -72,14 +81,17 @@ export class WsListener extends EventEmitter {
       const remote = `ws://${req.socket.remoteAddress}:${req.socket.remotePort}`
       const conn: WsConnection = {
         remote,
+        remoteAddress: req.socket.remoteAddress ?? null,
         stream: replicateOver(this.protocolStream, ws, false, () => {
           this.sockets.delete(ws)
           this.active.delete(conn)
           ws.terminate()
           this.emit('disconnection', remote)
-        })
+        }),
+        close: () => ws.terminate()
       }
       this.active.add(conn)
+      this.emit('stream', conn)
       this.emit('connection', remote)
     })
   }
@@ -114,12 +126,19 @@ export class WsPeer extends EventEmitter {
   private timer: NodeJS.Timeout | null = null
   private delay = RECONNECT_MIN
   private closed = false
+  private failures = 0
+  private readonly opts: WsPeerOptions
   connected = false
 
-  constructor (protocolStream: ProtocolStreamFactory, url: string) {
+  constructor (protocolStream: ProtocolStreamFactory, url: string, opts: WsPeerOptions = {}) {
     super()
     this.protocolStream = protocolStream
     this.url = checkWsUrl(url).toString()
+    this.opts = opts
+  }
+
+  get stopped (): boolean {
+    return this.closed
   }
 
   start (): void {
@@ -129,8 +148,10 @@ export class WsPeer extends EventEmitter {
     ws.on('error', (err) => this.emit('warning', err))
     ws.once('open', () => {
       this.delay = RECONNECT_MIN
+      this.failures = 0
       this.connected = true
       this.stream = replicateOver(this.protocolStream, ws, true, () => ws.terminate())
+      this.emit('stream', this.stream)
       this.emit('connection', this.url)
     })
     ws.once('close', () => {
@@ -139,6 +160,16 @@ export class WsPeer extends EventEmitter {
       this.ws = null
       this.stream = null
       if (wasConnected) this.emit('disconnection', this.url)
+      if (!wasConnected && ++this.failures >= (this.opts.maxAttempts ?? Infinity)) {
+        this.closed = true
+        this.emit('gave-up')
+        return
+      }
+      if (wasConnected && this.opts.once === true) {
+        this.closed = true
+        this.emit('gave-up')
+        return
+      }
       this.scheduleReconnect()
     })
   }

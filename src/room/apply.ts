@@ -2,6 +2,7 @@ import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
 import { type EntryResult, decodeEntry, isUnreadable } from '../entries.js'
 import { toHex } from '../keys.js'
+import { type KV, placeBlock } from '../chain/fork-choice.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { verifyJoin } from './invites.js'
 import {
@@ -22,7 +23,8 @@ type Batch = Hyperbee.Batch<StateValue>
 //    knows, not used yet, signed for this writer; everything else from
 //    non-members (and removed members) never enters the room;
 //  - members' invites and the creator's removals change the membership;
-//  - every other entry of a member goes into the log, unreadable ones too.
+//  - every other entry of a member goes into the log, unreadable ones too;
+//    blocks are also judged and placed in the room's chain (fork-choice.ts).
 export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: Autobase.Host, roomKey: Buffer): Promise<void> {
   const state = view.state.batch()
   const creator = toHex(roomKey)
@@ -40,7 +42,15 @@ export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: A
     }
     if (type === ROOM_INVITE) await invite(state, r, author)
     else if (type === ROOM_REMOVE) await remove(state, view, host, r, author)
-    else if (type === null || !isRoomType(type)) await log(view, author, authorSeq, r)
+    else if (type === null || !isRoomType(type)) {
+      const seq = view.log.length
+      await log(view, author, authorSeq, r)
+      // blocks: judged and placed in the room's block tree (fork-choice.ts)
+      if (type === 'block' && !isUnreadable(r)) {
+        const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
+        await placeBlock(state as unknown as KV, r.value, { author, authorSeq, seq, minDifficulty: config?.difficulty ?? DEFAULT_ROOM_DIFFICULTY })
+      }
+    }
   }
   await state.flush()
 }

@@ -1,36 +1,76 @@
 import type { Duplex } from 'node:stream'
-import c from 'compact-encoding'
+import c, { type State } from 'compact-encoding'
 import Hypercore from 'hypercore'
 
 const PROTOCOL = 'hyperfeed/room-cores'
 // a peer may name at most this many cores of one room
 export const MAX_ROOM_CORES = 1024
-const keyList = c.array(c.fixed32)
+
+// The room's cores a copy holds: the members' writer cores (with the length
+// it has of each) and the view cores.
+export interface CoreList {
+  writers: { key: Buffer, length: number }[]
+  views: Buffer[]
+}
+
+const coreList = {
+  preencode (state: State, m: CoreList) {
+    c.uint.preencode(state, m.writers.length)
+    for (const w of m.writers) { c.fixed32.preencode(state, w.key); c.uint.preencode(state, w.length) }
+    c.array(c.fixed32).preencode(state, m.views)
+  },
+  encode (state: State, m: CoreList) {
+    c.uint.encode(state, m.writers.length)
+    for (const w of m.writers) { c.fixed32.encode(state, w.key); c.uint.encode(state, w.length) }
+    c.array(c.fixed32).encode(state, m.views)
+  },
+  decode (state: State): CoreList {
+    const n = c.uint.decode(state) as number
+    if (n > MAX_ROOM_CORES) throw new Error('too many cores')
+    const writers = []
+    for (let i = 0; i < n; i++) writers.push({ key: c.fixed32.decode(state) as Buffer, length: c.uint.decode(state) as number })
+    const views = c.array(c.fixed32).decode(state) as Buffer[]
+    return { writers, views: views.slice(0, MAX_ROOM_CORES) }
+  }
+}
 
 export interface CoresChannel {
-  send (keys: Buffer[]): void
+  send (list: CoreList): void
+  // asks the other side for its list now
+  request (): void
   close (): void
 }
 
 // A small protocol beside the room's replication: each side tells the other
-// the keys of the room's cores it holds (members' writer cores and the view
-// cores). A copy that cannot read the room (no encryption key) learns from
-// it what to keep and forward; members need nothing from it.
-export function openCoresChannel (stream: Duplex, discoveryKey: Buffer, { list, onKeys }: { list: () => Buffer[], onKeys?: (keys: Buffer[]) => void }): CoresChannel | null {
+// which of the room's cores it holds, and how much of each writer core. A
+// member learns from it of writers it has not heard of yet (a join that has
+// not reached it another way) and how far to sync; a copy that cannot read the
+// room (no encryption key) learns what to keep and forward.
+export function openCoresChannel (stream: Duplex, discoveryKey: Buffer, { list, onList }: { list: () => CoreList, onList?: (list: CoreList) => void }): CoresChannel | null {
   const mux = Hypercore.getProtocolMuxer(stream)
   const channel = mux.createChannel({
     protocol: PROTOCOL,
     id: discoveryKey,
-    onopen: () => { message.send(list().slice(0, MAX_ROOM_CORES)) }
+    onopen: () => { lists.send(bounded(list())) }
   })
   if (channel === null) return null
-  const message = channel.addMessage<Buffer[]>({
-    encoding: keyList,
-    onmessage: (keys) => { onKeys?.(keys.slice(0, MAX_ROOM_CORES)) }
+  const lists = channel.addMessage<CoreList>({
+    encoding: coreList,
+    onmessage: (m) => { onList?.(bounded(m)) }
+  })
+  const requests = channel.addMessage<null>({
+    encoding: c.none,
+    onmessage: () => { lists.send(bounded(list())) }
   })
   channel.open()
+  const open = () => channel.opened && !channel.closed
   return {
-    send: (keys) => { if (channel.opened && !channel.closed) message.send(keys.slice(0, MAX_ROOM_CORES)) },
+    send: (m) => { if (open()) lists.send(bounded(m)) },
+    request: () => { if (open()) requests.send(null) },
     close: () => channel.close()
   }
+}
+
+function bounded (m: CoreList): CoreList {
+  return { writers: m.writers.slice(0, MAX_ROOM_CORES), views: m.views.slice(0, MAX_ROOM_CORES) }
 }

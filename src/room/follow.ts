@@ -53,8 +53,10 @@ export class RoomFollower implements AsyncIterable<RoomEntry[]> {
   private readonly end: number
   private readonly live: boolean
   private readonly batch: number
-  // ids given out at positions the room may still reorder, by position
-  private readonly given = new Map<number, string>()
+  // what was given out at each position (author, authorSeq), kept compact:
+  // any position may be rewritten later (Autobase can also jump to a
+  // different signed state), so none is forgotten
+  private readonly given: GivenLog
   private readonly skip = new Set<string>()
   private wake: (() => void) | null = null
   private destroyed = false
@@ -65,6 +67,7 @@ export class RoomFollower implements AsyncIterable<RoomEntry[]> {
   constructor (log: Hypercore, { start = 0, end, live = end === undefined, batch = DEFAULT_BATCH }: RoomFollowOptions = {}) {
     this.log = log
     this.position = start
+    this.given = new GivenLog(start)
     this.end = end ?? Infinity
     this.live = live
     this.batch = batch
@@ -94,20 +97,12 @@ export class RoomFollower implements AsyncIterable<RoomEntry[]> {
         }
         if (this.log.fork !== fork || this.position !== from) continue
         const out: RoomEntry[] = []
-        const settled = this.log.signedLength ?? 0
         for (const r of records) {
           const id = entryId(r)
-          if (this.skip.delete(id)) {
-            this.position++
-            continue
-          }
-          if (r.seq >= settled) this.given.set(r.seq, id)
-          out.push(r)
+          this.given.set(r.seq, r.author, r.authorSeq)
           this.position++
-        }
-        for (const seq of this.given.keys()) {
-          if (seq >= settled) break
-          this.given.delete(seq)
+          if (this.skip.delete(id)) continue
+          out.push(r)
         }
         if (out.length > 0) yield out
       }
@@ -120,9 +115,9 @@ export class RoomFollower implements AsyncIterable<RoomEntry[]> {
     if (length >= this.position) return
     for (let seq = length; seq < this.position; seq++) {
       const id = this.given.get(seq)
-      if (id !== undefined) this.skip.add(id)
-      this.given.delete(seq)
+      if (id !== null) this.skip.add(id)
     }
+    this.given.truncate(length)
     this.position = length
     this.wakeUp()
   }
@@ -142,3 +137,50 @@ export class RoomFollower implements AsyncIterable<RoomEntry[]> {
   }
 }
 
+
+// (author, authorSeq) by position, about 12 bytes each: authors are numbered.
+class GivenLog {
+  private readonly start: number
+  private readonly authors: string[] = []
+  private readonly index = new Map<string, number>()
+  private authorAt = new Uint32Array(1024)
+  private seqAt = new Float64Array(1024)
+  private length = 0
+
+  constructor (start: number) {
+    this.start = start
+  }
+
+  set (at: number, author: string, authorSeq: number): void {
+    const pos = at - this.start
+    if (pos < 0 || pos > this.length) return // given out in order, from where the follower started
+    while (pos >= this.authorAt.length) this.grow()
+    let i = this.index.get(author)
+    if (i === undefined) {
+      i = this.authors.push(author) - 1
+      this.index.set(author, i)
+    }
+    this.authorAt[pos] = i
+    this.seqAt[pos] = authorSeq
+    this.length = Math.max(this.length, pos + 1)
+  }
+
+  get (at: number): string | null {
+    const pos = at - this.start
+    if (pos < 0 || pos >= this.length) return null
+    return this.authors[this.authorAt[pos]!] + ':' + this.seqAt[pos]
+  }
+
+  truncate (at: number): void {
+    this.length = Math.max(0, Math.min(this.length, at - this.start))
+  }
+
+  private grow (): void {
+    const authors = new Uint32Array(this.authorAt.length * 2)
+    authors.set(this.authorAt)
+    const seqs = new Float64Array(this.seqAt.length * 2)
+    seqs.set(this.seqAt)
+    this.authorAt = authors
+    this.seqAt = seqs
+  }
+}

@@ -1,11 +1,14 @@
 import { clock, escapeTerminal, isChat, isUnreadable } from '../entries.js'
 import type { RoomEntry } from './follow.js'
+import type { BlockMark } from './chain.js'
 import { ROOM_CREATE, ROOM_JOIN, ROOM_REMOVE, type MemberRecord } from './state.js'
 
 const TAG_LENGTH = 6
 
-// `--json`: {"seq":N,"author":HEX,"authorSeq":M,"value":ENTRY}, one line each.
-export function formatRoomJson (r: RoomEntry, extra = ''): string {
+// `--json`: {"seq":N,"author":HEX,"authorSeq":M,"value":ENTRY}, one line each;
+// blocks add "valid" and "chain" ("main" or "stale") or "error", as of printing.
+export function formatRoomJson (r: RoomEntry, mark?: BlockMark): string {
+  const extra = mark === undefined ? '' : mark.valid ? `,"valid":true,"chain":"${mark.chain}"` : `,"valid":false,"error":${JSON.stringify(mark.error)}`
   const head = `{"seq":${r.seq},"author":"${r.author}","authorSeq":${r.authorSeq}${extra}`
   if (isUnreadable(r)) return `${head},"error":${JSON.stringify(r.unreadable)}}`
   try {
@@ -48,9 +51,10 @@ export class Names {
 
 // Human form: chat as `[HH:MM:SS] nick: text`, membership as `* ...` lines,
 // other entries as compact JSON; anything that could drive the terminal escaped.
-export function formatRoomHuman (r: RoomEntry, names: Names): string {
+export function formatRoomHuman (r: RoomEntry, names: Names, mark?: BlockMark): string {
   if (isUnreadable(r)) return `! #${r.seq} unreadable: ${escapeTerminal(r.unreadable)} (from ${names.name(r.author)})`
   const v = r.value
+  if (v.type === 'block' && mark !== undefined) return formatRoomBlock(v, mark)
   if (isChat(v)) return `[${clock(v.time)}] ${names.name(r.author, v.nick)}: ${escapeTerminal(v.text)}`
   if (v.type === ROOM_CREATE) return `* ${names.name(r.author)} created the room`
   if (v.type === ROOM_JOIN) return `* ${names.name(r.author)} joined`
@@ -59,5 +63,37 @@ export function formatRoomHuman (r: RoomEntry, names: Names): string {
     return escapeTerminal(JSON.stringify(v))
   } catch {
     return `! #${r.seq} unreadable: entry too deeply nested to print`
+  }
+}
+
+// `#H <12 hex> <data>` on the main chain, `... STALE` off it, `... INVALID (why)`.
+function formatRoomBlock (v: Record<string, unknown>, mark: BlockMark): string {
+  const height = Number.isSafeInteger(v.height) ? String(v.height) : '?'
+  const hash = typeof v.hash === 'string' ? escapeTerminal(v.hash.slice(0, 12)) : '?'
+  if (!mark.valid) return `#${height} ${hash} ${/is not in the room/.test(mark.error) ? 'PENDING' : 'INVALID'} (${escapeTerminal(mark.error)})`
+  if (mark.chain === 'stale') return `#${height} ${hash} STALE`
+  try {
+    return `#${height} ${hash} ${escapeTerminal(JSON.stringify(v.data) ?? 'null')}`
+  } catch {
+    return `#${height} ${hash} (data too deeply nested to print)`
+  }
+}
+
+// `room chain`: `#H <12 hex> <nick or short author> <data>`.
+export function formatChainHuman (b: { height: number, hash: string, author: string, value: { data: unknown } }, names: Names): string {
+  let data: string
+  try {
+    data = escapeTerminal(JSON.stringify(b.value.data) ?? 'null')
+  } catch {
+    data = '(data too deeply nested to print)'
+  }
+  return `#${b.height} ${b.hash.slice(0, 12)} ${names.name(b.author)} ${data}`
+}
+
+export function formatChainJson (b: { height: number, hash: string, author: string, value: unknown }): string {
+  try {
+    return `{"height":${b.height},"hash":"${b.hash}","author":"${b.author}","value":${JSON.stringify(b.value)}}`
+  } catch {
+    return `{"height":${b.height},"hash":"${b.hash}","author":"${b.author}","error":"block too deeply nested to print"}`
   }
 }

@@ -4,7 +4,7 @@ import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import type { Store } from '../feed/storage.js'
 import { discoveryKeyOf, toHex } from '../keys.js'
-import { type CoresChannel, MAX_ROOM_CORES, openCoresChannel } from './cores-channel.js'
+import { type CoreList, type CoresChannel, MAX_ROOM_CORES, openCoresChannel } from './cores-channel.js'
 
 const KEPT = 'hyperfeed/relay-cores'
 
@@ -17,6 +17,8 @@ export class RoomRelay extends ReadyResource {
   readonly key: Buffer
   readonly discoveryKey: Buffer
   private readonly cores = new Map<string, Hypercore>()
+  // which of the kept cores are writer cores (the rest are views)
+  private readonly writers = new Set<string>()
   private readonly channels = new Set<CoresChannel>()
   private root: Hypercore | null = null
 
@@ -29,8 +31,13 @@ export class RoomRelay extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     this.root = await this.keep(this.key)
+    this.writers.add(toHex(this.key))
     const kept = await this.root.getUserData(KEPT)
-    for (let i = 0; kept !== null && i + 32 <= kept.length; i += 32) await this.keep(kept.subarray(i, i + 32))
+    // 33 bytes a core: a key, then 1 for a writer core or 0 for a view
+    for (let i = 0; kept !== null && i + 33 <= kept.length; i += 33) {
+      await this.keep(kept.subarray(i, i + 32))
+      if (kept[i + 32] === 1) this.writers.add(toHex(kept.subarray(i, i + 32)))
+    }
   }
 
   protected override async _close (): Promise<void> {
@@ -41,8 +48,8 @@ export class RoomRelay extends ReadyResource {
   replicate (stream: Duplex): void {
     this.store.corestore.replicate(stream)
     const channel = openCoresChannel(stream, this.discoveryKey, {
-      list: () => [...this.cores.values()].map(core => core.key),
-      onKeys: (keys) => { this.keepAll(keys).catch(safetyCatch) }
+      list: () => this.list(),
+      onList: (list) => { this.keepAll(list).catch(safetyCatch) }
     })
     if (channel === null) return
     this.channels.add(channel)
@@ -66,15 +73,26 @@ export class RoomRelay extends ReadyResource {
     return { cores: this.cores.size, blocks, length, bytes }
   }
 
-  private async keepAll (keys: Buffer[]): Promise<void> {
+  private list (): CoreList {
+    const writers = []
+    const views = []
+    for (const [hex, core] of this.cores) {
+      if (this.writers.has(hex)) writers.push({ key: core.key, length: core.contiguousLength })
+      else views.push(core.key)
+    }
+    return { writers, views }
+  }
+
+  private async keepAll (list: CoreList): Promise<void> {
     const before = this.cores.size
-    for (const key of keys) {
+    for (const [key, writer] of [...list.writers.map(w => [w.key, true] as const), ...list.views.map(v => [v, false] as const)]) {
       if (this.cores.size >= MAX_ROOM_CORES) break
       await this.keep(key)
+      if (writer) this.writers.add(toHex(key))
     }
     if (this.cores.size === before || this.root === null || this.closing !== null) return
-    await this.root.setUserData(KEPT, Buffer.concat([...this.cores.values()].map(core => core.key)))
-    for (const channel of this.channels) channel.send([...this.cores.values()].map(core => core.key))
+    await this.root.setUserData(KEPT, Buffer.concat([...this.cores].map(([hex, core]) => Buffer.concat([core.key, Buffer.from([this.writers.has(hex) ? 1 : 0])]))))
+    for (const channel of this.channels) channel.send(this.list())
   }
 
   // Opens a core by key and downloads all of it, now and as it grows.

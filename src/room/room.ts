@@ -6,13 +6,13 @@ import crypto from 'hypercore-crypto'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { type Entry, encodeEntry, isObject } from '../entries.js'
-import { HyperfeedError, invalidEntry, notWritable } from '../errors.js'
+import { HyperfeedError, invalidEntry, notMember } from '../errors.js'
 import type { Store } from '../feed/storage.js'
 import { toHex } from '../keys.js'
 import { applyRoom } from './apply.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
-import { type CoresChannel, openCoresChannel } from './cores-channel.js'
+import { type CoreList, type CoresChannel, openCoresChannel } from './cores-channel.js'
 import { RoomFollower, type RoomEntry, type RoomFollowOptions, readRecords } from './follow.js'
 import {
   CONFIG, MEMBERS, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
@@ -21,6 +21,8 @@ import {
 
 const NAMESPACE = 'hyperfeed-room'
 const SETTLE_POLL = 100
+// how long sync waits for connected peers to list the room's cores
+const LIST_WAIT = 2000
 
 export interface RoomOptions {
   // the room's key (null: a new room, this store its creator)
@@ -61,8 +63,13 @@ export class Room extends ReadyResource {
   private readonly ownsStore: boolean
   private readonly beforeClose: ((room: Room) => Promise<void>) | null
   private autobase: Autobase<RoomView> | null = null
-  private coreKeys: Buffer[] = []
-  private readonly channels = new Set<CoresChannel>()
+  // writer cores this copy knows of, and sessions on every room core it has
+  private readonly writerKeys = new Map<string, Buffer>()
+  private readonly watched = new Map<string, Hypercore>()
+  // blocks (and bytes) of the room's cores sent to and received from peers
+  readonly transfer = { uploaded: { blocks: 0, bytes: 0 }, downloaded: { blocks: 0, bytes: 0 } }
+  // open cores channels, with the last list each peer sent
+  private readonly channels = new Map<CoresChannel, CoreList | null>()
 
   constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null }: RoomOptions = {}) {
     super()
@@ -126,6 +133,7 @@ export class Room extends ReadyResource {
 
   protected override async _close (): Promise<void> {
     if (this.autobase !== null) await this.beforeClose?.(this).catch(safetyCatch)
+    await Promise.all([...this.watched.values()].map(core => core.close().catch(safetyCatch)))
     await this.autobase?.close()
     if (this.ownsStore) await this.store.close()
   }
@@ -144,21 +152,51 @@ export class Room extends ReadyResource {
 
   replicate (stream: Duplex): void {
     this.base.replicate(stream)
-    const channel = openCoresChannel(stream, this.discoveryKey, { list: () => this.coreKeys })
+    const channel = openCoresChannel(stream, this.discoveryKey, {
+      list: () => this.coreList(),
+      onList: (list) => this.heard(channel!, list)
+    })
     if (channel === null) return
-    this.channels.add(channel)
+    this.channels.set(channel, null)
     stream.once('close', () => this.channels.delete(channel))
   }
 
-  // The keys of the room's cores this copy holds: every member's writer core
-  // and the view cores (what a copy without the encryption key should keep).
+  // The room's cores as this copy has them: writer cores (the creator's, every
+  // member's, and this storage's own even before it joins) and view cores.
+  private coreList (): CoreList {
+    const writers = [...this.writerKeys.values()].map(key => ({ key, length: this.watched.get(toHex(key))?.length ?? 0 }))
+    const views = this.base.views().flatMap(v => v.key ? [v.key] : [])
+    return { writers, views }
+  }
+
+  // A peer's list: writers it names that we have not heard of (a join that
+  // has not reached us another way) are handed to Autobase to look at.
+  private heard (channel: CoresChannel, list: CoreList): void {
+    this.channels.set(channel, list)
+    const own = toHex(this.writerKey)
+    const hints = list.writers.filter(w => toHex(w.key) !== own)
+    if (hints.length > 0) this.base.hintWakeup(hints)
+    this.emit('heard')
+  }
+
   private async refreshCoreKeys (): Promise<void> {
-    const keys = new Map<string, Buffer>([[toHex(this.key), this.key]])
-    for (const m of await this.members()) keys.set(m.key, Buffer.from(m.key, 'hex'))
-    for (const v of this.base.views()) if (v.key) keys.set(toHex(v.key), v.key)
-    if (keys.size === this.coreKeys.length) return
-    this.coreKeys = [...keys.values()]
-    for (const channel of this.channels) channel.send(this.coreKeys)
+    const before = this.writerKeys.size
+    this.writerKeys.set(toHex(this.key), this.key)
+    this.writerKeys.set(toHex(this.writerKey), this.writerKey)
+    for (const m of await this.members()) this.writerKeys.set(m.key, Buffer.from(m.key, 'hex'))
+    for (const [hex, key] of this.writerKeys) if (!this.watched.has(hex)) this.watch(hex, key)
+    for (const v of this.base.views()) if (v.key && !this.watched.has(toHex(v.key))) this.watch(toHex(v.key), v.key)
+    if (this.writerKeys.size === before) return
+    const list = this.coreList()
+    for (const channel of this.channels.keys()) channel.send(list)
+  }
+
+  // Counts what this copy sends and receives of the room's cores.
+  private watch (hex: string, key: Buffer): void {
+    const core = this.store.corestore.get({ key, active: false })
+    this.watched.set(hex, core)
+    core.on('upload', (_index: number, bytes: number) => { this.transfer.uploaded.blocks++; this.transfer.uploaded.bytes += bytes })
+    core.on('download', (_index: number, bytes: number) => { this.transfer.downloaded.blocks++; this.transfer.downloaded.bytes += bytes })
   }
 
   findingPeers (): () => void {
@@ -215,7 +253,7 @@ export class Room extends ReadyResource {
   // LineInput target). seq is the first entry's position in this member's own
   // core: (writer key, seq) names an entry for good, whatever the room order.
   async append (entries: Entry[], encoded?: Buffer[]): Promise<{ seq: number, length: number }> {
-    if (!(await this.isMember())) throw notWritable(`room ${toHex(this.key)}`)
+    if (!(await this.isMember())) throw notMember(toHex(this.key))
     for (const e of entries) if (isRoomType(e.type)) throw invalidEntry(`"${e.type}" entries are the room's own; post other types`)
     const blocks = encoded?.length === entries.length ? encoded : entries.map(encodeEntry)
     const seq = this.base.local.length
@@ -226,7 +264,7 @@ export class Room extends ReadyResource {
   // A fresh invite: the room learns its public key from this member's core,
   // so any member who has synced with this one can let its holder in.
   async createInvite (): Promise<string> {
-    if (!(await this.isMember())) throw notWritable(`room ${toHex(this.key)}`)
+    if (!(await this.isMember())) throw notMember(toHex(this.key))
     const encryptionKey = this.encryptionKey
     if (encryptionKey === null) throw new HyperfeedError('NO_ENCRYPTION_KEY', 'this copy of the room has no encryption key, so it cannot invite')
     const invite = newInvite(this.key, encryptionKey)
@@ -268,14 +306,11 @@ export class Room extends ReadyResource {
     // all that connected members have, so a use of the invite shows up
     await this.sync({ timeout: Math.max(0, deadline - Date.now()) })
     await this.refuseUsed(publicKey)
-    const uploaded = new Promise<void>(resolve => {
-      const onUpload = () => { this.base.local.off('upload', onUpload); resolve() }
-      this.base.local.on('upload', onUpload)
-    })
     const entry = { type: ROOM_JOIN, invite: publicKey, nick, signature: signJoin(invite, this.writerKey) }
+    const at = this.base.local.length
     await this.base.append(encodeEntry(entry), { optimistic: true })
     // the join is ours to know at once; it counts once a member has it
-    await Promise.race([uploaded, sleep(Math.max(0, deadline - Date.now()))])
+    await this.delivered(at, Math.max(0, deadline - Date.now()), signal)
     await this.sync({ timeout: Math.max(0, deadline - Date.now()) })
     if (!(await this.isMember())) await this.refuseUsed(publicKey)
     return (await this.member(this.writerKey))!
@@ -286,6 +321,26 @@ export class Room extends ReadyResource {
     if (record === null || record.usedBy === null || record.usedBy === toHex(this.writerKey)) return
     const by = await this.member(record.usedBy)
     throw new HyperfeedError('INVITE_USED', `this invite was already used (by ${by?.nick ?? record.usedBy.slice(0, 12)}); an invite lets one member in: ask a member for a new one`, { status: 409 })
+  }
+
+  // Waits until a peer has downloaded this member's entry `authorSeq` (it has
+  // left this machine). False after `timeout` ms.
+  async delivered (authorSeq: number, timeout: number, signal?: AbortSignal): Promise<boolean> {
+    const local = this.base.local
+    for (const peer of local.peers) if (peer.remoteContiguousLength > authorSeq) return true
+    return new Promise<boolean>(resolve => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer)
+        local.off('upload', onUpload)
+        signal?.removeEventListener('abort', onAbort)
+        resolve(ok)
+      }
+      const onUpload = (index: number) => { if (index === authorSeq) done(true) }
+      const onAbort = () => done(false)
+      const timer = setTimeout(done, timeout, false)
+      local.on('upload', onUpload)
+      signal?.addEventListener('abort', onAbort)
+    })
   }
 
   // Entries [start, end) in the room's current order.
@@ -329,32 +384,54 @@ export class Room extends ReadyResource {
     }
   }
 
-  // Brings this copy up to date with what connected peers have: every
-  // member's core to the length a peer has, then applied. Call after a peer
-  // connected; resolves false if the peers did not answer within `timeout`.
+  // Brings this copy up to date with what connected peers have: asks each
+  // for the room's cores it holds, downloads every writer core to the longest
+  // length a peer has, and applies it. Call once a peer is connected; false
+  // when the peers did not answer, or the download did not finish, in time.
   async sync ({ timeout = 10_000 }: { timeout?: number } = {}): Promise<boolean> {
     const deadline = Date.now() + timeout
+    const asked = Date.now()
+    for (const channel of this.channels.keys()) {
+      this.channels.set(channel, null)
+      channel.request()
+    }
+    // every open channel answers (a peer without the room never opens one)
+    while ([...this.channels.values()].some(list => list === null) && Date.now() < Math.min(deadline, asked + LIST_WAIT)) {
+      await eventOrTimeout(this, 'heard', SETTLE_POLL)
+    }
     let seen = ''
     for (;;) {
-      const members = await this.members()
-      const cores = [this.key, ...members.map(m => Buffer.from(m.key, 'hex'))]
-      await Promise.all(cores.map(key => this.updateCore(key, deadline)))
+      const targets = new Map<string, { key: Buffer, length: number }>()
+      for (const list of this.channels.values()) {
+        for (const w of list?.writers ?? []) {
+          const hex = toHex(w.key)
+          if ((targets.get(hex)?.length ?? -1) < w.length) targets.set(hex, w)
+        }
+      }
+      for (const m of await this.members()) if (!targets.has(m.key)) targets.set(m.key, { key: Buffer.from(m.key, 'hex'), length: -1 })
+      const complete = await Promise.all([...targets.values()].map(t => this.updateCore(t.key, t.length, deadline)))
       await this.base.update()
       const now = JSON.stringify([this.length, (await this.members()).length])
-      if (now === seen) return true
+      if (now === seen && complete.every(Boolean)) return true
       seen = now
       if (Date.now() > deadline) return false
     }
   }
 
-  private async updateCore (key: Buffer, deadline: number): Promise<void> {
+  // Downloads a writer core to `length` (-1: to what peers have now).
+  private async updateCore (key: Buffer, length: number, deadline: number): Promise<boolean> {
     const core = this.store.corestore.get({ key })
     try {
       await core.ready()
-      await Promise.race([core.update({ wait: true }), sleep(Math.max(0, deadline - Date.now()))])
-      if (core.length > core.contiguousLength) await Promise.race([core.download({ start: core.contiguousLength, end: core.length }).done(), sleep(Math.max(0, deadline - Date.now()))])
+      const left = () => Math.max(0, deadline - Date.now())
+      if (length < 0 || core.length < length) await Promise.race([core.update({ wait: true }), sleep(left())])
+      const end = Math.max(core.length, length)
+      if (core.contiguousLength < end) await Promise.race([core.download({ start: core.contiguousLength, end }).done(), sleep(left())])
+      if (length > 0) this.base.hintWakeup([{ key, length }])
+      return core.contiguousLength >= end
     } catch (err) {
       safetyCatch(err)
+      return false
     } finally {
       await core.close().catch(safetyCatch)
     }
@@ -368,7 +445,7 @@ export class Room extends ReadyResource {
   private async until (check: () => Promise<boolean>, deadline: number, signal?: AbortSignal): Promise<boolean> {
     while (!(await check())) {
       if (Date.now() >= deadline || signal?.aborted) return false
-      await Promise.race([onceEvent(this, 'update'), sleep(SETTLE_POLL)])
+      await eventOrTimeout(this, 'update', SETTLE_POLL)
       await this.base.update().catch(safetyCatch)
     }
     return true
@@ -379,8 +456,17 @@ export function isRoomEntry (value: unknown): value is Entry {
   return isObject(value) && typeof value.type === 'string'
 }
 
-function onceEvent (emitter: ReadyResource, event: string): Promise<void> {
-  return new Promise(resolve => emitter.once(event, () => resolve()))
+// Resolves on the next `event`, or after `ms`; the listener goes either way.
+function eventOrTimeout (emitter: ReadyResource, event: string, ms: number): Promise<void> {
+  return new Promise(resolve => {
+    const done = () => {
+      clearTimeout(timer)
+      emitter.off(event, done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    emitter.on(event, done)
+  })
 }
 
 function sleep (ms: number): Promise<void> {

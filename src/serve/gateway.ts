@@ -213,9 +213,10 @@ export function entryFromBody (body: unknown, defaultNick = WEB_NICK): Entry {
 }
 
 // A mining request: {"data": any JSON value, "difficulty"?: 0-32}.
-export function mineBody (body: unknown, fallback: number): { data: unknown, difficulty: number } {
+export function mineBody<D extends number | undefined> (body: unknown, fallback: D): { data: unknown, difficulty: number | D } {
   if (!isObject(body) || !('data' in body)) throw new HttpError(400, `the body must be {"data": any JSON value, "difficulty"?: 0-${MAX_DIFFICULTY}}`)
   const difficulty = body.difficulty === undefined ? fallback : body.difficulty
+  if (difficulty === undefined) return { data: body.data, difficulty: undefined as D }
   if (!Number.isInteger(difficulty) || (difficulty as number) < 0 || (difficulty as number) > MAX_DIFFICULTY) throw new HttpError(400, `difficulty must be an integer from 0 to ${MAX_DIFFICULTY}`)
-  return { data: body.data, difficulty: difficulty as number }
+  return { data: body.data, difficulty: difficulty as number | D }
 }

@@ -96,6 +96,7 @@ declare module 'autobase' {
     replicate (stream: Duplex | boolean): Duplex
     heads (): { key: Buffer, length: number }[]
     views (): { name: string, key: Buffer | null, length: number }[]
+    hintWakeup (hints: { key: Buffer, length: number }[]): void
   }
 
   export = Autobase

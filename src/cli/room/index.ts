@@ -7,11 +7,13 @@ import invite from './invite.js'
 import info from './info.js'
 import remove from './remove.js'
 import list from './list.js'
+import mine from './mine.js'
+import chain from './chain.js'
 
-export const ROOM_COMMANDS: CommandDef[] = [create, join, chat, invite, info, remove, list]
+export const ROOM_COMMANDS: CommandDef[] = [create, join, chat, invite, info, remove, list, mine, chain]
 
 export const room = command('room',
-  summary('rooms: many writers, one shared history (create, join, chat, invite, info, remove, list)'),
+  summary('rooms: many writers, one shared history and chain (create, join, chat, invite, info, remove, list, mine, chain)'),
   description(`A room is a group where every member posts and all of them end up with the same
 history. Members join with an invite; every line typed in any member's chat shows
 up in all of them, in the same order.`),

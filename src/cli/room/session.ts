@@ -11,6 +11,8 @@ import { resolveNetworkOptions } from '../../network/options.js'
 import { toHex } from '../../keys.js'
 import type { RoomEntry } from '../../room/follow.js'
 import { Names, formatRoomHuman, formatRoomJson } from '../../room/format.js'
+import { RoomChain, RoomMiner } from '../../room/chain.js'
+import { parseBlockData } from '../../chain/mine.js'
 import type { Room } from '../../room/room.js'
 import { isRoomType } from '../../room/state.js'
 
@@ -63,11 +65,14 @@ export function closeWithShutdown (room: Room, ctx: Context): void {
 export async function chat (room: Room, network: Network, opts: ChatOptions, ctx: Context): Promise<number> {
   const { stdout, status, shutdown } = ctx
   const names = new Names(await room.members())
-  const format = (r: RoomEntry) => opts.json ? formatRoomJson(r) : formatRoomHuman(r, names)
+  const chain = new RoomChain(room)
   const print = async (batch: RoomEntry[]) => {
     if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) for (const m of await room.members()) names.addMember(m)
-    await stdout.lines(batch.map(format))
+    const marks = await chain.marks(batch)
+    await stdout.lines(batch.map(r => opts.json ? formatRoomJson(r, marks.get(r)) : formatRoomHuman(r, names, marks.get(r))))
   }
+  const miner = new RoomMiner(room)
+  shutdown.add(STOP_WORK, () => miner.close())
 
   if (opts.once) {
     const found = await room.findPeer(opts.timeout, shutdown.signal)
@@ -93,6 +98,14 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
       },
       members: async () => {
         for (const m of await room.members()) status.info(memberLine(m, names))
+        return []
+      },
+      block: async (args) => {
+        const mined = await miner.mine(parseBlockData(args), {
+          onTemplate: (height, difficulty) => status.info(`mining block #${height} at difficulty ${difficulty}...`),
+          onRestart: (tip) => status.info(`the tip moved to #${tip.height} ${tip.hash.slice(0, 12)} (another member's block): mining again on it`)
+        })
+        status.info(`mined block #${mined.block.height} ${mined.block.hash.slice(0, 12)} in ${(mined.ms / 1000).toFixed(2)} s (${mined.hashes} hashes)`)
         return []
       },
       remove: async (args) => {

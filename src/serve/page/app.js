@@ -11,6 +11,9 @@ const list = $('entries')
 const scroller = $('scroller')
 
 const state = {
+  room: false, // a room: entries have authors, and the order may change as entries arrive
+  ids: new Set(), // rooms: author:authorSeq of every entry shown (each once, whatever its seq)
+  members: new Map(), // rooms: member key -> nick
   first: null, // lowest seq shown
   last: -1, // highest seq shown: /live resumes after it, and nothing at or below it is shown twice
   writable: false,
@@ -63,9 +66,19 @@ function isChat (v) {
   return v && v.type === 'chat' && typeof v.nick === 'string' && typeof v.text === 'string' && Number.isInteger(v.time)
 }
 
+// A room member as shown: the nick it posts with and a short tag of its key,
+// so two members with one nick are told apart and nobody passes for another.
+function who (author, nick) {
+  const span = el('span', 'who', nick || state.members.get(author) || author.slice(0, 6))
+  span.append(el('span', 'tag', author.slice(0, 6)))
+  span.title = author
+  return span
+}
+
 function render (msg) {
   const li = el('li', 'entry')
   li.dataset.seq = msg.seq
+  if (msg.author) li.dataset.author = msg.author
   li.append(el('span', 'seq', '#' + msg.seq))
   if (msg.error !== undefined && msg.value === undefined) {
     li.classList.add('other', 'unreadable')
@@ -88,10 +101,19 @@ function render (msg) {
     li.append(card)
     return li
   }
+  if (state.room && typeof v.type === 'string' && v.type.startsWith('room/')) {
+    li.classList.add('system')
+    const line = el('div', 'line')
+    line.append(who(msg.author))
+    const target = v.type === 'room/remove' && typeof v.member === 'string' ? ' removed ' + (state.members.get(v.member) || v.member.slice(0, 6)) : ''
+    line.append(document.createTextNode(v.type === 'room/create' ? ' created the room' : v.type === 'room/join' ? ' joined' : target || ' ' + v.type))
+    li.append(line)
+    return li
+  }
   if (isChat(v)) {
     li.classList.add('chat')
     const bubble = el('div', 'bubble')
-    bubble.append(el('span', 'who', v.nick))
+    bubble.append(msg.author ? who(msg.author, v.nick) : el('span', 'who', v.nick))
     bubble.append(document.createTextNode(v.text))
     bubble.append(el('span', 'time', clock(v.time)))
     li.append(bubble)
@@ -110,13 +132,14 @@ function nearBottom () {
 }
 
 function append (messages) {
-  const fresh = messages.filter(m => m.seq > state.last)
+  const fresh = state.room ? messages.filter(m => !state.ids.has(m.author + ':' + m.authorSeq)) : messages.filter(m => m.seq > state.last)
+  for (const m of fresh) if (state.room) state.ids.add(m.author + ':' + m.authorSeq)
   if (fresh.length === 0) return
   const stick = nearBottom()
   const frag = document.createDocumentFragment()
   for (const m of fresh) frag.append(render(m))
   list.append(frag)
-  state.last = fresh[fresh.length - 1].seq
+  state.last = Math.max(state.last, ...fresh.map(m => m.seq))
   if (state.first === null) state.first = fresh[0].seq
   $('empty').hidden = true
   updateEarlier()
@@ -140,7 +163,11 @@ $('earlier').addEventListener('click', async () => {
   const start = Math.max(0, end - EARLIER_PAGE)
   const res = await fetch(`/api/entries?start=${start}&end=${end}`)
   if (!res.ok) return showError((await res.json()).error)
-  const entries = await res.json()
+  let entries = await res.json()
+  if (state.room) {
+    entries = entries.filter(m => !state.ids.has(m.author + ':' + m.authorSeq))
+    for (const m of entries) state.ids.add(m.author + ':' + m.authorSeq)
+  }
   const before = scroller.scrollHeight
   const frag = document.createDocumentFragment()
   for (const m of entries) frag.append(render(m))
@@ -152,14 +179,26 @@ $('earlier').addEventListener('click', async () => {
 
 function showInfo (info) {
   state.info = info
+  if (info.room && !state.room) {
+    state.room = true
+    $('room').hidden = false
+    $('members').hidden = false
+    loadMembers()
+  }
+  if (state.room) {
+    $('members').textContent = `${info.members} member${info.members === 1 ? '' : 's'}`
+    $('invite').hidden = !info.member
+    if (info.members !== state.members.size) loadMembers()
+  }
   state.writable = info.writable
   $('key').textContent = info.key
   $('key').title = `hex ${info.key}\nz32 ${info.z32}`
   $('peers').textContent = `${info.peers} peer${info.peers === 1 ? '' : 's'}`
   $('peers').className = 'pill ' + (info.peers > 0 ? 'on' : '')
   renderSync()
-  $('mode').textContent = info.writable ? 'writer' : 'read-only'
+  $('mode').textContent = info.room ? (info.member ? 'member' : 'not a member') : info.writable ? 'writer' : 'read-only'
   $('compose').hidden = !info.writable
+  $('mine').hidden = Boolean(info.room)
   if (info.readable === false) {
     $('empty').textContent = 'This feed is private: its entries are encrypted. Serve it with its invite (hyperfeed:...) to read it here.'
     $('empty').hidden = false
@@ -187,8 +226,38 @@ function setConnection (on, text) {
   $('conn').className = 'pill ' + (on ? 'on' : 'off')
 }
 
+async function loadMembers () {
+  try {
+    const members = await (await fetch('/api/members')).json()
+    const ul = $('memberlist')
+    ul.textContent = ''
+    for (const m of members) {
+      state.members.set(m.key, m.nick)
+      const li = el('li', 'member' + (m.removed ? ' removed' : ''))
+      li.append(who(m.key, m.nick))
+      if (m.self) li.append(el('span', 'self', 'this server'))
+      if (m.removed) li.append(el('span', 'self', 'removed'))
+      ul.append(li)
+    }
+  } catch {}
+}
+
+$('invite').addEventListener('click', async () => {
+  try {
+    const { invite } = await post('/api/invites', {})
+    $('invitetoken').textContent = invite
+    $('invitebox').hidden = false
+    showError('')
+  } catch (err) {
+    showError(err.message)
+  }
+})
+
+$('copyinvite').addEventListener('click', () => navigator.clipboard.writeText($('invitetoken').textContent).catch(() => {}))
+
 async function connect () {
-  let start = state.last + 1
+  // a room may reorder what it shows: resume from the first entry shown, known ones are skipped
+  let start = state.room && state.first !== null ? state.first : state.last + 1
   if (state.last < 0) {
     // first connection: the latest entries only; earlier ones load on demand
     try {

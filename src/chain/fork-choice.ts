@@ -1,0 +1,252 @@
+import { type Block, GENESIS_PREV, blockHash, hexLeadingZeroBits, isBlockEntry } from './block.js'
+import { isObject } from '../entries.js'
+
+// Fork choice over a set of blocks, kept in a key-value store (a room's state):
+// every valid block is kept; the main chain ends at the valid block with the
+// most cumulative work (sum of 2^difficulty from genesis), ties broken by the
+// lowest hash. It depends only on which blocks are in the set, never on the
+// order they came in: a block whose prev is not known yet waits (pending) and
+// is placed when its prev arrives.
+//
+//   b/<hash>             a valid block: height, prev, cumulative work, where it is
+//   bad/<hash>           a block whose hash is right but that is invalid (why)
+//   o/<prev>/<hash>/..   a block entry waiting for its prev
+//   v/<author>/<seq>     the verdict on a member's block entry
+//   h/<height>           the main chain: the hash at each height
+//   tip                  the main chain's last block
+//   chain                counts
+export interface KV {
+  get (key: string): Promise<{ value: unknown } | null>
+  put (key: string, value: unknown): Promise<void>
+  del (key: string): Promise<void>
+  createReadStream (range: { gte?: string, lt?: string, gt?: string, lte?: string, reverse?: boolean, limit?: number }): AsyncIterable<{ key: string, value: unknown }>
+}
+
+export interface PlacedBlock {
+  hash: string
+  height: number
+  prev: string
+  difficulty: number
+  // cumulative work from genesis, as a decimal string (a BigInt)
+  work: string
+  author: string
+  authorSeq: number
+  // where the entry is in the room's log
+  seq: number
+}
+
+export interface ChainTip {
+  hash: string
+  height: number
+  work: string
+}
+
+export type Verdict =
+  | { status: 'valid', hash: string }
+  | { status: 'invalid', hash: string | null, error: string }
+  | { status: 'pending', hash: string, error: string }
+
+export interface ChainCounts {
+  valid: number
+  invalid: number
+  pending: number
+}
+
+interface Waiting {
+  block: Block
+  author: string
+  authorSeq: number
+  seq: number
+}
+
+const HEIGHT_DIGITS = 16
+export const heightKey = (h: number) => 'h/' + String(h).padStart(HEIGHT_DIGITS, '0')
+const verdictKey = (author: string, authorSeq: number) => `v/${author}/${authorSeq}`
+const COUNTS = 'chain'
+const TIP = 'tip'
+
+export function workOf (difficulty: number): bigint {
+  return 1n << BigInt(difficulty)
+}
+
+// Checks what a block says about itself: its shape, hash, proof of work and
+// the room's minimum difficulty. Its place (prev, height) is decided later.
+export function checkIntrinsic (value: unknown, minDifficulty: number): { ok: true } | { ok: false, error: string, hashRight: boolean } {
+  if (!isObject(value) || !isBlockEntry(value as Block)) return { ok: false, error: 'not a block entry', hashRight: false }
+  const b = value as Block
+  const keys = Object.keys(b)
+  if (keys.length !== 8 || !['type', 'height', 'time', 'prev', 'difficulty', 'nonce', 'data', 'hash'].every(k => k in b)) return { ok: false, error: 'a block has exactly the keys type, height, time, prev, difficulty, nonce, data, hash', hashRight: false }
+  for (const k of ['height', 'time', 'nonce'] as const) if (!Number.isSafeInteger(b[k]) || b[k] < 0) return { ok: false, error: `${k} must be a non-negative safe integer`, hashRight: false }
+  if (!Number.isInteger(b.difficulty) || b.difficulty < 0 || b.difficulty > 32) return { ok: false, error: 'difficulty must be an integer from 0 to 32', hashRight: false }
+  if (typeof b.prev !== 'string' || !/^[0-9a-f]{64}$/.test(b.prev)) return { ok: false, error: 'prev must be 64 lowercase hex characters', hashRight: false }
+  if (typeof b.hash !== 'string' || !/^[0-9a-f]{64}$/.test(b.hash)) return { ok: false, error: 'hash must be 64 lowercase hex characters', hashRight: false }
+  let hash: string
+  try {
+    hash = blockHash(b)
+  } catch {
+    return { ok: false, error: 'data too deeply nested to hash', hashRight: false }
+  }
+  if (hash !== b.hash) return { ok: false, error: `hash ${b.hash.slice(0, 12)} does not match the content (${hash.slice(0, 12)})`, hashRight: false }
+  const zeros = hexLeadingZeroBits(hash)
+  if (zeros < b.difficulty) return { ok: false, error: `hash has ${zeros} leading zero bits, difficulty ${b.difficulty} needs more`, hashRight: true }
+  if (b.difficulty < minDifficulty) return { ok: false, error: `difficulty ${b.difficulty} is below the room's ${minDifficulty}`, hashRight: true }
+  return { ok: true }
+}
+
+// Judges one block entry of a member and places it (and any block that was
+// waiting for it) in the tree, moving the main chain when one gets heavier.
+export async function placeBlock (kv: KV, value: unknown, { author, authorSeq, seq, minDifficulty }: { author: string, authorSeq: number, seq: number, minDifficulty: number }): Promise<Verdict> {
+  const counts = await getCounts(kv)
+  const intrinsic = checkIntrinsic(value, minDifficulty)
+  if (!intrinsic.ok) {
+    const hash = intrinsic.hashRight ? (value as Block).hash : null
+    const verdict = await record(kv, counts, author, authorSeq, { status: 'invalid', hash, error: intrinsic.error })
+    if (hash !== null) await markBad(kv, counts, hash, intrinsic.error)
+    return verdict
+  }
+  const b = value as Block
+  if ((await kv.get('b/' + b.hash)) !== null) {
+    // the same block again (another member posted it too): nothing changes
+    return record(kv, counts, author, authorSeq, { status: 'valid', hash: b.hash })
+  }
+  const placement = await locate(kv, b)
+  if (placement.status === 'ok') {
+    const verdict = await record(kv, counts, author, authorSeq, { status: 'valid', hash: b.hash })
+    await accept(kv, counts, b, placement.work, author, authorSeq, seq)
+    return verdict
+  }
+  if (placement.status === 'pending') {
+    await kv.put(`o/${b.prev}/${b.hash}/${author}/${authorSeq}`, { block: b, author, authorSeq, seq } satisfies Waiting)
+    return record(kv, counts, author, authorSeq, { status: 'pending', hash: b.hash, error: placement.error })
+  }
+  const verdict = await record(kv, counts, author, authorSeq, { status: 'invalid', hash: b.hash, error: placement.error })
+  await markBad(kv, counts, b.hash, placement.error)
+  return verdict
+}
+
+// Records that the block `hash` is invalid: blocks waiting for it (and for
+// those) are invalid too, whenever they came.
+async function markBad (kv: KV, counts: ChainCounts, first: string, error: string): Promise<void> {
+  if ((await kv.get('bad/' + first)) !== null || (await kv.get('b/' + first)) !== null) return
+  await kv.put('bad/' + first, error)
+  const queue = [first]
+  while (queue.length > 0) {
+    const hash = queue.shift()!
+    for await (const { key, value } of kv.createReadStream({ gt: `o/${hash}/`, lt: `o/${hash}0` })) {
+      await kv.del(key)
+      const w = value as Waiting
+      const reason = `prev ${hash.slice(0, 12)} is an invalid block`
+      counts.pending--
+      counts.invalid++
+      await kv.put(verdictKey(w.author, w.authorSeq), { status: 'invalid', hash: w.block.hash, error: reason } satisfies Verdict)
+      if ((await kv.get('bad/' + w.block.hash)) === null) {
+        await kv.put('bad/' + w.block.hash, reason)
+        queue.push(w.block.hash)
+      }
+    }
+  }
+  await kv.put(COUNTS, counts)
+}
+
+async function locate (kv: KV, b: Block): Promise<{ status: 'ok', work: bigint } | { status: 'pending' | 'invalid', error: string }> {
+  if (b.prev === GENESIS_PREV) {
+    if (b.height !== 0) return { status: 'invalid', error: `prev is genesis but height is ${b.height} (a genesis block has height 0)` }
+    return { status: 'ok', work: workOf(b.difficulty) }
+  }
+  const parent = (await kv.get('b/' + b.prev))?.value as PlacedBlock | undefined
+  if (parent === undefined) {
+    if ((await kv.get('bad/' + b.prev)) !== null) return { status: 'invalid', error: `prev ${b.prev.slice(0, 12)} is an invalid block` }
+    return { status: 'pending', error: `prev ${b.prev.slice(0, 12)} is not in the room (yet)` }
+  }
+  if (b.height !== parent.height + 1) return { status: 'invalid', error: `height ${b.height} does not follow its prev's ${parent.height}` }
+  return { status: 'ok', work: BigInt(parent.work) + workOf(b.difficulty) }
+}
+
+// Adds a valid block, then every block that was waiting for it (and for
+// those), iteratively: a long chain that arrives backwards costs no stack.
+async function accept (kv: KV, counts: ChainCounts, first: Block, firstWork: bigint, author: string, authorSeq: number, seq: number): Promise<void> {
+  const queue: { block: Block, work: bigint, author: string, authorSeq: number, seq: number }[] = [{ block: first, work: firstWork, author, authorSeq, seq }]
+  let best = await getTip(kv)
+  let bestWork = best === null ? -1n : BigInt(best.work)
+  let moved: PlacedBlock | null = null
+  while (queue.length > 0) {
+    const next = queue.shift()!
+    const { block: b, work } = next
+    const placed: PlacedBlock = { hash: b.hash, height: b.height, prev: b.prev, difficulty: b.difficulty, work: work.toString(), author: next.author, authorSeq: next.authorSeq, seq: next.seq }
+    await kv.put('b/' + b.hash, placed)
+    if (work > bestWork || (work === bestWork && best !== null && b.hash < best.hash)) {
+      best = { hash: b.hash, height: b.height, work: placed.work }
+      bestWork = work
+      moved = placed
+    }
+    for await (const { key, value } of kv.createReadStream({ gt: `o/${b.hash}/`, lt: `o/${b.hash}0` })) {
+      await kv.del(key)
+      const w = value as Waiting
+      counts.pending--
+      const location = w.block.height === b.height + 1 ? null : `height ${w.block.height} does not follow its prev's ${b.height}`
+      if (location !== null) {
+        counts.invalid++
+        await kv.put(verdictKey(w.author, w.authorSeq), { status: 'invalid', hash: w.block.hash, error: location } satisfies Verdict)
+        continue
+      }
+      counts.valid++
+      await kv.put(verdictKey(w.author, w.authorSeq), { status: 'valid', hash: w.block.hash } satisfies Verdict)
+      // the same block waiting twice (posted by two members) is placed once
+      if (queue.some(q => q.block.hash === w.block.hash) || (await kv.get('b/' + w.block.hash)) !== null) continue
+      queue.push({ block: w.block, work: work + workOf(w.block.difficulty), author: w.author, authorSeq: w.authorSeq, seq: w.seq })
+    }
+  }
+  await kv.put(COUNTS, counts)
+  if (moved !== null) await moveTip(kv, moved)
+}
+
+// Points the main chain (h/<height>) at `tip`: walks back until it meets the
+// old main chain, then drops heights above the new tip.
+async function moveTip (kv: KV, tip: PlacedBlock): Promise<void> {
+  const old = await getTip(kv)
+  let cursor: PlacedBlock | undefined = tip
+  while (cursor !== undefined) {
+    const at = (await kv.get(heightKey(cursor.height)))?.value
+    if (at === cursor.hash) break
+    await kv.put(heightKey(cursor.height), cursor.hash)
+    if (cursor.prev === GENESIS_PREV) break
+    cursor = (await kv.get('b/' + cursor.prev))?.value as PlacedBlock | undefined
+  }
+  for (let h = tip.height + 1; old !== null && h <= old.height; h++) await kv.del(heightKey(h))
+  await kv.put(TIP, { hash: tip.hash, height: tip.height, work: tip.work } satisfies ChainTip)
+}
+
+async function record (kv: KV, counts: ChainCounts, author: string, authorSeq: number, verdict: Verdict): Promise<Verdict> {
+  counts[verdict.status]++
+  await kv.put(verdictKey(author, authorSeq), verdict)
+  await kv.put(COUNTS, counts)
+  return verdict
+}
+
+export async function getTip (kv: Pick<KV, 'get'>): Promise<ChainTip | null> {
+  return ((await kv.get(TIP))?.value as ChainTip | undefined) ?? null
+}
+
+export async function getCounts (kv: Pick<KV, 'get'>): Promise<ChainCounts> {
+  return { valid: 0, invalid: 0, pending: 0, ...((await kv.get(COUNTS))?.value as ChainCounts | undefined) }
+}
+
+export async function getVerdict (kv: Pick<KV, 'get'>, author: string, authorSeq: number): Promise<Verdict | null> {
+  return ((await kv.get(verdictKey(author, authorSeq)))?.value as Verdict | undefined) ?? null
+}
+
+export async function getBlock (kv: Pick<KV, 'get'>, hash: string): Promise<PlacedBlock | null> {
+  return ((await kv.get('b/' + hash))?.value as PlacedBlock | undefined) ?? null
+}
+
+export async function isMain (kv: Pick<KV, 'get'>, hash: string, height: number): Promise<boolean> {
+  return (await kv.get(heightKey(height)))?.value === hash
+}
+
+// The main chain's blocks, genesis first, from `start` height.
+export async function * mainChain (kv: KV, { start = 0 }: { start?: number } = {}): AsyncGenerator<PlacedBlock> {
+  for await (const { value } of kv.createReadStream({ gte: heightKey(start), lt: 'h0' })) {
+    const block = await getBlock(kv, value as string)
+    if (block !== null) yield block
+  }
+}

@@ -1,0 +1,217 @@
+import { EventEmitter } from 'node:events'
+import { isIP } from 'node:net'
+import type { Duplex } from 'node:stream'
+import c from 'compact-encoding'
+import Hypercore from 'hypercore'
+import crypto from 'hypercore-crypto'
+
+const PROTOCOL = 'hyperfeed/peers'
+// at most this many addresses known, and sent in one message
+export const MAX_KNOWN = 32
+const MAX_URL = 200
+// a learned address that cannot be reached is tried this many times, then dropped
+export const MAX_ATTEMPTS = 3
+
+// One address a node can be reached at, and the node behind it (its gossip id).
+export interface PeerAddress {
+  url: string
+  id: string
+}
+
+interface Hello {
+  id: string
+  // the WebSocket port this node accepts peers on (0: none), and its host if bound to one
+  port: number
+  host: string
+  known: PeerAddress[]
+}
+
+export interface GossipConnection {
+  stream: Duplex
+  // the address we dialed (outgoing), or null (incoming)
+  url: string | null
+  // the remote's IP as seen on the socket (incoming)
+  remoteAddress: string | null
+  // dialed only to check who answers at `url`: closed after the hello
+  probe: boolean
+  // dialed because gossip named it (may be closed as a duplicate)
+  learned: boolean
+  close: () => void
+}
+
+interface Live {
+  conn: GossipConnection
+  remoteId: string | null
+  send: (hello: Hello) => void
+}
+
+// Address exchange between direct WebSocket peers, as the tutorials' message
+// network does: every node tells the peers it connects to where it accepts
+// peers and which other nodes it has reached, and connects to the ones it
+// lacks. Bounded and careful: only ws:// and wss:// URLs with IP hosts, at
+// most MAX_KEPT addresses, and only addresses this node reached itself (or
+// its own) are passed on. Between two nodes only the one with the lower id
+// dials a learned address, so two nodes never dial each other at once.
+export class Gossip extends EventEmitter {
+  readonly id = crypto.randomBytes(32).toString('hex')
+  private readonly listen: () => { port: number, host: string }
+  private readonly live = new Set<Live>()
+  // addresses checked by connecting to them: url -> id
+  private readonly verified = new Map<string, string>()
+  // addresses heard of and not checked yet, or failing: url -> tries
+  private readonly candidates = new Map<string, { id: string | null, failures: number }>()
+
+  constructor ({ listen }: { listen: () => { port: number, host: string } }) {
+    super()
+    this.listen = listen
+  }
+
+  get known (): PeerAddress[] {
+    return [...this.verified].map(([url, id]) => ({ url, id })).slice(0, MAX_KNOWN)
+  }
+
+  // Connected node ids (some may be connected twice for a moment).
+  get connectedIds (): Set<string> {
+    const ids = new Set<string>()
+    for (const l of this.live) if (l.remoteId !== null) ids.add(l.remoteId)
+    return ids
+  }
+
+  attach (conn: GossipConnection): void {
+    const mux = Hypercore.getProtocolMuxer(conn.stream)
+    const live: Live = { conn, remoteId: null, send: () => {} }
+    const channel = mux.createChannel({
+      protocol: PROTOCOL,
+      onopen: () => message.send(this.hello()),
+      onclose: () => this.live.delete(live)
+    })
+    if (channel === null) return
+    const message = channel.addMessage<unknown>({
+      encoding: c.json,
+      onmessage: (m) => this.onHello(live, m)
+    })
+    live.send = (hello) => { if (channel.opened && !channel.closed) message.send(hello) }
+    this.live.add(live)
+    conn.stream.once('close', () => this.live.delete(live))
+    channel.open()
+  }
+
+  private hello (): Hello {
+    const { port, host } = this.listen()
+    return { id: this.id, port, host, known: this.known }
+  }
+
+  private onHello (live: Live, raw: unknown): void {
+    const hello = parseHello(raw)
+    if (hello === null) return // not ours to judge further: garbage is ignored
+    const { conn } = live
+    live.remoteId = hello.id
+    if (hello.id === this.id) {
+      // we dialed ourselves (our own address came back)
+      if (conn.url !== null) this.forget(conn.url, true)
+      conn.close()
+      return
+    }
+    if (conn.url !== null && !this.verified.has(conn.url)) {
+      this.verified.set(conn.url, hello.id)
+      this.candidates.delete(conn.url)
+      this.trim()
+      this.broadcast()
+    }
+    if (conn.probe) {
+      conn.close()
+      return
+    }
+    // a learned connection to a node we already reach another way is closed
+    if (conn.learned && [...this.live].some(l => l !== live && l.remoteId === hello.id && !l.conn.probe)) {
+      conn.close()
+      return
+    }
+    // where the remote accepts peers: its own word for the port, the socket
+    // (or its bound host) for the address; checked by a probe before we pass it on
+    if (hello.port > 0) {
+      const host = hello.host !== '' ? hello.host : conn.remoteAddress
+      const url = host === null ? null : toUrl(host, hello.port)
+      if (url !== null && !this.verified.has(url)) this.consider(url, hello.id, true)
+    }
+    for (const peer of hello.known) this.consider(peer.url, peer.id, false)
+  }
+
+  // An address heard of: dial it (to check it, or to keep it) when that is ours to do.
+  private consider (url: string, id: string, fromItself: boolean): void {
+    if (id === this.id || this.verified.has(url)) return
+    const candidate = this.candidates.get(url)
+    if (candidate === undefined && this.candidates.size + this.verified.size >= MAX_KNOWN) return
+    if (candidate === undefined) this.candidates.set(url, { id, failures: 0 })
+    const connected = this.connectedIds.has(id)
+    // the node told us itself: we are connected to it, so only check the address
+    if (fromItself || connected) this.emit('dial', url, { probe: true })
+    else if (this.id < id) this.emit('dial', url, { probe: false })
+  }
+
+  // A dial to a learned address failed: drop it after MAX_ATTEMPTS.
+  failed (url: string): boolean {
+    const candidate = this.candidates.get(url)
+    if (candidate === undefined) return true
+    candidate.failures++
+    if (candidate.failures < MAX_ATTEMPTS) return false
+    this.forget(url, false)
+    return true
+  }
+
+  private forget (url: string, self: boolean): void {
+    this.candidates.delete(url)
+    this.verified.delete(url)
+    if (self) this.verified.delete(url)
+    this.broadcast()
+  }
+
+  private trim (): void {
+    while (this.verified.size > MAX_KNOWN) this.verified.delete(this.verified.keys().next().value!)
+  }
+
+  private broadcast (): void {
+    const hello = this.hello()
+    for (const l of this.live) l.send(hello)
+  }
+}
+
+function parseHello (raw: unknown): Hello | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null
+  const { id, port, host, known } = raw as Record<string, unknown>
+  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) return null
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) return null
+  if (typeof host !== 'string' || (host !== '' && isIP(host) === 0)) return null
+  const peers: PeerAddress[] = []
+  if (Array.isArray(known)) {
+    for (const p of known.slice(0, MAX_KNOWN)) {
+      if (typeof p !== 'object' || p === null) continue
+      const { url, id: peerId } = p as Record<string, unknown>
+      if (typeof url !== 'string' || typeof peerId !== 'string' || !/^[0-9a-f]{64}$/.test(peerId)) continue
+      const checked = checkGossipUrl(url)
+      if (checked !== null) peers.push({ url: checked, id: peerId })
+    }
+  }
+  return { id, port: port as number, host, known: peers }
+}
+
+// Only ws:// and wss:// URLs whose host is an IP address (no names to resolve).
+export function checkGossipUrl (url: string): string | null {
+  if (url.length > MAX_URL) return null
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return null
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') return null
+  const host = parsed.hostname.replace(/^\[|\]$/g, '')
+  if (isIP(host) === 0 || parsed.port === '' || parsed.pathname !== '/' || parsed.search !== '' || parsed.username !== '') return null
+  return parsed.toString()
+}
+
+function toUrl (host: string, port: number): string | null {
+  const bare = host.startsWith('::ffff:') ? host.slice(7) : host
+  if (isIP(bare) === 0 || bare === '0.0.0.0' || bare === '::') return null
+  return checkGossipUrl(`ws://${isIP(bare) === 6 ? `[${bare}]` : bare}:${port}`)
+}

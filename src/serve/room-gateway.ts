@@ -1,0 +1,225 @@
+import type { WebSocket } from 'ws'
+import type { Registry } from 'prom-client'
+import safetyCatch from 'safety-catch'
+import { isObject } from '../entries.js'
+import { toHex } from '../keys.js'
+import type { Network } from '../network/swarm.js'
+import { formatRoomJson } from '../room/format.js'
+import type { RoomEntry } from '../room/follow.js'
+import type { Room } from '../room/room.js'
+import { HttpError, JsonServer, type Routes, type ServerOptions, intParam, json, pageRange, text } from './http.js'
+import { LiveHub, type LiveStream } from './live.js'
+import { createMetrics } from './metrics.js'
+import { entryFromBody, mineBody } from './gateway.js'
+import { RoomChain, RoomMiner } from '../room/chain.js'
+
+export interface RoomGatewayOptions extends ServerOptions {
+  room: Room
+  network?: Network | null
+  // the nick of chat entries posted from the page without one
+  nick?: string
+}
+
+export interface RoomStatus {
+  type: 'info'
+  room: true
+  key: string
+  writer: string
+  member: boolean
+  length: number
+  signedLength: number
+  members: number
+  peers: number
+  difficulty: number | null
+  blocks: number
+  tip: { height: number, hash: string } | null
+  // the page's fields for feeds, so one page serves both
+  writable: boolean
+  synced: boolean
+  contiguousLength: number
+  readable: boolean
+}
+
+// The HTTP API, /live and /metrics of a room, in the shapes of the feed
+// gateway's, with author and authorSeq on every entry.
+export class RoomGateway extends JsonServer {
+  readonly room: Room
+  readonly network: Network | null
+  private readonly nick: string
+  private readonly chain: RoomChain
+  private readonly miner: RoomMiner
+  private readonly hub: LiveHub
+  private readonly registry: Registry
+  private readonly table: Routes
+  private served = 0
+  private cached: { member: boolean, members: number, difficulty: number | null, blocks: number, tip: { height: number, hash: string } | null } = { member: false, members: 0, difficulty: null, blocks: 0, tip: null }
+
+  constructor ({ room, network = null, nick = 'web', ...server }: RoomGatewayOptions) {
+    super(server)
+    this.room = room
+    this.network = network
+    this.nick = nick
+    this.chain = new RoomChain(room)
+    this.miner = new RoomMiner(room)
+    this.hub = new LiveHub({
+      messages: (start) => this.liveMessages(start),
+      status: () => {
+        const status = this.status()
+        return { message: JSON.stringify(status), shown: JSON.stringify(status) }
+      },
+      changes: [[room, 'update'], ...(network ? [[network, 'connection'], [network, 'disconnection']] as [Network, string][] : [])]
+    })
+    room.on('update', () => { this.refresh().catch(safetyCatch) })
+    this.registry = createMetrics({
+      network,
+      length: () => room.length,
+      transfer: () => room.transfer,
+      liveClients: () => this.hub.size,
+      entriesServed: () => this.served + this.hub.sent,
+      gauges: { hyperfeed_room_members: { help: 'members of the room (not removed)', value: () => this.cached.members } }
+    })
+    this.table = {
+      'GET /api/info': () => json(200, this.status()),
+      'GET /api/entries': ({ url }) => this.entries(url),
+      'GET /api/members': async () => json(200, await room.members()),
+      'GET /api/peers': () => json(200, this.network?.peers() ?? []),
+      'POST /api/entries': async ({ body }) => json(201, await this.post(await body())),
+      'POST /api/invites': async () => json(201, { invite: await room.createInvite() }),
+      'POST /api/peers': async ({ body }) => json(201, await this.postPeer(await body())),
+      'GET /api/chain': async () => json(200, await this.chainReport()),
+      'POST /api/blocks': async ({ body }) => json(201, await this.mine(await body(), false)),
+      // the blockchain tutorials' routes, so their curl steps work unchanged
+      'GET /blocks': async () => json(200, await this.blockList()),
+      'POST /mine': async ({ body }) => json(201, await this.mine(await body(), true)),
+      'POST /mineBlock': async ({ body }) => json(201, await this.mine(await body(), true)),
+      'GET /peers': () => json(200, this.wsPeers()),
+      'POST /addPeers': async ({ body }) => json(201, await this.addPeers(await body())),
+      'POST /addPeer': async ({ body }) => {
+        const b = await body()
+        if (!isObject(b) || typeof b.peer !== 'string') throw new HttpError(400, 'the body must be {"peer": "ws://HOST:PORT"}')
+        return json(201, await this.addPeers([b.peer]))
+      },
+      // the message-network tutorial's GETs that change things: any web page
+      // could fire them, so they are POSTs here
+      'GET /add': () => { throw new HttpError(405, 'GET /add changes the node, so it is not offered: use POST /addPeer {"peer": "ws://HOST:PORT"}') },
+      'GET /commit': () => { throw new HttpError(405, 'GET /commit changes the room, so it is not offered: use POST /api/entries {"text": "..."}') }
+    }
+  }
+
+  protected override async _open (): Promise<void> {
+    await this.refresh()
+    await super._open()
+  }
+
+  protected routes (): Routes { return this.table }
+  protected metrics (): Registry { return this.registry }
+  protected live (ws: WebSocket, url: URL): void { this.hub.add(ws, intParam(url, 'start', 0)) }
+
+  private async refresh (): Promise<void> {
+    const members = await this.room.members()
+    const config = await this.room.config()
+    const chain = await this.chain.summary()
+    this.cached = {
+      member: members.some(m => m.self && m.removed === null),
+      members: members.filter(m => m.removed === null).length,
+      difficulty: config?.difficulty ?? null,
+      blocks: chain.tip === null ? 0 : chain.tip.height + 1,
+      tip: chain.tip === null ? null : { height: chain.tip.height, hash: chain.tip.hash }
+    }
+  }
+
+  status (): RoomStatus {
+    const length = this.room.length
+    return {
+      type: 'info',
+      room: true,
+      key: toHex(this.room.key),
+      writer: toHex(this.room.writerKey),
+      member: this.cached.member,
+      length,
+      signedLength: this.room.signedLength,
+      members: this.cached.members,
+      peers: this.network?.connections ?? 0,
+      difficulty: this.cached.difficulty,
+      blocks: this.cached.blocks,
+      tip: this.cached.tip,
+      writable: this.cached.member,
+      synced: true,
+      contiguousLength: length,
+      readable: true
+    }
+  }
+
+  private async entries (url: URL) {
+    const { start, end } = pageRange(url, this.room.length)
+    const entries = await this.room.read(start, end)
+    this.served += entries.length
+    const marks = await this.chain.marks(entries)
+    return text(200, '[' + entries.map(r => formatRoomJson(r, marks.get(r))).join(',') + ']')
+  }
+
+  private liveMessages (start: number): LiveStream {
+    const follower = this.room.follow({ start, live: true })
+    const chain = this.chain
+    return {
+      async * [Symbol.asyncIterator] () {
+        for await (const batch of follower) {
+          const marks = await chain.marks(batch)
+          yield batch.map((r: RoomEntry) => formatRoomJson(r, marks.get(r)))
+        }
+      },
+      destroy: () => follower.destroy()
+    }
+  }
+
+  // GET /api/chain: the main chain, its tip, work, stale and invalid counts.
+  private async chainReport () {
+    const blocks = []
+    for await (const b of this.chain.blocks()) blocks.push({ height: b.height, hash: b.hash, author: b.author, value: b.value })
+    return { ...(await this.chain.summary()), blocks }
+  }
+
+  // The tutorials' GET /blocks: the main chain as a JSON array of blocks.
+  private async blockList () {
+    const blocks = []
+    for await (const b of this.chain.blocks()) blocks.push(b.value)
+    return blocks
+  }
+
+  private async mine (body: unknown, tutorial: boolean): Promise<object> {
+    const { data, difficulty } = mineBody(body, undefined)
+    const mined = await this.miner.mine(data, { difficulty })
+    return tutorial ? mined.block : { author: toHex(this.room.writerKey), authorSeq: mined.authorSeq, restarts: mined.restarts, value: mined.block }
+  }
+
+  // The tutorials' peer list: WebSocket addresses this node replicates with.
+  private wsPeers (): string[] {
+    return (this.network?.peers() ?? []).filter(p => p.type === 'ws').map(p => p.remote)
+  }
+
+  private async addPeers (urls: unknown): Promise<object> {
+    if (this.network === null) throw new HttpError(503, 'this server has no network')
+    if (!Array.isArray(urls) || urls.some(u => typeof u !== 'string')) throw new HttpError(400, 'the body must be a JSON array of ws:// URLs')
+    const added = []
+    for (const url of urls as string[]) added.push(await this.network.addPeer(url))
+    return { peers: added }
+  }
+
+  private async post (body: unknown): Promise<object> {
+    const entry = entryFromBody(body, this.nick)
+    const { seq } = await this.room.append([entry])
+    return { author: toHex(this.room.writerKey), authorSeq: seq }
+  }
+
+  private async postPeer (body: unknown): Promise<object> {
+    if (this.network === null) throw new HttpError(503, 'this server has no network')
+    if (!isObject(body) || typeof body.url !== 'string') throw new HttpError(400, 'the body must be {"url": "ws://HOST:PORT"}')
+    return { url: await this.network.addPeer(body.url) }
+  }
+
+  protected override async _close (): Promise<void> {
+    await this.hub.close()
+    await this.closeServer()
+    await this.miner.close()
+  }
+}

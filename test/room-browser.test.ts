@@ -1,0 +1,49 @@
+import fs from 'node:fs'
+import test from 'brittle'
+import { spawnCli, testnet } from './helpers/index.js'
+import { ARTIFACTS, browser, openPage } from './helpers/browser.js'
+import { createRoom, joinRoom, stop } from './helpers/rooms.js'
+
+test('the room page shows who posted what, the members, live posts from two members, and posts as this member', { timeout: 120_000 }, async (t) => {
+  const { flag } = await testnet(t)
+  const net = ['--bootstrap', flag]
+  const { invite, member: alice } = await createRoom(t, net)
+  const bob = await joinRoom(t, invite, net, { nick: 'bob' })
+  alice.cli!.write('hello from the terminal\n')
+  await bob.cli!.line(/alice: hello from the terminal$/)
+  await stop(alice)
+
+  const s = spawnCli(t, ['serve', '--room', 'r', '--port', '0', '--nick', 'alice', ...net], { storage: alice.storage })
+  const url = await s.line(/^http:\/\//)
+  const page = await openPage(await browser(t), url)
+  await page.locator('.bubble', { hasText: 'hello from the terminal' }).waitFor({ timeout: 15_000 })
+  await page.locator('#conn', { hasText: 'live' }).waitFor()
+  t.is(await page.locator('#mode').textContent(), 'member')
+  await page.locator('#members', { hasText: '2 members' }).waitFor({ timeout: 10_000 })
+  t.alike(await page.$$eval('#memberlist .who', els => els.map(e => e.firstChild!.textContent)), ['alice', 'bob'])
+  await page.locator('.system', { hasText: 'joined' }).waitFor()
+
+  // a live post from bob's terminal, and one from the page as alice
+  bob.cli!.write('typed by bob\n')
+  const bobPost = page.locator('.bubble', { hasText: 'typed by bob' })
+  await bobPost.waitFor({ timeout: 15_000 })
+  const bobTag = await bobPost.locator('.who .tag').textContent()
+  await page.fill('#text', 'from the page')
+  await page.press('#text', 'Enter')
+  await bob.cli!.line(/alice: from the page$/, { timeout: 15_000 })
+  const mine = page.locator('.bubble', { hasText: 'from the page' })
+  await mine.waitFor()
+  t.not(await mine.locator('.who .tag').textContent(), bobTag, 'each post carries its author\'s tag')
+  t.ok(await page.locator('#mine').isHidden(), 'no mining form for a room (yet)')
+
+  await page.click('#invite')
+  await page.locator('#invitetoken', { hasText: 'hyperfeed-room:' }).waitFor()
+  const entries = await page.$$eval('#entries li', lis => lis.length)
+  t.is(entries, 5, 'create, join, three posts: each once')
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+  await page.screenshot({ path: ARTIFACTS + 'room-page.png' })
+  t.comment(`screenshot: ${ARTIFACTS}room-page.png`)
+  t.alike(page.errors, [], 'no script errors')
+  await stop(bob)
+  t.is((await s.stop()).code, 0)
+})
