@@ -35,3 +35,8 @@ export { Gateway, type GatewayOptions, type FeedStatus } from './serve/gateway.j
 export { Room, type Member, type RoomInfo } from './room/room.js'
 export { RoomFollower, type RoomEntry, type RoomFollowOptions } from './room/follow.js'
 export { parseRoomRef, formatInvite, type RoomInvite, type RoomRef } from './room/invites.js'
+export { RoomChain, RoomMiner, type ChainSummary, type MainBlock, type BlockMark, type RoomMined } from './room/chain.js'
+export { RoomRelay } from './room/relay.js'
+export { createRoom, openRoom, openRoomToJoin, openRoomRelay, discardRoom, listRooms } from './room/open.js'
+export { RoomGateway, type RoomGatewayOptions, type RoomStatus } from './serve/room-gateway.js'
+export { Gossip, type PeerAddress } from './network/gossip.js'

@@ -34,13 +34,17 @@ while serving. The first line of stdout is the server's URL.`),
   const name = str(p, 'name')
   const roomName = str(p, 'room')
   if ([key, name, roomName].filter(x => x !== undefined).length !== 1) throw usage('serve needs either a feed KEY (read-only), --name NAME (this storage\'s own feed) or --room NAME (a room)')
-  const port = int(p, 'port', { min: 0, max: 65535 }) ?? DEFAULT_PORT
+  // the tutorials' environment: HTTP_PORT, P2P_PORT and PEERS are defaults for --port, --ws-port and --peer
+  const port = int(p, 'port', { min: 0, max: 65535 }) ?? envPort(ctx.env, 'HTTP_PORT') ?? DEFAULT_PORT
   const host = str(p, 'listen') ?? DEFAULT_LISTEN
   if (isIP(host) === 0) throw usage(`--listen must be an IP address, not ${JSON.stringify(host)}`)
   const token = str(p, 'token') ?? null
   if (token !== null && !/^[\x21-\x7e]{8,}$/.test(token)) throw usage('--token must be at least 8 printable characters without spaces')
   const difficulty = int(p, 'difficulty', { min: 0, max: MAX_DIFFICULTY }) ?? DEFAULT_DIFFICULTY
-  const netOpts = resolveNetworkOptions(networkOptions(p), ctx.env)
+  const flags = networkOptions(p)
+  if (flags.wsPort === null) flags.wsPort = envPort(ctx.env, 'P2P_PORT') ?? null
+  if (flags.peers?.length === 0 && ctx.env.PEERS) flags.peers = ctx.env.PEERS.split(',').map(u => u.trim()).filter(Boolean)
+  const netOpts = resolveNetworkOptions(flags, ctx.env)
   const { stdout, status, shutdown } = ctx
 
   if (roomName !== undefined) return serveRoom(roomName, { host, port, token, netOpts, nick: str(p, 'nick') ?? defaultNick(), storage: storageDir(p, ctx) }, ctx)
@@ -81,4 +85,11 @@ async function serveRoom (name: string, { host, port, token, netOpts, nick, stor
   announceNetwork(network, status)
   await shutdown.stopped()
   return 0
+}
+
+function envPort (env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name]
+  if (v === undefined || v === '') return undefined
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw usage(`${name} must be a port number from 0 to 65535, not ${JSON.stringify(v)}`)
+  return Number(v)
 }

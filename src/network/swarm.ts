@@ -179,6 +179,11 @@ export class Network extends ReadyResource {
       this.wsPeers.filter(p => p.connected).length
   }
 
+  // WebSocket peers this network keeps or tries (given, and learned by gossip)
+  get wsPeerCount (): number {
+    return this.wsPeers.length
+  }
+
   get wsPort (): number | null {
     return this.wsListener?.port ?? null
   }

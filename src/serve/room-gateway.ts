@@ -13,6 +13,8 @@ import { createMetrics } from './metrics.js'
 import { entryFromBody, mineBody } from './gateway.js'
 import { RoomChain, RoomMiner } from '../room/chain.js'
 
+const SYNC_BEFORE_MINING = 5000
+
 export interface RoomGatewayOptions extends ServerOptions {
   room: Room
   network?: Network | null
@@ -188,6 +190,8 @@ export class RoomGateway extends JsonServer {
 
   private async mine (body: unknown, tutorial: boolean): Promise<object> {
     const { data, difficulty } = mineBody(body, undefined)
+    // on the tip the room agrees on: what connected members have first
+    if ((this.network?.connections ?? 0) > 0) await this.room.sync({ timeout: SYNC_BEFORE_MINING })
     const mined = await this.miner.mine(data, { difficulty })
     return tutorial ? mined.block : { author: toHex(this.room.writerKey), authorSeq: mined.authorSeq, restarts: mined.restarts, value: mined.block }
   }

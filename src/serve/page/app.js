@@ -14,6 +14,8 @@ const state = {
   room: false, // a room: entries have authors, and the order may change as entries arrive
   ids: new Set(), // rooms: author:authorSeq of every entry shown (each once, whatever its seq)
   members: new Map(), // rooms: member key -> nick
+  tip: null, // rooms: the main chain's tip shown
+  difficultySet: false,
   first: null, // lowest seq shown
   last: -1, // highest seq shown: /live resumes after it, and nothing at or below it is shown twice
   writable: false,
@@ -93,7 +95,9 @@ function render (msg) {
     const head = el('div', 'head')
     head.append(el('span', 'height', 'block #' + v.height))
     head.append(el('code', 'hash', String(v.hash).slice(0, 12)))
-    head.append(el('span', 'badge', msg.valid ? 'valid' : 'invalid'))
+    head.append(el('span', 'badge', !msg.valid ? 'invalid' : msg.chain === 'stale' ? 'stale' : msg.chain === 'main' ? 'main chain' : 'valid'))
+    if (msg.chain === 'stale') li.classList.add('stale')
+    if (msg.author) head.append(who(msg.author))
     head.append(el('span', 'meta', `difficulty ${v.difficulty} · nonce ${v.nonce}${Number.isInteger(v.time) ? ' · ' + clock(v.time) : ''}`))
     card.append(head)
     card.append(el('pre', 'mono', JSON.stringify(v.data)))
@@ -189,6 +193,16 @@ function showInfo (info) {
     $('members').textContent = `${info.members} member${info.members === 1 ? '' : 's'}`
     $('invite').hidden = !info.member
     if (info.members !== state.members.size) loadMembers()
+    const tip = info.tip ? info.tip.hash : null
+    if (tip !== state.tip) {
+      state.tip = tip
+      loadChain()
+    }
+    if (info.difficulty !== null && !state.difficultySet) {
+      $('difficulty').value = info.difficulty
+      $('difficulty').min = info.difficulty
+      state.difficultySet = true
+    }
   }
   state.writable = info.writable
   $('key').textContent = info.key
@@ -198,7 +212,7 @@ function showInfo (info) {
   renderSync()
   $('mode').textContent = info.room ? (info.member ? 'member' : 'not a member') : info.writable ? 'writer' : 'read-only'
   $('compose').hidden = !info.writable
-  $('mine').hidden = Boolean(info.room)
+
   if (info.readable === false) {
     $('empty').textContent = 'This feed is private: its entries are encrypted. Serve it with its invite (hyperfeed:...) to read it here.'
     $('empty').hidden = false
@@ -224,6 +238,28 @@ function renderSync () {
 function setConnection (on, text) {
   $('conn').textContent = text
   $('conn').className = 'pill ' + (on ? 'on' : 'off')
+}
+
+// The room's main chain as cards, genesis first (the latest 50).
+async function loadChain () {
+  try {
+    const chain = await (await fetch('/api/chain')).json()
+    $('chain').hidden = chain.blocks.length === 0
+    $('chainsummary').textContent = chain.tip
+      ? `${chain.tip.height + 1} block${chain.tip.height === 0 ? '' : 's'} · work ${chain.tip.work} · ${chain.stale} stale · ${chain.counts.invalid} invalid`
+      : ''
+    const ol = $('chaincards')
+    ol.textContent = ''
+    for (const b of chain.blocks.slice(-50)) {
+      const li = el('li', 'chaincard')
+      li.append(el('span', 'height', '#' + b.height))
+      li.append(el('code', 'hash', b.hash.slice(0, 12)))
+      li.append(who(b.author))
+      li.append(el('pre', 'mono', JSON.stringify(b.value.data)))
+      ol.append(li)
+    }
+    ol.scrollLeft = ol.scrollWidth
+  } catch {}
 }
 
 async function loadMembers () {
@@ -350,7 +386,8 @@ $('mine').addEventListener('submit', async (event) => {
   button.disabled = true
   button.textContent = 'mining…'
   try {
-    await post('/api/mine', { data, difficulty: Number($('difficulty').value) })
+    await post(state.room ? '/api/blocks' : '/api/mine', { data, difficulty: Number($('difficulty').value) })
+    if (state.room) loadChain()
     $('data').value = ''
     showError('')
   } catch (err) {
