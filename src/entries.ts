@@ -1,6 +1,8 @@
 import { entryTooLarge, invalidEntry } from './errors.js'
 
 export const MAX_ENTRY_BYTES = 1024 * 1024
+// the type of a packed block: {"type":"batch","first":K,"entries":[...]}
+export const BATCH_TYPE = 'batch'
 const CHAT_KEYS = 4
 
 export interface Entry {
@@ -63,6 +65,7 @@ export function encodeEntry (value: unknown): Buffer {
   if (value.type === 'chat' && !isChat(value as Entry)) {
     throw invalidEntry('a "chat" entry has exactly the keys type, nick (string), text (string) and time (integer ms)')
   }
+  if (value.type === BATCH_TYPE) throw invalidEntry('"batch" is the type of packed blocks (write --pack); post another type')
   let json: string
   try {
     json = JSON.stringify(value)

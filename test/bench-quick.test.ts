@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Figure } from '../scripts/bench.js'
+import type { Figure } from '../scripts/bench/common.js'
 
 const BENCH = fileURLToPath(new URL('../scripts/bench.js', import.meta.url))
 

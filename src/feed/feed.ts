@@ -2,18 +2,21 @@ import type { Duplex } from 'node:stream'
 import type Hypercore from 'hypercore'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
-import { type Entry, type EntryResult, decodeEntry, encodeEntry, isUnreadable } from '../entries.js'
+import { type Entry, type EntryResult, encodeEntry, isUnreadable } from '../entries.js'
 import { HyperfeedError, invalidEntry, notWritable } from '../errors.js'
 import { type ChainTip, ChainChecker, isBlockEntry, verifyBlock } from '../chain/block.js'
 import { toHex, toInvite, toZ32 } from '../keys.js'
 import { Store, StorageRoot, hasNamedCore } from './storage.js'
-import { Follower, type FollowOptions } from './follow.js'
+import { type EntryLocation, Follower, type FollowOptions } from './follow.js'
+import { EntryIndex } from './entry-index.js'
+import { type PackOptions, decodeBlock, packBlocks } from './pack.js'
 
 export interface FeedInfo {
   key: string
   z32: string
   discoveryKey: string
   length: number
+  blocks: number
   contiguousLength: number
   byteLength: number
   writable: boolean
@@ -66,23 +69,30 @@ export class Feed extends ReadyResource {
   readonly downloaded = { blocks: 0, bytes: 0 }
   readonly uploaded = { blocks: 0, bytes: 0 }
   private appending: Promise<unknown> = Promise.resolve()
+  // entry numbers over blocks (packed blocks hold many entries)
+  private index: EntryIndex | null = null
+  // the writer packs lines that arrive together into one block
+  private pack: PackOptions | null
+  private counting: Promise<number> | null = null
+  private recount = false
   // the last valid block of this feed and how far it was computed (writers)
   private chain: { length: number, fork: number, checker: ChainChecker } | null = null
 
-  constructor (store: Store, source: FeedSource, { ownsStore = false } = {}) {
+  constructor (store: Store, source: FeedSource, { ownsStore = false, pack = null }: { ownsStore?: boolean, pack?: PackOptions | null } = {}) {
     super()
     this.store = store
     this.source = source
     this.name = 'name' in source ? source.name : null
     this.ownsStore = ownsStore
+    this.pack = pack
   }
 
   // The writable feed called `name` in `store` (same key every time). With
   // encrypt, a new feed is created private: its blocks are encrypted with a key
   // derived from the store, and its manifest says so (bound to its key), so a
   // viewer without the invite knows why it cannot read it.
-  static async openWriter (store: Store, name: string, { ownsStore = false, encrypt = false } = {}): Promise<Feed> {
-    return opened(new Feed(store, { name, encrypt }, { ownsStore }))
+  static async openWriter (store: Store, name: string, { ownsStore = false, encrypt = false, pack = null }: { ownsStore?: boolean, encrypt?: boolean, pack?: PackOptions | null } = {}): Promise<Feed> {
+    return opened(new Feed(store, { name, encrypt }, { ownsStore, pack }))
   }
 
   // Someone's feed, by public key: a local copy that fills up from peers. The
@@ -92,10 +102,10 @@ export class Feed extends ReadyResource {
   }
 
   // The common case: a storage root, one feed, and a store the feed owns (closed with it).
-  static async openWriterIn ({ storage }: OpenOptions, name: string, { encrypt = false } = {}): Promise<Feed> {
+  static async openWriterIn ({ storage }: OpenOptions, name: string, { encrypt = false, pack = null }: { encrypt?: boolean, pack?: PackOptions | null } = {}): Promise<Feed> {
     const root = await StorageRoot.open(storage)
     const store = await Store.open(root.writerDir(name))
-    const feed = await Feed.openWriter(store, name, { ownsStore: true, encrypt })
+    const feed = await Feed.openWriter(store, name, { ownsStore: true, encrypt, pack })
     try {
       await root.recordWriterKey(name, feed.key)
     } catch (err) {
@@ -124,7 +134,14 @@ export class Feed extends ReadyResource {
       throw err
     }
     const core = this.session
-    core.on('append', () => this.emit('append'))
+    this.index = new EntryIndex(core)
+    await this.index.count({ wait: false })
+    // once a feed has packed blocks, its writer keeps packing (entry N stays findable)
+    if (core.writable && this.index.packed && this.pack === null) this.pack = {}
+    // a writer's own appends are counted as they are made; a copy counts
+    // what arrives from peers (the last block says how many entries there are)
+    core.on('append', () => { if (!core.writable) this.countEntries().then(() => this.emit('append'), safetyCatch) })
+    core.on('truncate', () => { this.countEntries().then(() => this.emit('append'), safetyCatch) })
     core.on('download', (_index: number, bytes: number) => {
       this.downloaded.blocks++
       this.downloaded.bytes += bytes
@@ -173,7 +190,10 @@ export class Feed extends ReadyResource {
 
   get key (): Buffer { return this.core.key }
   get discoveryKey (): Buffer { return this.core.discoveryKey }
-  get length (): number { return this.core.length }
+  // entries (not blocks: a packed block holds many), as far as counted
+  get length (): number { return this.entries.length }
+  get blocks (): number { return this.core.length }
+  get packed (): boolean { return this.pack !== null || this.entries.packed }
   get contiguousLength (): number { return this.core.contiguousLength }
   get writable (): boolean { return this.core.writable }
   get peerCount (): number { return this.core.peers.length }
@@ -196,7 +216,34 @@ export class Feed extends ReadyResource {
     return this.encrypted === true && secret ? toInvite(this.key, secret) : null
   }
 
-  // Number of entries held on this machine (a viewer may hold a sparse subset).
+  private get entries (): EntryIndex {
+    if (this.index === null) throw new HyperfeedError('NOT_OPEN', 'the feed is not open yet')
+    return this.index
+  }
+
+  // Counts the entries up to the core's length (one count at a time; a count
+  // asked for while one runs runs again after it).
+  private countEntries (): Promise<number> {
+    if (this.counting !== null) {
+      this.recount = true
+      return this.counting
+    }
+    this.counting = this.entries.count().finally(() => {
+      this.counting = null
+      if (this.recount) {
+        this.recount = false
+        this.countEntries().catch(safetyCatch)
+      }
+    })
+    return this.counting
+  }
+
+  // Where entry `entry` is (its block, and its place in a packed block).
+  locate (entry: number, opts: { wait?: boolean } = {}): Promise<EntryLocation | null> {
+    return this.entries.locate(entry, opts)
+  }
+
+  // Blocks held on this machine (a viewer may hold a sparse subset).
   stored (): Promise<number> {
     return this.core.count(0, this.core.length)
   }
@@ -207,6 +254,7 @@ export class Feed extends ReadyResource {
       z32: toZ32(this.key),
       discoveryKey: toHex(this.discoveryKey),
       length: this.length,
+      blocks: this.blocks,
       contiguousLength: this.contiguousLength,
       byteLength: this.core.byteLength,
       writable: this.writable,
@@ -224,10 +272,10 @@ export class Feed extends ReadyResource {
     return run
   }
 
-  private async appendNow (list: Entry[], blocks: Buffer[]): Promise<AppendResult> {
+  private async appendNow (list: Entry[], encoded: Buffer[]): Promise<AppendResult> {
     if (!this.writable) throw notWritable(`feed ${toHex(this.key)}`)
-    const seq = this.core.length
-    if (blocks.length === 0) return { seq, length: seq }
+    const seq = this.length
+    if (encoded.length === 0) return { seq, length: seq }
     // a block must extend this feed's own chain, and each block of a batch the one before it
     let tip: ChainTip | null | undefined
     if (list.some(isBlockEntry)) {
@@ -239,11 +287,15 @@ export class Feed extends ReadyResource {
         tip = { height: entry.height as number, hash: entry.hash as string }
       }
     }
-    const { length } = await this.core.append(blocks)
+    const blocks = this.pack === null ? encoded : packBlocks(seq, encoded, this.pack)
+    await this.core.append(blocks)
+    this.entries.appended(blocks.length, encoded.length, this.pack !== null)
+    const length = this.length
     if (this.chain !== null && this.chain.length === seq) {
       if (tip !== undefined) this.chain.checker.tip = tip
       this.chain.length = length
     }
+    this.emit('append')
     return { seq, length }
   }
 
@@ -252,8 +304,8 @@ export class Feed extends ReadyResource {
   async chainTip (): Promise<ChainTip | null> {
     if (this.chain === null || this.chain.fork !== this.core.fork) this.chain = await this.loadChainCache()
     const chain = this.chain
-    while (chain.length < this.core.length) {
-      const upto = this.core.length
+    while (chain.length < this.length) {
+      const upto = this.length
       for await (const batch of this.follow({ start: chain.length, end: upto, live: false, prefetch: false })) {
         for (const r of batch) if (!isUnreadable(r) && isBlockEntry(r.value)) chain.checker.check(r.value)
       }
@@ -268,7 +320,7 @@ export class Feed extends ReadyResource {
       const raw = await this.core.getUserData(CHAIN_CACHE)
       if (raw === null) return fresh
       const c = JSON.parse(raw.toString()) as { length: number, fork: number, tip: ChainTip | null }
-      if (c.fork !== this.core.fork || !Number.isSafeInteger(c.length) || c.length > this.core.length) return fresh
+      if (c.fork !== this.core.fork || !Number.isSafeInteger(c.length) || c.length > this.length) return fresh
       return { length: c.length, fork: c.fork, checker: new ChainChecker({ tip: c.tip }) }
     } catch {
       return fresh
@@ -285,8 +337,12 @@ export class Feed extends ReadyResource {
   // One entry. With wait (default), waits for it to arrive from peers if needed;
   // without, resolves null when it is not stored here.
   async get (seq: number, { wait = true, timeout = 0 } = {}): Promise<EntryResult | null> {
-    const block = await this.core.get(seq, { wait, timeout })
-    return block === null ? null : decodeEntry(seq, block)
+    const at = await this.entries.locate(seq, { wait })
+    if (at === null) return null
+    const block = await this.core.get(at.block, { wait, timeout })
+    if (block === null) return null
+    const content = decodeBlock(seq - at.offset, block)
+    return content.kind === 'batch' ? content.entries[at.offset] ?? null : content.result
   }
 
   // Entries [start, end), in order, fetched concurrently.
@@ -299,7 +355,7 @@ export class Feed extends ReadyResource {
   // Entries from `start` in order, in batches, then (live) new ones as they
   // arrive. Destroy the follower (or break out of the loop) to stop.
   follow (opts: FollowOptions = {}): Follower {
-    return new Follower(this.core, opts)
+    return new Follower(this, opts)
   }
 
   // Replicates this feed's store over a connection or protocol stream.
@@ -329,10 +385,12 @@ export class Feed extends ReadyResource {
     })
   }
 
-  // Asks the connected peers for the latest length (verified) and returns it.
+  // Asks the connected peers for the latest length (verified) and returns it,
+  // in entries (for a packed feed that takes its last block).
   async update (): Promise<number> {
-    if (!this.writable) await this.core.update({ wait: true })
-    return this.length
+    if (this.writable) return this.length
+    await this.core.update({ wait: true })
+    return this.countEntries()
   }
 
   protected override async _close (): Promise<void> {

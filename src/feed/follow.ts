@@ -1,13 +1,16 @@
 import type Hypercore from 'hypercore'
-import { type EntryResult, decodeEntry, isUnreadable } from '../entries.js'
-import { ChainChecker, isBlockEntry } from '../chain/block.js'
 import safetyCatch from 'safety-catch'
+import { type EntryResult, isUnreadable } from '../entries.js'
+import { ChainChecker, isBlockEntry } from '../chain/block.js'
+import { decodeBlock } from './pack.js'
 
 const DEFAULT_BATCH = 256
+// blocks downloaded ahead of the reader (a packed block holds many entries)
 const PREFETCH_WINDOW = 32_768
 const PREFETCH_STEP = PREFETCH_WINDOW / 4
 
 export interface FollowOptions {
+  // entry numbers (with packed blocks, entries are not blocks)
   start?: number
   // exclusive end; without it a live follower never ends and a non-live one
   // stops at the length it finds when it gets there
@@ -18,31 +21,48 @@ export interface FollowOptions {
   prefetch?: boolean
   // wait for missing blocks to arrive from peers (false: stop at the first gap)
   wait?: boolean
-  // entries per batch, read concurrently
+  // blocks read concurrently per batch
   batch?: number
   // check block entries against the chain (marks them valid or not); when
   // starting past 0, the blocks before `start` are read first to know the chain
   verify?: boolean | ChainChecker | { minDifficulty: number }
 }
 
+// Where entry N is: its block, and how many entries of that block come before it.
+export interface EntryLocation {
+  block: number
+  offset: number
+}
+
+// What a follower needs of a feed: its core, and how to find an entry's block.
+export interface FollowSource {
+  readonly core: Hypercore
+  locate (entry: number, opts?: { wait?: boolean }): Promise<EntryLocation | null>
+}
+
 // Reads a feed in order, in batches of entries read concurrently. Local entries
 // come out at once; missing ones are fetched (prefetched in ranges) from peers.
+// Packed blocks are unpacked: positions count entries.
 export class Follower implements AsyncIterable<EntryResult[]> {
+  private readonly source: FollowSource
   private readonly session: Hypercore
   private readonly opts: Required<Omit<FollowOptions, 'end' | 'verify'>> & { end: number }
   readonly chain: ChainChecker | null
   private primed: boolean
-  // ranges being downloaded ahead of the reader, and where the last one ends
+  // ranges being downloaded ahead of the reader, and where the last one ends (blocks)
   private downloads: { end: number, range: Hypercore.Download }[] = []
   private openRange: Hypercore.Download | null = null
   private prefetchEnd = 0
   private wake: (() => void) | null = null
   private destroyed = false
   private readonly onAppend = () => this.wakeUp()
+  // the next entry to give out, and the block it is in
   position: number
+  private block = 0
 
-  constructor (core: Hypercore, { start = 0, end, live = end === undefined, prefetch = true, wait = true, batch = DEFAULT_BATCH, verify = false }: FollowOptions = {}) {
-    this.session = core.session()
+  constructor (source: FollowSource, { start = 0, end, live = end === undefined, prefetch = true, wait = true, batch = DEFAULT_BATCH, verify = false }: FollowOptions = {}) {
+    this.source = source
+    this.session = source.core.session()
     this.position = start
     this.chain = verify === false ? null : verify === true ? new ChainChecker() : verify instanceof ChainChecker ? verify : new ChainChecker(verify)
     this.primed = start === 0 || verify instanceof ChainChecker
@@ -67,19 +87,32 @@ export class Follower implements AsyncIterable<EntryResult[]> {
   private async * run (): AsyncGenerator<EntryResult[]> {
     const { end, live, prefetch, wait, batch } = this.opts
     await this.session.ready()
-    this.prefetchEnd = this.position
+    // entries before `start` in the first block are skipped
+    let skip = 0
+    if (this.position > 0) {
+      let at: EntryLocation | null
+      for (;;) {
+        at = await this.source.locate(this.position, { wait })
+        if (at !== null || !live || this.destroyed) break
+        await this.waitForAppend() // entry `start` is not written yet
+      }
+      if (at === null) return
+      this.block = at.block
+      skip = at.offset
+    }
+    this.prefetchEnd = this.block
     while (!this.destroyed) {
-      const target = Math.min(end, this.session.length)
-      if (prefetch && wait) this.prefetch(target)
       if (this.position >= end) return
-      if (this.position >= target) {
+      const target = this.session.length
+      if (prefetch && wait) this.prefetch(target)
+      if (this.block >= target) {
         if (!live) return
         await this.waitForAppend()
         continue
       }
-      const upto = Math.min(target, this.position + batch)
+      const upto = Math.min(target, this.block + batch)
       const gets: Promise<Buffer | null>[] = []
-      for (let seq = this.position; seq < upto; seq++) gets.push(this.session.get(seq, { wait }))
+      for (let b = this.block; b < upto; b++) gets.push(this.session.get(b, { wait }))
       let blocks: (Buffer | null)[]
       try {
         blocks = await Promise.all(gets)
@@ -90,31 +123,42 @@ export class Follower implements AsyncIterable<EntryResult[]> {
       const out: EntryResult[] = []
       let stop = false
       for (const block of blocks) {
-        if (block === null) break
-        const r = decodeEntry(this.position, block)
-        if (this.chain !== null && !isUnreadable(r) && isBlockEntry(r.value)) {
-          // without waiting, a block whose predecessors are not all stored here cannot be checked yet
-          if (!this.primed && !(await this.prime())) {
-            stop = true
-            break
-          }
-          const check = this.chain.check(r.value)
-          r.valid = check.valid
-          if (!check.valid) r.error = check.error
+        if (block === null) {
+          stop = true // not waiting, and this block is not stored here
+          break
         }
-        this.position++
-        out.push(r)
+        const content = decodeBlock(this.position - skip, block)
+        const entries = content.kind === 'batch' ? content.entries : [content.result]
+        for (let i = skip; i < entries.length && this.position < end; i++) {
+          const r = entries[i]!
+          if (this.chain !== null && !isUnreadable(r) && isBlockEntry(r.value)) {
+            // without waiting, a block whose predecessors are not all stored here cannot be checked yet
+            if (!this.primed && !(await this.prime())) {
+              stop = true
+              break
+            }
+            const check = this.chain.check(r.value)
+            r.valid = check.valid
+            if (!check.valid) r.error = check.error
+          }
+          this.position++
+          out.push(r)
+        }
+        if (stop) break
+        skip = 0
+        this.block++
+        if (this.position >= end) break
       }
       if (out.length > 0) yield out
-      if (stop || out.length < blocks.length) return // not waiting, and the next block is not stored here
+      if (stop) return
     }
   }
 
-  // Reads the blocks before `start`, so the first block shown is checked
+  // Reads the entries before `start`, so the first block shown is checked
   // against the real chain. False when (not waiting) some are not stored here.
   private async prime (): Promise<boolean> {
     const checker = new ChainChecker({ minDifficulty: this.chain!.minDifficulty })
-    const before = new Follower(this.session, { start: 0, end: this.opts.start, live: false, prefetch: this.opts.prefetch, wait: this.opts.wait })
+    const before = new Follower(this.source, { start: 0, end: this.opts.start, live: false, prefetch: this.opts.prefetch, wait: this.opts.wait })
     for await (const batch of before) {
       for (const r of batch) if (!isUnreadable(r) && isBlockEntry(r.value)) checker.check(r.value)
     }
@@ -131,22 +175,22 @@ export class Follower implements AsyncIterable<EntryResult[]> {
   // from there on, including blocks not written yet.
   private prefetch (target: number): void {
     if (this.openRange !== null) {
-      if (target - this.position <= PREFETCH_WINDOW) return
+      if (target - this.block <= PREFETCH_WINDOW) return
       // far behind again (a burst of appends, or the feed's real length just
       // became known): back to windows, from where they stopped
       this.openRange.destroy()
       this.openRange = null
     }
     this.downloads = this.downloads.filter(d => {
-      if (d.end > this.position) return true
+      if (d.end > this.block) return true
       d.range.destroy()
       return false
     })
-    if (this.opts.live && this.opts.end === Infinity && target - this.position <= PREFETCH_WINDOW) {
+    if (this.opts.live && this.opts.end === Infinity && target - this.block <= PREFETCH_WINDOW) {
       this.openRange = this.session.download({ start: this.prefetchEnd, end: -1 })
       return
     }
-    const want = Math.min(target, this.position + PREFETCH_WINDOW)
+    const want = Math.min(target, this.block + PREFETCH_WINDOW)
     if (want - this.prefetchEnd < PREFETCH_STEP && want < target) return
     if (want <= this.prefetchEnd) return
     this.downloads.push({ end: want, range: this.session.download({ start: this.prefetchEnd, end: want }) })

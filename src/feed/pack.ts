@@ -1,0 +1,83 @@
+import { BATCH_TYPE, type EntryResult, MAX_ENTRY_BYTES, decodeEntry, isObject } from '../entries.js'
+
+// Packed feeds: lines that arrive together are stored together, one block of
+//   {"type":"batch","first":K,"entries":[ENTRY, ...]}
+// where K is the feed-wide number of its first entry. A stock Hypercore reader
+// still sees one JSON object per block; hyperfeed's readers unpack it, and
+// entry numbers count entries, not blocks. Once a feed has a packed block,
+// every later block of its writer is packed too (a line alone is a batch of
+// one), so a reader finds entry N by binary search on the blocks' `first`.
+export const PACK_ENTRIES = 1024
+export const PACK_BYTES = 256 * 1024
+// a packed block is an entry like any other: at most this big
+export const MAX_PACK_BYTES = MAX_ENTRY_BYTES
+
+export interface PackOptions {
+  // most entries, and bytes, in one block
+  entries?: number
+  bytes?: number
+}
+
+const HEAD = '{"type":"batch","first":'
+
+// Packs encoded entries (each a block's worth of JSON) into batch blocks.
+export function packBlocks (first: number, encoded: Buffer[], { entries = PACK_ENTRIES, bytes = PACK_BYTES }: PackOptions = {}): Buffer[] {
+  const limit = Math.min(bytes, MAX_PACK_BYTES)
+  const out: Buffer[] = []
+  let start = 0
+  while (start < encoded.length) {
+    let size = HEAD.length + 32
+    let end = start
+    while (end < encoded.length && end - start < entries && (end === start || size + encoded[end]!.length + 1 <= limit)) size += encoded[end++]!.length + 1
+    const head = Buffer.from(`${HEAD}${first + start},"entries":[`)
+    const parts: Buffer[] = [head]
+    for (let i = start; i < end; i++) {
+      if (i > start) parts.push(COMMA)
+      parts.push(encoded[i]!)
+    }
+    parts.push(TAIL)
+    out.push(Buffer.concat(parts))
+    start = end
+  }
+  return out
+}
+const COMMA = Buffer.from(',')
+const TAIL = Buffer.from(']}')
+
+// What one block holds: one entry, or the entries of a packed block.
+export type BlockContent =
+  | { kind: 'entry', result: EntryResult }
+  | { kind: 'batch', first: number, entries: EntryResult[] }
+
+// Decodes a block as entries, numbering them from `seq` (the number of the
+// block's first entry, as the reader counted). Never throws.
+export function decodeBlock (seq: number, block: Uint8Array): BlockContent {
+  const r = decodeEntry(seq, block)
+  if ('unreadable' in r || r.value.type !== BATCH_TYPE) return { kind: 'entry', result: r }
+  const { first, entries } = r.value
+  if (!Number.isSafeInteger(first) || (first as number) < 0 || !Array.isArray(entries) || entries.length === 0) {
+    return { kind: 'entry', result: { seq, unreadable: 'malformed packed block (a "batch" needs a whole-number "first" and a non-empty "entries" array)' } }
+  }
+  return {
+    kind: 'batch',
+    first: first as number,
+    entries: entries.map((value, i) => {
+      if (!isObject(value)) return { seq: seq + i, unreadable: `packed entry is ${describe(value)}, not an object` }
+      if (typeof value.type !== 'string') return { seq: seq + i, unreadable: 'packed entry without a string "type"' }
+      return { seq: seq + i, value: value as { type: string } }
+    })
+  }
+}
+
+// Where a packed block says it starts and how many entries it holds (null
+// for a plain block), for finding entry N.
+export function peekBlock (block: Uint8Array): { first: number, count: number } | null {
+  const content = decodeBlock(0, block)
+  return content.kind === 'batch' ? { first: content.first, count: content.entries.length } : null
+}
+
+function describe (value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return `a ${typeof value}`
+}
