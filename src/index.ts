@@ -5,6 +5,7 @@
 /// <reference path="./types/helpers.d.cts" preserve="true" />
 /// <reference path="./types/small.d.cts" preserve="true" />
 /// <reference path="./types/autobase.d.cts" preserve="true" />
+/// <reference path="./types/multicast-dns.d.cts" preserve="true" />
 export { Feed, type FeedInfo, type FeedSource, type AppendResult, type OpenOptions } from './feed/feed.js'
 export { Follower, type FollowOptions } from './feed/follow.js'
 export { openFeed, type FeedAccess, type FeedReference, type OpenedFeed } from './feed/open.js'

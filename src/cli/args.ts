@@ -23,7 +23,9 @@ export const networkFlags = () => [
   flag('--peer <url>', 'replicate with a WebSocket peer ws://HOST:PORT (repeatable)').multiple(),
   flag('--no-swarm', 'no DHT at all: WebSocket peers only'),
   flag('--max-peers <n>', 'most swarm connections at once (default 64)'),
-  flag('--no-gossip', 'do not exchange addresses with WebSocket peers (nor connect to the ones they name)')
+  flag('--no-gossip', 'do not exchange addresses with WebSocket peers (nor connect to the ones they name)'),
+  flag('--lan', 'find peers on this network by multicast DNS and connect directly; no DHT unless --local or --bootstrap'),
+  flag('--lan-interface <name>', 'the network interface --lan uses (default: the one with the default route); implies --lan')
 ]
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
@@ -69,6 +71,8 @@ export function networkOptions (p: Parsed): NetworkFlags {
     wsHost: str(p, 'ws-host'),
     peers: list(p, 'peer'),
     maxPeers: int(p, 'max-peers', { min: 1, max: 1024 }) ?? undefined,
-    gossip: p.flags.gossip !== false
+    gossip: p.flags.gossip !== false,
+    lan: bool(p, 'lan'),
+    lanInterface: str(p, 'lan-interface')
   }
 }

@@ -27,7 +27,8 @@ export function followFlags (opts: NetworkOptions, wsPort: number | null): strin
   const flags: string[] = []
   if (opts.localBootstrap && opts.localBootstrap.port === LOCAL_PORT) flags.push('--local')
   else if (opts.bootstrap) flags.push('--bootstrap ' + opts.bootstrap.map(n => `${n.host}:${n.port}`).join(','))
-  if (wsPort !== null) {
+  if (opts.lan) flags.push('--lan')
+  else if (wsPort !== null) {
     const host = opts.wsHost && opts.wsHost !== '0.0.0.0' ? opts.wsHost : '127.0.0.1'
     flags.push(`--peer ws://${host}:${wsPort}`)
     if (opts.swarm === false) flags.push('--no-swarm')
@@ -40,11 +41,17 @@ export function selfCommand (env: NodeJS.ProcessEnv): string {
   return env.npm_command === 'exec' ? 'npx hyperfeed' : 'hyperfeed'
 }
 
-// Tells the user where direct WebSocket peers can reach this process, whether
-// it runs the --local bootstrap node for the others, and when no DHT bootstrap
-// node answers (a swarm then finds nobody, silently).
+// Tells the user where direct WebSocket peers can reach this process, where
+// --lan looks for peers (and which it finds and forgets), whether it runs the
+// --local bootstrap node for the others, and when no DHT bootstrap node
+// answers (a swarm then finds nobody, silently).
 export function announceNetwork (network: Network, status: Status): void {
-  if (network.wsPort !== null) status.info(`accepting WebSocket peers at ws://${network.options.wsHost ?? '0.0.0.0'}:${network.wsPort}`)
+  if (network.wsPort !== null) status.info(`accepting WebSocket peers at ws://${network.wsHost}:${network.wsPort}`)
+  const lan = network.lanInterface
+  if (lan !== null) status.info(`--lan: looking for peers by multicast DNS on ${lan.name} (${lan.address})`)
+  for (const url of network.lanPeers) status.info(`--lan: found a peer at ${url}`)
+  network.on('lan-found', (url: string) => status.info(`--lan: found a peer at ${url}`))
+  network.on('lan-lost', (url: string, reason: string) => status.info(`--lan: forgot the peer at ${url} (${reason})`))
   if (network.bootstrapNode?.holding) status.info(`running the local bootstrap node at ${network.bootstrapNode.address}`)
   network.on('takeover', (address: string) => status.info(`took over the local bootstrap node at ${address}`))
   const where = network.options.bootstrap === null || network.options.bootstrap === undefined

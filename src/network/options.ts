@@ -2,6 +2,7 @@ import dns from 'node:dns/promises'
 import { isIPv4 } from 'node:net'
 import { HyperfeedError, usage } from '../errors.js'
 import { LOCAL_HOST, LOCAL_PORT } from './local.js'
+import { checkLanHost, pickInterface } from './lan.js'
 
 export interface DhtNode {
   host: string
@@ -26,6 +27,9 @@ export interface NetworkOptions {
   maxPeers?: number
   // exchange addresses with direct WebSocket peers (default true)
   gossip?: boolean
+  // find WebSocket peers on the local network by multicast DNS, on this
+  // interface (default: the one with the default route)
+  lan?: { interface?: string } | null
 }
 
 export interface NetworkFlags {
@@ -38,9 +42,12 @@ export interface NetworkFlags {
   peers?: string[]
   maxPeers?: number
   gossip?: boolean
+  lan?: boolean
+  lanInterface?: string
 }
 
 // Flags win over --local, which wins over the environment (HYPERFEED_BOOTSTRAP).
+// --lan (or --lan-interface) joins no DHT unless one of those names one.
 export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessEnv = process.env): NetworkOptions {
   let bootstrap: DhtNode[] | null = null
   let localBootstrap: NetworkOptions['localBootstrap'] = null
@@ -53,9 +60,13 @@ export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessE
   let host = flags.host
   if (host === undefined && bootstrap !== null && bootstrap.every(n => isLoopback(n.host))) host = LOCAL_HOST
   if (host !== undefined && !isIPv4(host)) throw usage(`--host must be an IPv4 address, not ${JSON.stringify(host)}`)
+  // the interface is checked now, so that a machine without one fails before anything opens
+  const iface = flags.lan === true || flags.lanInterface !== undefined ? pickInterface(flags.lanInterface) : null
+  if (iface !== null) checkLanHost(iface, flags.wsHost)
+  const lan = iface !== null ? { interface: iface.name } : null
 
   return {
-    swarm: flags.swarm !== false,
+    swarm: flags.swarm !== false && (lan === null || bootstrap !== null),
     bootstrap,
     host,
     localBootstrap,
@@ -65,6 +76,7 @@ export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessE
     wsHost: flags.wsHost,
     peers: flags.peers ?? [],
     gossip: flags.gossip !== false,
+    lan,
     ...(flags.maxPeers !== undefined ? { maxPeers: flags.maxPeers } : {})
   }
 }

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream'
+import crypto from 'hypercore-crypto'
 import DHT from 'hyperdht'
 import Hypercore from 'hypercore'
 import Hyperswarm from 'hyperswarm'
@@ -12,6 +13,7 @@ import { BootstrapHealth } from './health.js'
 import { type NetworkOptions, resolveNodes } from './options.js'
 import { WsListener, WsPeer, type WsConnection, type WsPeerOptions, checkWsUrl, remoteKeyOf } from './ws-peers.js'
 import { Gossip, MAX_ATTEMPTS, checkGossipUrl } from './gossip.js'
+import { type LanInterface, type LanPeer, LanDiscovery, checkLanHost, lanTopic, pickInterface } from './lan.js'
 
 // In --local mode every process re-announces this often, so that after a
 // bootstrap takeover the new node learns every feed again within seconds.
@@ -23,6 +25,7 @@ const LEAVE_TIMEOUT = 2000
 
 // Something replicated over every connection: a feed's store, or a room.
 export interface Replicable {
+  readonly key: Buffer
   readonly discoveryKey: Buffer
   // attaches replication to a swarm connection or a protocol stream
   replicate (stream: Duplex): void
@@ -39,7 +42,8 @@ export interface PeerSummary {
 }
 
 // Finds and keeps connections for the feeds and rooms it has joined: Hyperswarm
-// over a DHT, plus direct WebSocket peers. Every connection replicates all of them.
+// over a DHT, direct WebSocket peers, and (--lan) WebSocket peers found by
+// multicast DNS. Every connection replicates all of them.
 export class Network extends ReadyResource {
   readonly store: Store
   readonly options: NetworkOptions
@@ -47,6 +51,9 @@ export class Network extends ReadyResource {
   bootstrapNode: BootstrapNode | null = null
   health: BootstrapHealth | null = null
   private wsListener: WsListener | null = null
+  // the address the WebSocket listener binds (undefined: every address)
+  private wsListenHost: string | undefined
+  private lan: LanDiscovery | null = null
   private readonly wsPeers: WsPeer[] = []
   // address exchange with direct WebSocket peers (null: --no-gossip)
   readonly gossip: Gossip | null
@@ -59,7 +66,7 @@ export class Network extends ReadyResource {
     super()
     this.store = store
     this.options = options
-    this.gossip = options.gossip === false ? null : new Gossip({ listen: () => ({ port: this.wsPort ?? 0, host: advertisedHost(options.wsHost) }) })
+    this.gossip = options.gossip === false ? null : new Gossip({ listen: () => ({ port: this.wsPort ?? 0, host: advertisedHost(this.wsListenHost) }) })
     this.gossip?.on('dial', (url: string, { probe }: { probe: boolean }) => this.dialLearned(url, probe))
   }
 
@@ -74,18 +81,37 @@ export class Network extends ReadyResource {
   }
 
   private async start (): Promise<void> {
-    const { swarm = true, bootstrap = null, host, localBootstrap = null, firewalled = bootstrap === null, wsPort = null, wsHost, peers = [] } = this.options
-    if (!swarm && wsPort === null && peers.length === 0) {
+    const { swarm = true, bootstrap = null, host, localBootstrap = null, firewalled = bootstrap === null, wsPort = null, wsHost, peers = [], lan = null } = this.options
+    if (!swarm && wsPort === null && peers.length === 0 && lan === null) {
       throw usage('--no-swarm leaves nothing to connect to: add --peer ws://HOST:PORT or --ws-port PORT')
     }
+    const lanIface = lan !== null ? pickInterface(lan.interface) : null
+    if (lanIface !== null) checkLanHost(lanIface, wsHost)
 
-    if (wsPort !== null) {
-      this.wsListener = new WsListener(this.protocolStream, { port: wsPort, host: wsHost })
+    if (wsPort !== null || lanIface !== null) {
+      // --lan alone listens on a free port of the interface it announces
+      this.wsListenHost = wsPort !== null ? wsHost : lanIface?.address
+      this.wsListener = new WsListener(this.protocolStream, { port: wsPort ?? 0, host: this.wsListenHost })
       this.forward(this.wsListener)
       this.wsListener.on('stream', (conn: WsConnection) => {
         this.gossip?.attach({ stream: conn.stream, url: null, remoteAddress: conn.remoteAddress, probe: false, learned: false, close: conn.close })
       })
       await this.wsListener.listening
+    }
+
+    if (lanIface !== null) {
+      this.lan = new LanDiscovery({
+        iface: lanIface,
+        // the gossip id, so that gossip and --lan agree on who dials whom
+        id: (this.gossip?.id ?? crypto.randomBytes(16).toString('hex')).slice(0, 32),
+        port: this.wsPort!,
+        dialing: (url) => this.wsPeers.some(p => p.url === url && !p.stopped)
+      })
+      this.lan.on('dial', (peer: LanPeer) => this.dialLan(peer.url))
+      this.lan.on('found', (peer: LanPeer) => this.emit('lan-found', wsAddress(peer.url)))
+      this.lan.on('lost', (peer: LanPeer, reason: string) => this.emit('lan-lost', wsAddress(peer.url), reason))
+      this.lan.on('warning', (err: Error) => this.emit('warning', err))
+      await this.lan.start()
     }
 
     if (swarm) {
@@ -173,6 +199,16 @@ export class Network extends ReadyResource {
     this.startPeer(url, { maxAttempts: MAX_ATTEMPTS, once: true, probe, learned: !probe })
   }
 
+  // A peer --lan found: kept while it connects, given up (and left alone for
+  // a while) after MAX_ATTEMPTS failures in a row.
+  private dialLan (url: string): void {
+    if (this.closing !== null) return
+    let connected = false
+    const peer = this.startPeer(url, { maxAttempts: MAX_ATTEMPTS, once: true, learned: true })
+    peer.once('connection', () => { connected = true })
+    peer.once('gave-up', () => { if (!connected) this.lan?.failed(url) })
+  }
+
   get connections (): number {
     return (this.swarm?.connections.size ?? 0) +
       (this.wsListener?.connections ?? 0) +
@@ -186,6 +222,20 @@ export class Network extends ReadyResource {
 
   get wsPort (): number | null {
     return this.wsListener?.port ?? null
+  }
+
+  get wsHost (): string {
+    return this.wsListenHost ?? '0.0.0.0'
+  }
+
+  // The interface --lan announces on (null without --lan).
+  get lanInterface (): LanInterface | null {
+    return this.lan?.iface ?? null
+  }
+
+  // Where the peers --lan knows of accept connections.
+  get lanPeers (): string[] {
+    return [...this.lan?.peers.values() ?? []].map(p => wsAddress(p.url))
   }
 
   peers (): PeerSummary[] {
@@ -217,6 +267,7 @@ export class Network extends ReadyResource {
       this.joined.set(id, r)
       for (const stream of this.streams) r.replicate(stream)
     }
+    this.lan?.join(lanTopic(r.key, r.discoveryKey))
     if (this.swarm === null) return
     const done = r.findingPeers?.() ?? noop
     this.swarm.join(r.discoveryKey, { server, client })
@@ -225,6 +276,7 @@ export class Network extends ReadyResource {
 
   async leave (r: Replicable): Promise<void> {
     this.joined.delete(toHex(r.discoveryKey))
+    this.lan?.leave(lanTopic(r.key, r.discoveryKey))
     if (this.swarm !== null && !this.swarm.destroyed) await this.swarm.leave(r.discoveryKey)
   }
 
@@ -241,8 +293,9 @@ export class Network extends ReadyResource {
     }
   }
 
-  // Shutdown order: direct peers, the DHT swarm (leaving topics), then the
-  // bootstrap node this process may be running for others.
+  // Shutdown order: LAN discovery (saying goodbye), direct peers, the DHT
+  // swarm (leaving topics), then the bootstrap node this process may be
+  // running for others.
   protected override _close (): Promise<void> {
     return this.stop()
   }
@@ -250,6 +303,7 @@ export class Network extends ReadyResource {
   private async stop (): Promise<void> {
     if (this.refreshTimer) clearInterval(this.refreshTimer)
     this.health?.stop()
+    await this.lan?.close()
     await Promise.all(this.wsPeers.map(p => p.close()))
     await this.wsListener?.close()
     if (this.swarm !== null) {
@@ -269,6 +323,11 @@ export class Network extends ReadyResource {
 // bound to, or '' (each peer then uses the address it sees us at).
 function advertisedHost (wsHost: string | undefined): string {
   return wsHost === undefined || wsHost === '0.0.0.0' || wsHost === '::' ? '' : wsHost
+}
+
+// ws://HOST:PORT, as the user types it (without the URL's trailing slash)
+function wsAddress (url: string): string {
+  return url.replace(/\/$/, '')
 }
 
 function hexOrNull (key: Buffer | null): string | null {

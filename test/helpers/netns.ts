@@ -16,3 +16,53 @@ export async function privateNetwork (t: test.Assert): Promise<string[] | null> 
   })
   return ['nsenter', `--net=/proc/${holder.pid}/ns/net`]
 }
+
+export interface LanHost {
+  // the namespace's name, its address on the shared link, and the command prefix that runs a program in it
+  name: string
+  address: string
+  wrap: string[]
+}
+
+const made = new Set<string>()
+let runs = 0
+process.on('exit', () => {
+  for (const ns of made) spawnSync('ip', ['netns', 'del', ns])
+})
+
+function ip (...args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`)
+}
+
+// `count` network namespaces of this test's own on one link: a bridge in a
+// namespace of its own, and a veth pair from it to each (eth0, 10.77.0.N/24,
+// no default route). Multicast sent in them reaches the others and nothing
+// else; the machine's own interfaces are never touched. Null when this machine
+// cannot make namespaces (not root, no ip netns).
+export function lanHosts (t: test.Assert, count: number): LanHost[] | null {
+  if (spawnSync('ip', ['netns', 'list']).status !== 0 || process.getuid?.() !== 0) return null
+  const prefix = `hf${process.pid}r${runs++}`
+  const bridge = `${prefix}br`
+  const names = Array.from({ length: count }, (_, i) => `${prefix}h${i + 1}`)
+  t.teardown(() => {
+    for (const ns of [...names, bridge]) {
+      if (made.delete(ns)) spawnSync('ip', ['netns', 'del', ns])
+    }
+  }, { order: 2 })
+  for (const ns of [bridge, ...names]) {
+    ip('netns', 'add', ns)
+    made.add(ns)
+  }
+  ip('-n', bridge, 'link', 'add', 'br0', 'type', 'bridge')
+  ip('-n', bridge, 'link', 'set', 'br0', 'up')
+  return names.map((ns, i) => {
+    const address = `10.77.0.${i + 1}`
+    ip('-n', bridge, 'link', 'add', `p${i + 1}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns)
+    ip('-n', bridge, 'link', 'set', `p${i + 1}`, 'master', 'br0', 'up')
+    ip('-n', ns, 'link', 'set', 'lo', 'up')
+    ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0')
+    ip('-n', ns, 'link', 'set', 'eth0', 'up')
+    return { name: ns, address, wrap: ['ip', 'netns', 'exec', ns] }
+  })
+}
