@@ -183,9 +183,10 @@ export class Network extends ReadyResource {
       this.gossip?.attach({ stream, url: peer.url, remoteAddress: null, probe: opts.probe === true, learned: opts.learned === true, close: drop })
     })
     peer.on('gave-up', () => {
-      // a learned address that keeps failing is forgotten
-      if (opts.learned === true && this.gossip?.failed(peer.url) === false) return
       drop()
+      // gossip forgets a learned address that keeps failing; until then, it
+      // is dialed again when a peer names it again
+      if (opts.learned === true) this.gossip?.failed(peer.url)
     })
     peer.start()
     return peer
