@@ -17,6 +17,7 @@ export class EntryIndex {
   private readonly probes = new Map<number, Probe>()
   // the last count: entries in blocks [0, blocks)
   private counted = { blocks: 0, entries: 0 }
+  private lastPacked = false
 
   constructor (core: Hypercore) {
     this.core = core
@@ -27,8 +28,9 @@ export class EntryIndex {
     return this.counted.entries
   }
 
+  // whether the feed has packed blocks (its last block is one)
   get packed (): boolean {
-    return typeof this.packedFrom === 'number'
+    return this.lastPacked
   }
 
   // Counts the entries up to the core's length, from its last block. Without
@@ -40,6 +42,7 @@ export class EntryIndex {
     if (blocks === 0) return this.set(0, 0)
     const last = await this.probe(blocks - 1, wait)
     if (last === undefined) return this.counted.entries
+    this.lastPacked = last !== null
     if (last === null) {
       this.packedFrom = null
       return this.set(blocks, blocks)
@@ -50,6 +53,7 @@ export class EntryIndex {
 
   // The writer's own appends: no reading back.
   appended (blocks: number, entries: number, packed: boolean): void {
+    this.lastPacked = packed
     if (packed && typeof this.packedFrom !== 'number') this.packedFrom = this.counted.blocks
     if (!packed && this.packedFrom === undefined && this.counted.blocks === 0) this.packedFrom = null
     this.set(this.counted.blocks + blocks, this.counted.entries + entries)
@@ -122,6 +126,7 @@ export class EntryIndex {
   }
 
   private reset (): void {
+    this.lastPacked = false
     this.probes.clear()
     this.packedFrom = undefined
     this.counted = { blocks: 0, entries: 0 }

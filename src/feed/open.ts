@@ -1,4 +1,5 @@
 import { Feed } from './feed.js'
+import type { PackOptions } from './pack.js'
 import { StorageRoot, checkFeedName } from './storage.js'
 import { parseFeedRef, toHex } from '../keys.js'
 import { HyperfeedError, feedNotFound, usage } from '../errors.js'
@@ -27,11 +28,11 @@ export interface OpenedFeed {
 }
 
 // Opens the feed a command names by KEY, invite or --name: exactly one of them.
-export async function openFeed (ref: FeedReference, { access, encrypt = false, command = 'this command' }: { access: FeedAccess, encrypt?: boolean, command?: string }): Promise<OpenedFeed> {
+export async function openFeed (ref: FeedReference, { access, encrypt = false, pack = null, command = 'this command' }: { access: FeedAccess, encrypt?: boolean, pack?: PackOptions | null, command?: string }): Promise<OpenedFeed> {
   if ((ref.key === undefined) === (ref.name === undefined)) throw usage(`${command} needs either a feed KEY or --name NAME`)
   if (ref.name !== undefined) {
     const name = checkFeedName(ref.name)
-    if (access === 'write') return { feed: await Feed.openWriterIn({ storage: ref.storage }, name, { encrypt }), name, local: true }
+    if (access === 'write') return { feed: await Feed.openWriterIn({ storage: ref.storage }, name, { encrypt, pack }), name, local: true }
     if (access === 'follow') throw usage(`${command} follows a feed by its KEY; --name is for this storage's own feed`)
     const root = await openExisting(ref.storage)
     const key = await root.writerKey(name)

@@ -1,6 +1,7 @@
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
-import { type EntryResult, decodeEntry, isUnreadable } from '../entries.js'
+import { BATCH_TYPE, type EntryResult, decodeEntry, isUnreadable } from '../entries.js'
+import { decodeBlock } from '../feed/pack.js'
 import { toHex } from '../keys.js'
 import { type KV, placeBlock } from '../chain/fork-choice.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
@@ -42,15 +43,8 @@ export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: A
     }
     if (type === ROOM_INVITE) await invite(state, r, author)
     else if (type === ROOM_REMOVE) await remove(state, view, host, r, author)
-    else if (type === null || !isRoomType(type)) {
-      const seq = view.log.length
-      await log(view, author, authorSeq, r)
-      // blocks: judged and placed in the room's block tree (fork-choice.ts)
-      if (type === 'block' && !isUnreadable(r)) {
-        const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
-        await placeBlock(state as unknown as KV, r.value, { author, authorSeq, seq, minDifficulty: config?.difficulty ?? DEFAULT_ROOM_DIFFICULTY })
-      }
-    }
+    else if (type === BATCH_TYPE) await unpack(state, view, author, authorSeq, node.value)
+    else if (type === null || !isRoomType(type)) await post(state, view, author, await entryNumber(state, author, authorSeq), r)
   }
   await state.flush()
 }
@@ -101,6 +95,44 @@ async function remove (state: Batch, view: RoomView, host: Autobase.Host, r: Ent
   await state.put(memberKey(target), { ...member, removed: { by: author, seq: view.log.length } } satisfies MemberRecord)
   await log(view, author, r.seq, r)
 }
+
+// A member's entry into the log; a block is also judged and placed in the
+// room's block tree (fork-choice.ts).
+async function post (state: Batch, view: RoomView, author: string, authorSeq: number, r: EntryResult): Promise<void> {
+  const seq = view.log.length
+  await log(view, author, authorSeq, r)
+  if (!isUnreadable(r) && r.value.type === 'block') {
+    const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
+    await placeBlock(state as unknown as KV, r.value, { author, authorSeq, seq, minDifficulty: config?.difficulty ?? DEFAULT_ROOM_DIFFICULTY })
+  }
+}
+
+// A packed block of a member (feed-style, see feed/pack.ts): each of its
+// entries goes into the log on its own. A member's entries are numbered as in
+// its core read as a feed: a packed block's entries count one each.
+async function unpack (state: Batch, view: RoomView, author: string, block: number, raw: Buffer): Promise<void> {
+  const first = await entryNumber(state, author, block)
+  const content = decodeBlock(first, raw)
+  const entries = content.kind === 'batch' ? content.entries : [content.result]
+  for (const r of entries) {
+    if (!isUnreadable(r) && isRoomType(r.value.type)) continue // membership is never packed
+    await post(state, view, author, r.seq, r)
+  }
+  await state.put(countKey(author), { block: block + 1, entries: first + entries.length } satisfies EntryCount)
+}
+
+// The number of the first entry in block `block` of a member's core.
+async function entryNumber (state: Batch, author: string, block: number): Promise<number> {
+  const count = (await state.get(countKey(author)))?.value as EntryCount | undefined
+  return count === undefined ? block : count.entries + (block - count.block)
+}
+
+interface EntryCount {
+  // entries before block `block` of the member's core
+  block: number
+  entries: number
+}
+const countKey = (author: string) => 'n/' + author
 
 async function log (view: RoomView, author: string, authorSeq: number, r: EntryResult): Promise<void> {
   const head = `{"author":"${author}","authorSeq":${authorSeq},`
