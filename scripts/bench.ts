@@ -14,6 +14,7 @@ import {
   BIN, JSON_PATH, NAIVE, QUICK, RAW, SIZES, type Proc, figure, figures, fmt, fmtK, freeUdpPort, jsonLine, median, notes, now, percentile, proc, procs, run, sleep, tmp
 } from './bench/common.js'
 import { rooms } from './bench/rooms.js'
+import { packed } from './bench/packed.js'
 import {
   ChainChecker, Feed, Miner, Network, Store, blockHash, nextTemplate, toBlock, type ChainTip, type Entry
 } from '../src/index.js'
@@ -324,6 +325,7 @@ async function main (): Promise<number> {
     if (run('first')) await startToFirst(bootstrap)
     if (run('naive')) await naive(bootstrap)
     if (run('blocks')) await blocks()
+    if (run('packed')) await packed(bootstrap)
     if (run('rooms')) await rooms(bootstrap)
   } finally {
     clearInterval(keepAlive)

@@ -14,7 +14,7 @@ export const NAIVE = fileURLToPath(new URL('./naive.js', import.meta.url))
 export const args = process.argv.slice(2)
 export const QUICK = args.includes('--quick')
 export const JSON_PATH = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined
-// --only ingest,sync,live,first,naive,blocks,rooms: run some sections (for iterating on one figure)
+// --only ingest,sync,live,first,naive,blocks,packed,rooms: run some sections (for iterating on one figure)
 export const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null
 export const run = (section: string) => ONLY === null || ONLY.includes(section)
 
@@ -42,7 +42,7 @@ export function figure (group: string, name: string, unit: string, hyperfeed: nu
   const ratio = reference === null || reference === 0 || hyperfeed === 0 ? null : higherIsBetter ? hyperfeed / reference : reference / hyperfeed
   let met: boolean | null = null
   let targetText: string | null = null
-  if (target?.ratio !== undefined) { met = ratio !== null && ratio >= target.ratio; targetText = `>= ${target.ratio}x` }
+  if (target?.ratio !== undefined) { met = ratio !== null && ratio >= target.ratio; targetText = `>= ${Number(target.ratio.toFixed(2))}x` }
   if (target?.max !== undefined) { met = hyperfeed <= target.max; targetText = `<= ${target.max} ${unit}` }
   if (target?.min !== undefined) { met = hyperfeed >= target.min; targetText = `>= ${fmt(target.min)} ${unit}` }
   figures.push({ group, name, unit, hyperfeed, reference, referenceName, ratio, target: targetText, met })
