@@ -15,6 +15,7 @@ import {
 } from './bench/common.js'
 import { rooms } from './bench/rooms.js'
 import { packed } from './bench/packed.js'
+import { fanout } from './bench/fanout.js'
 import {
   ChainChecker, Feed, Miner, Network, Store, blockHash, nextTemplate, toBlock, type ChainTip, type Entry
 } from '../src/index.js'
@@ -326,6 +327,7 @@ async function main (): Promise<number> {
     if (run('naive')) await naive(bootstrap)
     if (run('blocks')) await blocks()
     if (run('packed')) await packed(bootstrap)
+    if (run('fanout')) await fanout(bootstrap)
     if (run('rooms')) await rooms(bootstrap)
   } finally {
     clearInterval(keepAlive)

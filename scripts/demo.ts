@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url'
 
 const BIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const LINES = ['hi, this is alice', 'typing into hyperfeed write', 'every line is a signed hypercore entry', 'the viewer prints it live', 'bye!']
+const ROOM_LINES: [string, string][] = [['alice', 'welcome to the room, bob'], ['bob', 'thanks! every member posts here'], ['alice', 'and both of us see one history']]
 const LINE_INTERVAL = 400
-const DEADLINE = 30_000
+const DEADLINE = 60_000
 
 interface Proc {
   name: string
@@ -107,19 +108,41 @@ async function main (): Promise<number> {
     const received = viewer.lines.map(l => l.replace(/^\[\d\d:\d\d:\d\d\] alice: /, ''))
     const inOrder = JSON.stringify(received) === JSON.stringify(LINES)
 
+    // A room: alice creates it, bob joins with the invite, both type, and both
+    // print the same history; bob mines a block on the room's chain.
+    console.log('')
+    const alice = start('alice', ['room', 'create', '--name', 'demo', '--nick', 'alice', '--difficulty', '8', '--bootstrap', address], path.join(dir, 'alice'))
+    procs.push(alice)
+    await waitFor(alice, l => /^[0-9a-f]{64}$/.test(l))
+    const invite = await waitFor(alice, l => l.startsWith('hyperfeed-room:'))
+    const bob = start('bob', ['room', 'join', invite, '--name', 'demo', '--nick', 'bob', '--bootstrap', address], path.join(dir, 'bob'))
+    procs.push(bob)
+    await waitFor(alice, l => l === '* bob joined')
+    for (const [who, text] of ROOM_LINES) {
+      await sleep(LINE_INTERVAL)
+      ;(who === 'alice' ? alice : bob).child.stdin!.write(text + '\n')
+      await Promise.all([alice, bob].map(p => waitFor(p, l => l.endsWith(`${who}: ${text}`))))
+    }
+    bob.child.stdin!.write('/block "the first block"\n')
+    await Promise.all([alice, bob].map(p => waitFor(p, l => /^#0 [0-9a-f]{12} "the first block"$/.test(l))))
+    const history = (p: Proc) => p.lines.filter(l => !/^[0-9a-f]{64}$|^hyperfeed-room:/.test(l)).map(l => l.replace(/^\[\d\d:\d\d:\d\d\] /, ''))
+    const same = JSON.stringify(history(alice)) === JSON.stringify(history(bob))
+
     writer.child.stdin!.end()
-    // stop in order: viewer, writer, then the bootstrap node they use
+    // stop in order: viewers and room members, the writer, then the bootstrap node they use
+    const order = [viewer, bob, alice, writer, bootstrap]
     const codes: (number | null)[] = []
-    for (const p of [viewer, writer, bootstrap]) {
+    for (const p of order) {
       p.child.kill('SIGINT')
       codes.push(await p.exit)
     }
-    procs.splice(0, procs.length, viewer, writer, bootstrap)
+    procs.splice(0, procs.length, ...order)
 
     console.log('')
     console.log(`demo: ${received.length}/${LINES.length} lines arrived ${inOrder ? 'in order' : 'OUT OF ORDER'}; typed-to-printed latency ${Math.min(...latencies)}-${Math.max(...latencies)} ms`)
+    console.log(`demo: the room's ${history(alice).length} entries are ${same ? 'the same, in the same order, on alice and bob' : 'DIFFERENT on alice and bob'}`)
     console.log(`demo: exit codes ${procs.map((p, i) => `${p.name}=${codes[i]}`).join(' ')}`)
-    return inOrder && codes.every(c => c === 0) ? 0 : 1
+    return inOrder && same && codes.every(c => c === 0) ? 0 : 1
   } finally {
     clearTimeout(deadline)
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL')

@@ -33,10 +33,28 @@ const EXPECTED: [string, RegExp, boolean][] = [
   ['naive', /one more entry at 5k: time/, true],
   ['naive', /one more entry at 5k: bytes/, true],
   ['blocks', /mining/, true],
-  ['blocks', /verify/, false]
+  ['blocks', /verify/, false],
+  ['packed', /cold sync of a packed 5k-entry feed/, true],
+  ['packed', /cold sync of a packed 20k-entry feed/, true],
+  ['packed', /cold sync of a packed 50k-entry feed, process start/, false],
+  ['packed', /entries\/s the viewer prints/, true],
+  ['packed', /viewer done after the writer/, true],
+  ['fan-out', /6 viewers: full delivery \(vs raw viewers meshed\)/, true],
+  ['fan-out', /6 viewers: full delivery \(vs raw viewers connected to the writer alone\)/, true],
+  ['fan-out', /6 viewers: viewer CPU per entry \(vs raw viewers meshed\)/, true],
+  ['fan-out', /6 viewers: viewer CPU per entry \(vs raw viewers connected/, true],
+  ['rooms', /room post latency p50/, true],
+  ['rooms', /room post latency p99/, true],
+  ['rooms', /join a room with 1k entries/, true],
+  ['rooms', /convergence after two members posted/, false],
+  ['rooms', /mined block on the main chain of 2 other members, p50/, false],
+  ['rooms', /mined block on the main chain of 2 other members, p99/, false],
+  ['rooms', /convergence after a 0.1k-block partition/, false],
+  ['rooms', /one more block at chain length 1k/, true],
+  ['rooms', /one more block at chain length 5k/, true]
 ]
 
-test('npm run bench -- --quick completes and reports every figure beside its reference', { timeout: 240_000 }, async (t) => {
+test('npm run bench -- --quick completes and reports every figure beside its reference', { timeout: 420_000 }, async (t) => {
   const out = path.join(await t.tmp(), 'bench.json')
   const child = spawn(process.execPath, [BENCH, '--quick', '--json', out], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''

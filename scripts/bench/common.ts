@@ -14,7 +14,7 @@ export const NAIVE = fileURLToPath(new URL('./naive.js', import.meta.url))
 export const args = process.argv.slice(2)
 export const QUICK = args.includes('--quick')
 export const JSON_PATH = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined
-// --only ingest,sync,live,first,naive,blocks,packed,rooms: run some sections (for iterating on one figure)
+// --only ingest,sync,live,first,naive,blocks,packed,fanout,rooms: run some sections (for iterating on one figure)
 export const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null
 export const run = (section: string) => ONLY === null || ONLY.includes(section)
 

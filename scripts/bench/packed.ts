@@ -4,7 +4,7 @@
 import { BIN, NAIVE, QUICK, figure, fmtK, jsonLine, notes, now, proc, sleep, tmp } from './common.js'
 
 const SIZES = QUICK
-  ? { cold: [5000, 20_000], big: 100_000, ingest: 50_000 }
+  ? { cold: [5000, 20_000], big: 50_000, ingest: 20_000 }
   : { cold: [10_000, 50_000], big: 1_000_000, ingest: 300_000 }
 
 // A hyperfeed writer fed `n` JSON lines, returned once every line is on disk.

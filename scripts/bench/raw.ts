@@ -3,7 +3,9 @@
 //   raw.js write  DIR COUNT BOOTSTRAP        a feed of COUNT ~75-byte JSON entries, served on the swarm
 //   raw.js live   DIR COUNT BOOTSTRAP        appends one entry every 10 ms (each carrying its send time)
 //   raw.js read   DIR KEY BOOTSTRAP [print]  cold sync with download(), then reads every entry
-//   raw.js follow DIR KEY BOOTSTRAP          prints entries live, as they arrive
+//   raw.js follow DIR KEY BOOTSTRAP          prints entries live, as they arrive (server and client: meshed)
+//   raw.js follow-client DIR KEY BOOTSTRAP   the same, as a client only (connects to the writer alone)
+//   raw.js burst  DIR COUNT BOOTSTRAP        on a line of stdin, appends COUNT entries, 50 every 10 ms
 // Status lines go to stderr as JSON; entries (read with print, follow) to stdout.
 import Corestore from 'corestore'
 import DHT from 'hyperdht'
@@ -35,7 +37,7 @@ async function main (): Promise<void> {
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 
-  if (mode === 'write' || mode === 'live') {
+  if (mode === 'write' || mode === 'live' || mode === 'burst') {
     const core = store.get({ name: 'bench' })
     await core.ready()
     const count = Number(arg)
@@ -47,6 +49,14 @@ async function main (): Promise<void> {
     swarm.join(core.discoveryKey, { server: true, client: true })
     await swarm.flush()
     status({ ready: true, key: core.key.toString('hex'), length: core.length })
+    if (mode === 'burst') {
+      await new Promise(resolve => process.stdin.once('data', resolve))
+      for (let i = 0; i < count; i += 50) {
+        await core.append(Array.from({ length: Math.min(50, count - i) }, (_, j) => Buffer.from(JSON.stringify({ type: 'n', i: i + j, sent: performance.timeOrigin + performance.now() }))))
+        await new Promise(resolve => setTimeout(resolve, 10))
+      }
+      status({ appended: count })
+    }
     if (mode === 'live') {
       // start when told to (a line on stdin), then one entry every 10 ms
       await new Promise(resolve => process.stdin.once('data', resolve))
@@ -63,7 +73,7 @@ async function main (): Promise<void> {
   const core = store.get({ key: Buffer.from(arg!, 'hex') })
   await core.ready()
   const done = core.findingPeers()
-  swarm.join(core.discoveryKey, { server: true, client: true })
+  swarm.join(core.discoveryKey, { server: mode !== 'follow-client', client: true })
   swarm.flush().then(done, done)
   core.once('peer-add', () => status({ peer: true }))
 
@@ -82,7 +92,7 @@ async function main (): Promise<void> {
     await stop()
   }
 
-  if (mode === 'follow') {
+  if (mode === 'follow' || mode === 'follow-client') {
     for await (const block of core.createReadStream({ live: true })) process.stdout.write(block.toString() + '\n')
   }
 }

@@ -6,7 +6,7 @@ import {
 import { BIN, QUICK, type Proc, figure, figures, fmtK, now, percentile, proc, sleep, tmp } from './common.js'
 
 const SIZES = QUICK
-  ? { posts: 100, history: 2000, apart: 200, blocks: 5, members: 3, partition: [60, 40], chain: [1000, 5000], wireBlocks: 10 }
+  ? { posts: 100, history: 1000, apart: 200, blocks: 5, members: 3, partition: [60, 40], chain: [1000, 5000], wireBlocks: 10 }
   : { posts: 500, history: 10_000, apart: 1000, blocks: 30, members: 6, partition: [600, 400], chain: [1000, 10_000, 50_000], wireBlocks: 20 }
 
 interface Member { storage: string, cli: Proc }

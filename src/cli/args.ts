@@ -22,7 +22,7 @@ export const networkFlags = () => [
   flag('--ws-host <addr>', 'address the WebSocket port binds (default 0.0.0.0)'),
   flag('--peer <url>', 'replicate with a WebSocket peer ws://HOST:PORT (repeatable)').multiple(),
   flag('--no-swarm', 'no DHT at all: WebSocket peers only'),
-  flag('--max-peers <n>', 'most swarm connections at once (default 64)'),
+  flag('--max-peers <n>', `most swarm connections at once (default: ${FOLLOW_MAX_PEERS} for a feed you follow, 64 otherwise)`),
   flag('--no-gossip', 'do not exchange addresses with WebSocket peers (nor connect to the ones they name)'),
   flag('--lan', 'find peers on this network by multicast DNS and connect directly; no DHT unless --local or --bootstrap'),
   flag('--lan-interface <name>', 'the network interface --lan uses (default: the one with the default route); implies --lan')
@@ -59,6 +59,15 @@ export function seconds (p: Parsed, name: string): number | undefined {
   const n = Number(v)
   if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw usage(`--${name} must be a number of seconds, not ${JSON.stringify(v)}`)
   return n
+}
+
+// A follower of one feed keeps few connections: every connected peer that also
+// follows it sends word of every block it gets, and with many peers that word
+// costs more than the blocks (docs/performance.md, fan-out).
+export const FOLLOW_MAX_PEERS = 4
+
+export function followerFlags (flags: NetworkFlags): NetworkFlags {
+  return { ...flags, maxPeers: flags.maxPeers ?? FOLLOW_MAX_PEERS }
 }
 
 export function networkOptions (p: Parsed): NetworkFlags {

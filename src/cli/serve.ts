@@ -1,6 +1,6 @@
 import { isIP } from 'node:net'
 import { arg, command, description, flag, summary } from 'paparam'
-import { int, networkFlags, networkOptions, storageFlags, str } from './args.js'
+import { followerFlags, int, networkFlags, networkOptions, storageFlags, str } from './args.js'
 import { type Context, define } from './command.js'
 import { announceNetwork, defaultNick, storageDir } from './common.js'
 import { STOP_NETWORK, STOP_SERVERS, STOP_STORAGE } from './shutdown.js'
@@ -44,7 +44,7 @@ while serving. The first line of stdout is the server's URL.`),
   const flags = networkOptions(p)
   if (flags.wsPort === null) flags.wsPort = envPort(ctx.env, 'P2P_PORT') ?? null
   if (flags.peers?.length === 0 && ctx.env.PEERS) flags.peers = ctx.env.PEERS.split(',').map(u => u.trim()).filter(Boolean)
-  const netOpts = resolveNetworkOptions(flags, ctx.env)
+  const netOpts = resolveNetworkOptions(key !== undefined ? followerFlags(flags) : flags, ctx.env)
   const { stdout, status, shutdown } = ctx
 
   if (roomName !== undefined) return serveRoom(roomName, { host, port, token, netOpts, nick: str(p, 'nick') ?? defaultNick(), storage: storageDir(p, ctx) }, ctx)

@@ -1,5 +1,5 @@
 import { arg, command, description, flag, summary } from 'paparam'
-import { int, networkFlags, networkOptions, seconds, storageFlags, str } from './args.js'
+import { followerFlags, int, networkFlags, networkOptions, seconds, storageFlags, str } from './args.js'
 import { define, plural } from './command.js'
 import { storageDir } from './common.js'
 import { STOP_NETWORK, STOP_STORAGE } from './shutdown.js'
@@ -30,7 +30,7 @@ Exit 0 when every block is valid; 1 with the first bad seq, height and reason.`)
 ), async (p, ctx) => {
   const minDifficulty = int(p, 'min-difficulty', { min: 0, max: MAX_DIFFICULTY }) ?? 0
   const timeout = seconds(p, 'timeout') ?? DEFAULT_TIMEOUT
-  const netOpts = resolveNetworkOptions(networkOptions(p), ctx.env)
+  const netOpts = resolveNetworkOptions(followerFlags(networkOptions(p)), ctx.env)
   const { stdout, status, shutdown } = ctx
 
   const { feed, local } = await openFeed({ storage: storageDir(p, ctx), key: p.args.key, name: str(p, 'name') }, { access: 'check', command: 'verify' })

@@ -1,6 +1,6 @@
 import { arg, command, description, flag, summary } from 'paparam'
 import safetyCatch from 'safety-catch'
-import { bool, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
+import { bool, followerFlags, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
 import { type Context, define, plural } from './command.js'
 import { announceNetwork, storageDir } from './common.js'
 import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from './shutdown.js'
@@ -39,7 +39,7 @@ other viewers while it runs.`),
   const once = bool(p, 'once')
   const timeout = seconds(p, 'timeout') ?? DEFAULT_TIMEOUT
   const format = bool(p, 'json') ? formatJson : formatHuman
-  const netOpts = resolveNetworkOptions(networkOptions(p), ctx.env)
+  const netOpts = resolveNetworkOptions(followerFlags(networkOptions(p)), ctx.env)
   const { stdout, status, shutdown } = ctx
 
   const { feed } = await openFeed({ storage: storageDir(p, ctx), key: p.args.key }, { access: 'follow' })

@@ -10,6 +10,7 @@ import { toHex } from '../keys.js'
 import { closed, usage } from '../errors.js'
 import { BootstrapNode } from './local.js'
 import { BootstrapHealth } from './health.js'
+import { PeerBudget } from './peer-budget.js'
 import { type NetworkOptions, resolveNodes } from './options.js'
 import { WsListener, WsPeer, type WsConnection, type WsPeerOptions, checkWsUrl, remoteKeyOf } from './ws-peers.js'
 import { Gossip, MAX_ATTEMPTS, checkGossipUrl } from './gossip.js'
@@ -27,6 +28,8 @@ const LEAVE_TIMEOUT = 2000
 export interface Replicable {
   readonly key: Buffer
   readonly discoveryKey: Buffer
+  // a feed's core (a room has many, and no `core`)
+  readonly core?: Hypercore
   // attaches replication to a swarm connection or a protocol stream
   replicate (stream: Duplex): void
   // while discovery runs, reads that miss data wait for peers (Hypercore's findingPeers)
@@ -50,6 +53,7 @@ export class Network extends ReadyResource {
   swarm: Hyperswarm | null = null
   bootstrapNode: BootstrapNode | null = null
   health: BootstrapHealth | null = null
+  budget: PeerBudget | null = null
   private wsListener: WsListener | null = null
   // the address the WebSocket listener binds (undefined: every address)
   private wsListenHost: string | undefined
@@ -140,6 +144,12 @@ export class Network extends ReadyResource {
         this.attach(conn)
         conn.once('close', () => this.emit('disconnection', remote))
         this.emit('connection', remote)
+      })
+      // only while every joined thing is a single feed: a room's connections
+      // carry cores the budget does not know
+      this.budget = new PeerBudget(this.swarm, () => {
+        const all = [...this.joined.values()]
+        return all.every(r => r.core !== undefined) ? all.map(r => r.core!) : []
       })
       this.health = new BootstrapHealth(dht, nodes ?? dht.bootstrapNodes)
       this.health.on('unreachable', () => this.emit('bootstrap-unreachable'))
@@ -304,6 +314,7 @@ export class Network extends ReadyResource {
   private async stop (): Promise<void> {
     if (this.refreshTimer) clearInterval(this.refreshTimer)
     this.health?.stop()
+    this.budget?.stop()
     await this.lan?.close()
     await Promise.all(this.wsPeers.map(p => p.close()))
     await this.wsListener?.close()

@@ -14,6 +14,8 @@ declare module 'hyperswarm' {
       publicKey: Buffer
       client: boolean
       topics: Buffer[]
+      banned: boolean
+      ban (val: boolean): void
     }
 
     interface Discovery {
@@ -34,6 +36,7 @@ declare module 'hyperswarm' {
     readonly dht: HyperDHT
     readonly keyPair: { publicKey: Buffer, secretKey: Buffer }
     readonly connections: Set<Hyperswarm.Connection>
+    maxPeers: number
     readonly destroyed: boolean
     join(topic: Buffer, opts?: { server?: boolean, client?: boolean }): Hyperswarm.Discovery
     leave(topic: Buffer): Promise<void>

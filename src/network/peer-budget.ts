@@ -1,0 +1,87 @@
+import type Hypercore from 'hypercore'
+import type Hyperswarm from 'hyperswarm'
+
+const CHECK_INTERVAL = 2000
+// a connection gets this long to open a channel for one of our cores
+const GRACE = 5000
+// a connection dropped for being useless is not reconnected for this long
+const BAN_TIME = 60_000
+
+// Keeps a follower's few connections useful. With a small connection budget
+// (view's default), slots must not stay with peers that give nothing: a
+// connection that carries none of our cores (another feed, a stalled or broken
+// peer) is dropped, and while a core is behind, a full budget gives up a peer
+// that has nothing we lack, so discovery can find one that has more.
+export class PeerBudget {
+  private readonly swarm: Hyperswarm
+  private readonly cores: () => Hypercore[]
+  private readonly since = new Map<Hyperswarm.Connection, number>()
+  private readonly infos = new Map<Hyperswarm.Connection, Hyperswarm.PeerInfo>()
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly timer: NodeJS.Timeout
+  dropped = 0
+
+  constructor (swarm: Hyperswarm, cores: () => Hypercore[]) {
+    this.swarm = swarm
+    this.cores = cores
+    swarm.on('connection', (conn, info) => {
+      this.since.set(conn, Date.now())
+      this.infos.set(conn, info)
+      conn.once('close', () => {
+        this.since.delete(conn)
+        this.infos.delete(conn)
+      })
+    })
+    this.timer = setInterval(() => this.check(), CHECK_INTERVAL)
+    this.timer.unref()
+  }
+
+  private check (): void {
+    const cores = this.cores()
+    if (cores.length === 0) return
+    const now = Date.now()
+    const peerOf = (core: Hypercore, conn: Hyperswarm.Connection) => core.peers.find(p => p.remotePublicKey.equals(conn.remotePublicKey))
+    for (const [conn, at] of this.since) {
+      if (now - at > GRACE && cores.every(core => peerOf(core, conn) === undefined)) this.drop(conn)
+    }
+    if (this.swarm.connections.size < this.swarm.maxPeers) return
+    for (const core of cores) {
+      if (core.writable) continue
+      const best = Math.max(core.length, ...core.peers.map(p => p.remoteContiguousLength))
+      if (core.contiguousLength >= best) continue
+      // behind, with a full budget: the peer with the least to give makes room
+      let worst: Hyperswarm.Connection | null = null
+      let least = Infinity
+      for (const conn of this.since.keys()) {
+        const have = peerOf(core, conn)?.remoteContiguousLength ?? 0
+        if (have <= core.contiguousLength && have < least) {
+          least = have
+          worst = conn
+        }
+      }
+      if (worst !== null) this.drop(worst)
+      return
+    }
+  }
+
+  private drop (conn: Hyperswarm.Connection): void {
+    const info = this.infos.get(conn)
+    this.since.delete(conn)
+    this.dropped++
+    if (info !== undefined) {
+      info.ban(true)
+      const timer = setTimeout(() => {
+        this.timers.delete(timer)
+        info.ban(false)
+      }, BAN_TIME)
+      timer.unref()
+      this.timers.add(timer)
+    }
+    conn.destroy()
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+    for (const timer of this.timers) clearTimeout(timer)
+  }
+}
