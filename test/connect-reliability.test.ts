@@ -1,5 +1,5 @@
 import test from 'brittle'
-import { spawnCli, testnet } from './helpers/index.js'
+import { netOptions, network, reader, spawnCli, take, testnet, writer } from './helpers/index.js'
 
 const PAIRS = 6
 const DELIVER_WITHIN = 5000
@@ -23,4 +23,19 @@ test(`${PAIRS} writer/viewer process pairs in a row each deliver within ${DELIVE
   }
   t.comment(`viewer start to first entry (ms): ${times.join(', ')}`)
   t.is(times.length, PAIRS)
+})
+
+test('a writer and a viewer that join at the same moment still find each other within seconds', { timeout: 60_000 }, async (t) => {
+  const { bootstrap } = await testnet(t)
+  for (let round = 0; round < 3; round++) {
+    const w = await writer(t, 'same-moment-' + round)
+    await w.append({ type: 'hello', round })
+    const v = await reader(t, w.key)
+    const started = Date.now()
+    // both lookups run before either announce has landed: neither finds the other at first
+    await Promise.all([network(t, w, netOptions(bootstrap)), network(t, v, netOptions(bootstrap))])
+    const [entry] = await take(v, 1)
+    t.ok(entry && 'value' in entry && entry.value.round === round, `round ${round}: connected and read in ${Date.now() - started} ms`)
+    t.ok(Date.now() - started < 10_000)
+  }
 })

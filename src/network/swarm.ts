@@ -23,6 +23,8 @@ const SWARM_KEY_NAME = 'hyperfeed/swarm'
 // Leaving the DHT politely (unannouncing) needs the DHT; when it is gone, stop
 // waiting after this long instead of hanging on timeouts.
 const LEAVE_TIMEOUT = 2000
+// while a joined topic has no peer, it is looked up again after these delays (ms)
+const RETRY_DISCOVERY = [1000, 2000, 4000, 8000, 15_000, 30_000, 60_000, 120_000]
 
 // Something replicated over every connection: a feed's store, or a room.
 export interface Replicable {
@@ -65,6 +67,7 @@ export class Network extends ReadyResource {
   // every live connection or protocol stream, to replicate later joins on
   private readonly streams = new Set<Duplex>()
   private refreshTimer: NodeJS.Timeout | null = null
+  private readonly retries = new Set<NodeJS.Timeout>()
 
   constructor (store: Store, options: NetworkOptions = {}) {
     super()
@@ -283,6 +286,28 @@ export class Network extends ReadyResource {
     const done = r.findingPeers?.() ?? noop
     this.swarm.join(r.discoveryKey, { server, client })
     this.swarm.flush().then(done, done)
+    this.retryDiscovery(r)
+  }
+
+  // Two peers that join a topic at the same moment can each look it up before
+  // the other has announced, and Hyperswarm looks again only ten minutes
+  // later. While a topic has no peer, look again soon, then less often.
+  private retryDiscovery (r: Replicable): void {
+    const id = toHex(r.discoveryKey)
+    const lonely = () => r.core !== undefined ? r.core.peers.length === 0 : (this.swarm?.connections.size ?? 0) === 0
+    const step = (i: number) => {
+      const delay = RETRY_DISCOVERY[i]
+      if (delay === undefined) return
+      const timer = setTimeout(() => {
+        this.retries.delete(timer)
+        if (this.swarm === null || this.closing !== null || this.joined.get(id) !== r) return
+        if (lonely()) this.swarm.status(r.discoveryKey)?.refresh().catch(safetyCatch)
+        step(i + 1)
+      }, delay)
+      timer.unref()
+      this.retries.add(timer)
+    }
+    step(0)
   }
 
   async leave (r: Replicable): Promise<void> {
@@ -313,6 +338,7 @@ export class Network extends ReadyResource {
 
   private async stop (): Promise<void> {
     if (this.refreshTimer) clearInterval(this.refreshTimer)
+    for (const timer of this.retries) clearTimeout(timer)
     this.health?.stop()
     this.budget?.stop()
     await this.lan?.close()
