@@ -237,7 +237,10 @@ async function blockBytes (bootstrap: { host: string, port: number }[]): Promise
       }
     }
     await reached(chain.at(-1)!.hash)
-    const wireBytes = () => [...(net.swarm?.connections ?? [])].reduce((sum, c) => sum + ((c as unknown as { rawBytesWritten: number }).rawBytesWritten ?? 0), 0)
+    // every connection the member sends on (one may be replaced by a duplicate's)
+    const seen = new Set<unknown>(net.swarm?.connections ?? [])
+    net.swarm?.on('connection', (conn) => seen.add(conn))
+    const wireBytes = () => [...seen].reduce((sum: number, c) => sum + ((c as { rawBytesWritten?: number }).rawBytesWritten ?? 0), 0)
     let tip = chain.at(-1)!
     const before = wireBytes()
     for (let i = 0; i < SIZES.wireBlocks; i++) {
