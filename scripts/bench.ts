@@ -232,9 +232,9 @@ async function naive (bootstrap: string): Promise<void> {
   let seen = 0
   while (seen < writer.length) seen += (await it.next()).value!.length
   // every connection the writer sends on (one may be replaced by a duplicate's)
-  const seen = new Set<unknown>(wn.swarm!.connections)
-  wn.swarm!.on('connection', (conn) => seen.add(conn))
-  const wireBytes = () => [...seen].reduce((sum: number, c) => sum + ((c as { rawBytesWritten?: number }).rawBytesWritten ?? 0), 0)
+  const conns = new Set<unknown>(wn.swarm!.connections)
+  wn.swarm!.on('connection', (conn) => conns.add(conn))
+  const wireBytes = () => [...conns].reduce((sum: number, c) => sum + ((c as { rawBytesWritten?: number }).rawBytesWritten ?? 0), 0)
   const costs: number[] = []
   const before = wireBytes()
   for (let i = 0; i < SIZES.wireEntries; i++) {
