@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --json PATH] [-- --only SECTIONS]
+// npm run bench [-- --quick] [-- --json PATH] [-- --only SECTIONS] [-- --skip SECTIONS]
 //
 // Measures hyperfeed against what a user could use instead, in one run, on this
 // machine: raw Hypercore/Corestore/Hyperswarm processes (scripts/bench/raw.ts)
@@ -16,6 +16,7 @@ import {
 import { rooms } from './bench/rooms.js'
 import { packed } from './bench/packed.js'
 import { fanout } from './bench/fanout.js'
+import { shaped } from './bench/shaped.js'
 import {
   ChainChecker, Feed, Miner, Network, Store, blockHash, nextTemplate, toBlock, type ChainTip, type Entry
 } from '../src/index.js'
@@ -332,6 +333,7 @@ async function main (): Promise<number> {
     if (run('packed')) await packed(bootstrap)
     if (run('fanout')) await fanout(bootstrap)
     if (run('rooms')) await rooms(bootstrap)
+    if (run('shaped')) await shaped()
   } finally {
     clearInterval(keepAlive)
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL')

@@ -14,9 +14,11 @@ export const NAIVE = fileURLToPath(new URL('./naive.js', import.meta.url))
 export const args = process.argv.slice(2)
 export const QUICK = args.includes('--quick')
 export const JSON_PATH = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined
-// --only ingest,sync,live,first,naive,blocks,packed,fanout,rooms: run some sections (for iterating on one figure)
+// --only ingest,sync,live,first,naive,blocks,packed,fanout,rooms,shaped: run some sections (for iterating on one figure)
 export const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null
-export const run = (section: string) => ONLY === null || ONLY.includes(section)
+// --skip SECTIONS: all but some (a section with a test of its own)
+export const SKIP = args.includes('--skip') ? args[args.indexOf('--skip') + 1]!.split(',') : []
+export const run = (section: string) => (ONLY === null || ONLY.includes(section)) && !SKIP.includes(section)
 
 export const SIZES = QUICK
   ? { ingest: 5000, perEntry: 1000, memory: [2000, 6000, 20_000], live: 200, naive: [1000, 5000], naiveAdd: [1000, 5000], difficulty: 18, verify: 20_000, starts: 3, wireEntries: 50, rounds: 1 }
@@ -67,6 +69,7 @@ export function tmp (name: string): string {
 // A child process with its stdout/stderr split into lines, its peak RSS polled.
 export class Proc {
   readonly child: ChildProcess
+  readonly label: string
   readonly started = now()
   firstOut: number | null = null
   outLines = 0
@@ -77,8 +80,13 @@ export class Proc {
   private readonly poll: NodeJS.Timeout
   onLine: ((line: string, at: number) => void) | null = null
 
-  constructor (cmd: string, argv: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [cmd, ...argv], { env: { ...process.env, HYPERFEED_BOOTSTRAP: '127.0.0.1:9', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  // netns: run it in that network namespace (`ip netns exec` execs node itself,
+  // so the child's pid is still node's)
+  constructor (cmd: string, argv: string[], env: Record<string, string> = {}, { netns }: { netns?: string } = {}) {
+    this.label = `${path.basename(cmd)} ${argv.slice(0, 2).join(' ')}`
+    const node = [process.execPath, cmd, ...argv]
+    const command = netns === undefined ? node : ['ip', 'netns', 'exec', netns, ...node]
+    this.child = spawn(command[0]!, command.slice(1), { env: { ...process.env, HYPERFEED_BOOTSTRAP: '127.0.0.1:9', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
     this.child.stdin!.on('error', () => {})
     let partial = ''
     this.child.stdout!.on('data', (chunk: Buffer) => {
@@ -124,7 +132,7 @@ export class Proc {
     const found = this.status.find(match)
     if (found) return Promise.resolve(found)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting on ${path.basename(String(this.child.spawnargs[1]))} ${this.child.spawnargs.slice(2, 4).join(' ')}: ${JSON.stringify(this.status.slice(-3))}`)), timeout)
+      const timer = setTimeout(() => reject(new Error(`timed out waiting on ${this.label}: ${JSON.stringify(this.status.slice(-3))}`)), timeout)
       this.errWaiters.push({ match, resolve: (o) => { clearTimeout(timer); resolve(o) } })
     })
   }
@@ -151,8 +159,12 @@ export class Proc {
 }
 
 export const procs: Proc[] = []
-export function proc (cmd: string, argv: string[], env?: Record<string, string>): Proc {
-  const p = new Proc(cmd, argv, env)
+// however the run ends (a section may turn a signal into an exit), no child outlives it
+process.on('exit', () => {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
+})
+export function proc (cmd: string, argv: string[], env?: Record<string, string>, opts?: { netns?: string }): Proc {
+  const p = new Proc(cmd, argv, env, opts)
   procs.push(p)
   return p
 }

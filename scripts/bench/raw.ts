@@ -3,16 +3,20 @@
 //   raw.js write  DIR COUNT BOOTSTRAP        a feed of COUNT ~75-byte JSON entries, served on the swarm
 //   raw.js live   DIR COUNT BOOTSTRAP        appends one entry every 10 ms (each carrying its send time)
 //   raw.js read   DIR KEY BOOTSTRAP [print]  cold sync with download(), then reads every entry
-//   raw.js follow DIR KEY BOOTSTRAP          prints entries live, as they arrive (server and client: meshed)
+//   raw.js follow DIR KEY BOOTSTRAP [prefetch]  prints entries live, as they arrive (server and
+//                                            client: meshed); prefetch: with a live download() range
+//                                            ahead of the read stream
 //   raw.js follow-client DIR KEY BOOTSTRAP   the same, as a client only (connects to the writer alone)
 //   raw.js burst  DIR COUNT BOOTSTRAP        on a line of stdin, appends COUNT entries, 50 every 10 ms
 // Status lines go to stderr as JSON; entries (read with print, follow) to stdout.
+// The DHT binds RAW_HOST (default 127.0.0.1), e.g. a shaped link's address.
 import Corestore from 'corestore'
 import DHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
 
 const [mode, dir, arg, bootstrapArg, extra] = process.argv.slice(2)
 const bootstrap = bootstrapArg!.split(',').map(s => ({ host: s.split(':')[0]!, port: Number(s.split(':')[1]) }))
+const HOST = process.env.RAW_HOST ?? '127.0.0.1'
 const READ_CONCURRENCY = 256
 const BATCH = 1000
 
@@ -27,7 +31,7 @@ export function entry (i: number): Buffer {
 async function main (): Promise<void> {
   const store = new Corestore(dir!)
   await store.ready()
-  const swarm = new Hyperswarm({ dht: new DHT({ bootstrap, host: '127.0.0.1', firewalled: false }) })
+  const swarm = new Hyperswarm({ dht: new DHT({ bootstrap, host: HOST, firewalled: false }) })
   swarm.on('connection', (conn) => { conn.on('error', () => {}); store.replicate(conn) })
   const stop = async () => {
     await swarm.destroy()
@@ -93,6 +97,7 @@ async function main (): Promise<void> {
   }
 
   if (mode === 'follow' || mode === 'follow-client') {
+    if (extra === 'prefetch') core.download({ start: 0, end: -1 })
     for await (const block of core.createReadStream({ live: true })) process.stdout.write(block.toString() + '\n')
   }
 }
