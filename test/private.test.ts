@@ -1,15 +1,6 @@
-import fs from 'node:fs'
 import path from 'node:path'
 import test from 'brittle'
-import { runCli, spawnCli, testnet } from './helpers/index.js'
-
-function filesContain (dir: string, needle: string): boolean {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name)
-    if (entry.isDirectory() ? filesContain(p, needle) : fs.readFileSync(p).includes(needle)) return true
-  }
-  return false
-}
+import { filesContain, runCli, spawnCli, testnet } from './helpers/index.js'
 
 test('private feeds: the key alone replicates (and re-shares) encrypted bytes and says so; the invite reads them', { timeout: 120_000 }, async (t) => {
   const { flag } = await testnet(t)

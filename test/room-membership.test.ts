@@ -1,18 +1,8 @@
-import fs from 'node:fs'
-import path from 'node:path'
 import test from 'brittle'
 import Autobase from 'autobase'
 import { Network, Room, Store, chat, encodeEntry, parseRoomRef } from '../src/index.js'
-import { netOptions, runCli, sleep, testnet } from './helpers/index.js'
+import { filesContain, netOptions, runCli, sleep, testnet } from './helpers/index.js'
 import { createRoom, joinRoom, once, stop, texts } from './helpers/rooms.js'
-
-function filesContain (dir: string, needle: string): boolean {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name)
-    if (entry.isDirectory() ? filesContain(p, needle) : fs.readFileSync(p).includes(needle)) return true
-  }
-  return false
-}
 
 test('a removed member\'s later posts never enter the room; only the creator removes', { timeout: 180_000 }, async (t) => {
   const { flag } = await testnet(t)

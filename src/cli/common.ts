@@ -6,6 +6,9 @@ import type { Context } from './command.js'
 import type { Network } from '../network/swarm.js'
 import type { NetworkOptions } from '../network/options.js'
 import type { Status } from './output.js'
+import type { Shutdown } from './shutdown.js'
+import type { LineInput } from '../input.js'
+import type { JsonServer } from '../serve/http.js'
 import { LOCAL_PORT } from '../network/local.js'
 
 export function storageDir (p: Parsed, ctx: Pick<Context, 'env'>): string {
@@ -59,4 +62,24 @@ export function announceNetwork (network: Network, status: Status): void {
     : network.options.bootstrap.map(n => `${n.host}:${n.port}`).join(', ')
   network.on('bootstrap-unreachable', () => status.info(`hyperfeed: no DHT bootstrap node answers at ${where}, so no peers can be found: on one machine use --local, on a LAN run 'hyperfeed bootstrap --host ADDR' and pass --bootstrap ADDR:PORT, or connect directly with --peer ws://HOST:PORT`))
   network.on('bootstrap-reachable', () => status.info(`hyperfeed: a DHT bootstrap node answers again at ${where}`))
+}
+
+// Feeds stdin to `input` until it ends (true) or a signal comes (false).
+export async function readStdin (input: LineInput, shutdown: Shutdown): Promise<boolean> {
+  const reading = (async () => {
+    for await (const chunk of process.stdin) {
+      if (!input.push(chunk as Buffer)) await input.drained()
+    }
+    await input.end()
+    return true
+  })()
+  return Promise.race([reading, shutdown.stopped().then(() => false)])
+}
+
+// A gateway is up: its URL on stdout, what it serves and how to write to it on stderr.
+export async function announceGateway (gateway: JsonServer, what: string, { stdout, status }: Pick<Context, 'stdout' | 'status'>): Promise<void> {
+  await stdout.line(gateway.url)
+  status.info(`hyperfeed: serving ${what} at ${gateway.url}`)
+  const t = gateway.policy.token
+  if (t !== null) status.info(`POSTs need "Authorization: Bearer ${t}"; open ${gateway.url}#token=${t} to write from the page`)
 }

@@ -2,7 +2,7 @@ import { isIP } from 'node:net'
 import { arg, command, description, flag, summary } from 'paparam'
 import { followerFlags, int, networkFlags, networkOptions, storageFlags, str } from './args.js'
 import { type Context, define } from './command.js'
-import { announceNetwork, defaultNick, storageDir } from './common.js'
+import { announceGateway, announceNetwork, defaultNick, storageDir } from './common.js'
 import { STOP_NETWORK, STOP_SERVERS, STOP_STORAGE } from './shutdown.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
 import { openFeed } from '../feed/open.js'
@@ -45,7 +45,7 @@ while serving. The first line of stdout is the server's URL.`),
   if (flags.wsPort === null) flags.wsPort = envPort(ctx.env, 'P2P_PORT') ?? null
   if (flags.peers?.length === 0 && ctx.env.PEERS) flags.peers = ctx.env.PEERS.split(',').map(u => u.trim()).filter(Boolean)
   const netOpts = resolveNetworkOptions(key !== undefined ? followerFlags(flags) : flags, ctx.env)
-  const { stdout, status, shutdown } = ctx
+  const { status, shutdown } = ctx
 
   if (roomName !== undefined) return serveRoom(roomName, { host, port, token, netOpts, nick: str(p, 'nick') ?? defaultNick(), storage: storageDir(p, ctx) }, ctx)
   const { feed } = await openFeed({ storage: storageDir(p, ctx), key, name }, { access: key !== undefined ? 'follow' : 'write' })
@@ -58,17 +58,14 @@ while serving. The first line of stdout is the server's URL.`),
   const gateway = new Gateway({ feed, network, host, port, token, difficulty })
   shutdown.add(STOP_SERVERS, () => gateway.close())
   await gateway.ready()
-  await stdout.line(gateway.url)
-  status.info(`hyperfeed: serving ${feed.writable ? 'the writable' : 'the read-only'} feed ${toHex(feed.key)} at ${gateway.url}`)
-  const t = gateway.policy.token
-  if (t !== null) status.info(`POSTs need "Authorization: Bearer ${t}"; open ${gateway.url}#token=${t} to write from the page`)
+  await announceGateway(gateway, `${feed.writable ? 'the writable' : 'the read-only'} feed ${toHex(feed.key)}`, ctx)
   announceNetwork(network, status)
   await shutdown.stopped()
   return 0
 })
 
 async function serveRoom (name: string, { host, port, token, netOpts, nick, storage }: { host: string, port: number, token: string | null, netOpts: NetworkOptions, nick: string, storage: string }, ctx: Context): Promise<number> {
-  const { stdout, status, shutdown } = ctx
+  const { status, shutdown } = ctx
   const room = await openRoom(storage, name)
   shutdown.add(STOP_STORAGE, () => room.close())
   const network = new Network(room.store, netOpts)
@@ -78,10 +75,7 @@ async function serveRoom (name: string, { host, port, token, netOpts, nick, stor
   const gateway = new RoomGateway({ room, network, host, port, token, nick })
   shutdown.add(STOP_SERVERS, () => gateway.close())
   await gateway.ready()
-  await stdout.line(gateway.url)
-  status.info(`hyperfeed: serving room "${name}" ${toHex(room.key)} at ${gateway.url}`)
-  const t = gateway.policy.token
-  if (t !== null) status.info(`POSTs need "Authorization: Bearer ${t}"; open ${gateway.url}#token=${t} to write from the page`)
+  await announceGateway(gateway, `room "${name}" ${toHex(room.key)}`, ctx)
   announceNetwork(network, status)
   await shutdown.stopped()
   return 0

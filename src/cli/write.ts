@@ -1,7 +1,7 @@
 import { command, description, flag, summary } from 'paparam'
 import { bool, int, networkFlags, networkOptions, storageFlags, str } from './args.js'
 import { define } from './command.js'
-import { announceNetwork, defaultNick, followFlags, selfCommand, storageDir } from './common.js'
+import { announceNetwork, defaultNick, followFlags, readStdin, selfCommand, storageDir } from './common.js'
 import { LineBuffer } from './output.js'
 import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from './shutdown.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
@@ -85,15 +85,7 @@ After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.`),
     await blocks.close()
     await input.idle()
   })
-  const reading = (async () => {
-    for await (const chunk of process.stdin) {
-      if (!input.push(chunk as Buffer)) await input.drained()
-    }
-    await input.end()
-    return true
-  })()
-  const ended = await Promise.race([reading, shutdown.stopped().then(() => false)])
-  if (ended) {
+  if (await readStdin(input, shutdown)) {
     status.info(`input ended; still serving ${feed.length} entries to peers until Ctrl-C`)
     await shutdown.stopped()
   }

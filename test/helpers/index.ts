@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import createTestnet from '@hyperswarm/testnet'
 import type test from 'brittle'
 import { Feed, Network, Store, type NetworkOptions } from '../../src/index.js'
@@ -48,4 +50,13 @@ export async function take (feed: Feed, n: number, start = 0) {
     if (out.length >= n) break
   }
   return out
+}
+
+// Whether any file under `dir` holds `needle` (a secret must not be stored in the clear).
+export function filesContain (dir: string, needle: string): boolean {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name)
+    if (entry.isDirectory() ? filesContain(p, needle) : fs.readFileSync(p).includes(needle)) return true
+  }
+  return false
 }

@@ -2,7 +2,7 @@ import safetyCatch from 'safety-catch'
 import { flag } from 'paparam'
 import { type Parsed, bool, networkFlags, networkOptions, seconds, storageFlags, str } from '../args.js'
 import { type Context, plural } from '../command.js'
-import { announceNetwork, defaultNick } from '../common.js'
+import { announceNetwork, defaultNick, readStdin } from '../common.js'
 import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from '../shutdown.js'
 import { HyperfeedError } from '../../errors.js'
 import { LineInput } from '../../input.js'
@@ -124,15 +124,7 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
     network.on('connection', () => status.info(`peer connected (${network.connections} online)`))
     network.on('disconnection', () => status.info(`peer left (${network.connections} online)`))
   }
-  const reading = (async () => {
-    for await (const chunk of process.stdin) {
-      if (!input.push(chunk as Buffer)) await input.drained()
-    }
-    await input.end()
-    return true
-  })()
-  const ended = await Promise.race([reading, shutdown.stopped().then(() => false)])
-  if (ended) {
+  if (await readStdin(input, shutdown)) {
     status.info(`input ended; still serving the room (${plural(room.length, 'entry', 'entries')}) to its members until Ctrl-C`)
     await shutdown.stopped()
   }
