@@ -42,8 +42,13 @@ test('three members mine at once: all converge on one main chain, every valid bl
   const carol = await joinRoom(t, (await alice.cli!.errLine(/^invite: /)).slice(8), net, { nick: 'carol' })
   const members = [alice, bob, carol]
   for (const m of members) m.cli!.write(`/block "${m.nick} 1"\n/block "${m.nick} 2"\n/block "${m.nick} 3"\n`)
+  // three distinct "mined block" lines per member: all nine blocks are posted
   for (const m of members) {
-    for (let i = 0; i < 3; i++) await m.cli!.errLine(new RegExp(`^mined block #\\d+`), { from: i === 0 ? 0 : m.cli!.stderr.lines.findIndex(l => /^mined block/.test(l)) + i, timeout: 60_000 })
+    let from = 0
+    for (let i = 0; i < 3; i++) {
+      const line = await m.cli!.errLine(/^mined block #\d+/, { from, timeout: 60_000 })
+      from = m.cli!.stderr.lines.indexOf(line, from) + 1
+    }
   }
   await sleep(2000)
   await Promise.all(members.map(stop))

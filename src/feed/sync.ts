@@ -19,8 +19,9 @@ export interface SyncOptions {
 }
 
 export interface SyncResult {
-  // the length a peer had when the sync started
+  // the length a peer had when the sync started, in entries and in blocks
   length: number
+  blocks: number
   // entries read (passed on, or only downloaded for a feed this copy cannot read)
   position: number
   complete: boolean
@@ -35,7 +36,7 @@ export interface SyncResult {
 // cannot read is still downloaded whole, so it can be served to others.
 export async function syncOnce (feed: Feed, { start = 0, timeout, verify, onEntries, signal }: SyncOptions): Promise<SyncResult> {
   const result = (length: number, position: number, complete: boolean): SyncResult =>
-    ({ length, position, complete, readable: feed.readable, downloaded: { ...feed.downloaded } })
+    ({ length, blocks: feed.blocks, position, complete, readable: feed.readable, downloaded: { ...feed.downloaded } })
   if (signal?.aborted) return result(feed.length, start, false)
 
   if (!feed.writable) {
