@@ -51,6 +51,21 @@ test('mining at difficulty 0, 8 and 16 meets the target and chains', async (t) =
   t.is(tip!.height, 2)
 })
 
+test('a cancelled search fails with MINING_CANCELLED and the search started right after it still finds its block', async (t) => {
+  const miner = new Miner()
+  t.teardown(() => miner.close())
+  for (let round = 0; round < 5; round++) {
+    const hard = miner.mine(nextTemplate(null, 'never found in time', 32))
+    await new Promise(resolve => setTimeout(resolve, 20))
+    const cancelling = miner.cancel()
+    await t.exception(hard, /mining cancelled/)
+    // the next search starts before the cancelled worker has exited
+    const easy = await miner.mine(nextTemplate(null, { round }, 4))
+    t.ok(hexLeadingZeroBits(easy.block.hash) >= 4, `round ${round}: mined after a cancel`)
+    await cancelling
+  }
+})
+
 test('every way a block can be wrong is caught', (t) => {
   const tip = { height: 0, hash: GENESIS.hash }
   const bad = (patch: Record<string, unknown>, without?: string) => {

@@ -29,7 +29,7 @@ export function checkDifficulty (d: number): number {
 export class Miner {
   private worker: Worker | null = null
   private nextId = 0
-  private readonly pending = new Map<number, { resolve: (r: MineResult) => void, reject: (err: Error) => void }>()
+  private readonly pending = new Map<number, { worker: Worker, resolve: (r: MineResult) => void, reject: (err: Error) => void }>()
   private closed = false
 
   async mine (template: BlockTemplate): Promise<Mined> {
@@ -46,7 +46,7 @@ export class Miner {
     const worker = this.worker ?? this.spawn()
     const id = this.nextId++
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
+      this.pending.set(id, { worker, resolve, reject })
       worker.postMessage({ id, request })
     })
   }
@@ -58,27 +58,33 @@ export class Miner {
       this.pending.delete(id)
       p?.resolve(result)
     })
-    worker.on('error', (err) => this.failAll(err))
+    // a worker's end fails only its own searches: a cancelled worker exits
+    // after the next search has already started on a fresh one
+    worker.on('error', (err) => this.failAll(err, worker))
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = null
-      this.failAll(stopped())
+      this.failAll(stopped(), worker)
     })
     this.worker = worker
     return worker
   }
 
-  private failAll (err: Error): void {
-    for (const p of this.pending.values()) p.reject(err)
-    this.pending.clear()
+  private failAll (err: Error, worker?: Worker): void {
+    for (const [id, p] of this.pending) {
+      if (worker !== undefined && p.worker !== worker) continue
+      this.pending.delete(id)
+      p.reject(err)
+    }
   }
 
   // Abandons the search under way (the tip it mines on has moved): it
   // rejects with MINING_CANCELLED; the next mine() starts a fresh worker.
   async cancel (): Promise<void> {
     const worker = this.worker
+    if (worker === null) return
     this.worker = null
-    this.failAll(new HyperfeedError('MINING_CANCELLED', 'mining cancelled: the chain moved on', { status: 409 }))
-    if (worker) await worker.terminate()
+    this.failAll(new HyperfeedError('MINING_CANCELLED', 'mining cancelled: the chain moved on', { status: 409 }), worker)
+    await worker.terminate()
   }
 
   async close (): Promise<void> {

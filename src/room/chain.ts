@@ -128,9 +128,10 @@ export class RoomMiner {
       const tip = await this.chain.tip()
       const template = nextTemplate(tip, data, difficulty)
       onTemplate?.(template.height, difficulty)
+      let searching = true // a late check must not cancel the next search
       const moved = async () => {
         const now = await this.chain.tip()
-        if (now !== null && now.hash !== tip?.hash) await this.miner.cancel()
+        if (searching && now !== null && now.hash !== tip?.hash) await this.miner.cancel()
       }
       const onUpdate = () => { moved().catch(safetyCatch) }
       this.room.on('update', onUpdate)
@@ -145,6 +146,7 @@ export class RoomMiner {
         }
         throw err
       } finally {
+        searching = false
         this.room.off('update', onUpdate)
       }
       const now = await this.chain.tip()
