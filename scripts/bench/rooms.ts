@@ -205,10 +205,13 @@ async function partition (bootstrap: { host: string, port: number }[]): Promise<
     await miner.close()
   }
   await Promise.all([mine(a, x, 'a'), mine(b, y, 'b')])
-  const started = now()
-  await online()
   const ca = new RoomChain(a)
   const cb = new RoomChain(b)
+  const [apartA, apartB] = await Promise.all([ca.tip(), cb.tip()])
+  console.error(`  apart: a's tip #${apartA?.height} ${apartA?.hash.slice(0, 12)}, b's tip #${apartB?.height} ${apartB?.hash.slice(0, 12)}`)
+  if (apartA?.height !== x - 1 || apartB?.height !== y - 1) throw new Error(`partition: the two sides were not apart (tips #${apartA?.height} and #${apartB?.height})`)
+  const started = now()
+  await online()
   for (;;) {
     const [ta, tb] = await Promise.all([ca.tip(), cb.tip()])
     if (ta !== null && ta.hash === tb?.hash && ta.height === x - 1) break
