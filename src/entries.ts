@@ -42,6 +42,25 @@ export function chat (nick: string, text: string, time = Date.now()): ChatEntry 
   return { type: 'chat', nick, text, time }
 }
 
+// Block data nested deeper than this is refused: JSON.stringify's limit
+// depends on the machine's stack, and whether a block is valid must not.
+export const MAX_NESTING = 64
+
+// Whether a parsed JSON value nests arrays and objects more than `max` deep
+// (iteratively: the value may be far deeper than the stack).
+export function nestedDeeper (value: unknown, max = MAX_NESTING): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const stack: [object, number][] = [[value, 1]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (depth > max) return true
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+    }
+  }
+  return false
+}
+
 export function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -1,11 +1,13 @@
 import { StringDecoder } from 'node:string_decoder'
 import { type Entry, MAX_ENTRY_BYTES, chat, encodeEntry, parseEntryJson } from './entries.js'
-import { HyperfeedError, invalidEntry } from './errors.js'
+import { HyperfeedError, entryTooLarge, invalidEntry } from './errors.js'
 
 // Where lines go: a feed, or a room (anything that appends entries in order,
 // all or nothing per call, and says where the first one landed).
 export interface Appender {
   append (entries: Entry[], encoded?: Buffer[]): Promise<{ seq: number, length: number }>
+  // the largest entry it takes, when below MAX_ENTRY_BYTES (a packed feed's)
+  readonly maxEntryBytes?: number
 }
 
 // Longest partial line kept while waiting for its newline; past this the line
@@ -174,7 +176,10 @@ export class LineInput {
     const body = text.startsWith('//') ? text.slice(1) : text
     try {
       const entry = this.opts.json ? parseEntryJson(body) : chat(this.opts.nick, body)
-      return { text, entry, block: encodeEntry(entry) }
+      const block = encodeEntry(entry)
+      const max = this.target.maxEntryBytes ?? MAX_ENTRY_BYTES
+      if (block.length > max) throw entryTooLarge(block.length, max)
+      return { text, entry, block }
     } catch (err) {
       if (!(err instanceof HyperfeedError)) throw err
       return { text, entry: null, error: err }

@@ -73,7 +73,7 @@ test('fork choice depends only on the set of blocks: any arrival order gives the
   const first = await judge(t, 'order0', posted, 4)
   t.is(first.tip?.hash, a[5]!.hash, 'the heaviest chain wins')
   t.alike(first.main, a.map(x => x.hash), 'main chain, genesis first')
-  t.alike(first.counts, { valid: 12, invalid: 4, pending: 2 }, 'every valid block kept (main or stale); a duplicate counts as valid')
+  t.alike(first.counts, { valid: 12, invalid: 4, pending: 2, blocks: 11 }, 'every valid block kept (main or stale); a duplicate counts as valid, once as a block')
   t.alike([bad, weak, wrongHeight, childOfWeak].map(x => verdictOf(first, x)), ['invalid', 'invalid', 'invalid', 'invalid'])
   t.alike(orphans.map(x => verdictOf(first, x)), ['pending', 'pending'], 'waiting for a prev that never came')
   t.alike([...b, ...c].map(x => verdictOf(first, x)), Array(5).fill('valid'), 'stale blocks are valid, kept')
@@ -83,6 +83,41 @@ test('fork choice depends only on the set of blocks: any arrival order gives the
   }
   const reversed = await judge(t, 'reversed', posted.slice().reverse(), 4)
   t.alike(reversed, first, 'every block arriving before its prev: the same result')
+})
+
+test('every block waiting for one prev is placed when it arrives, and what waits for a block at the wrong height is invalid, in any order', async (t) => {
+  const mineAt = (height: number, prev: string, data: unknown, difficulty: number): Block => {
+    const template = { height, time: 1_700_000_000_000, prev, difficulty, data }
+    for (let nonce = 0; ; nonce++) {
+      const hash = blockHash({ ...template, nonce })
+      if (hexLeadingZeroBits(hash) >= difficulty) return toBlock(template, nonce, hash)
+    }
+  }
+  const p = mine(null, 'p', 4)
+  const siblings = Array.from({ length: 40 }, (_, i) => mine(p, `sibling ${i}`, 4))
+  const children = siblings.map((s, i) => mine(s, `child ${i}`, 4))
+  const wrong = mineAt(5, p.hash, 'wrong height', 4) // its prev is at height 0
+  const afterWrong = mine(wrong, 'after the wrong one', 4)
+  const blocks = [...siblings, ...children, wrong, afterWrong, p] // all before their prev
+  const posted: Posted[] = blocks.map((block, i) => ({ block, author: 'z'.repeat(64), authorSeq: i }))
+  const first = await judge(t, 'siblings', posted, 4)
+  t.alike(first.counts, { valid: 81, invalid: 2, pending: 0, blocks: 81 }, 'all 40 siblings and their 40 children placed; the wrong one and its child invalid')
+  t.is(first.verdicts[`${'z'.repeat(64)}/81`], 'invalid', 'the child of the block at the wrong height')
+  t.is(first.main.length, 3)
+  for (const seed of [3, 99]) t.alike(await judge(t, 'siblings' + seed, shuffle(posted, seed), 4), first, `arrival order ${seed}: the same`)
+  t.alike(await judge(t, 'siblings-fwd', posted.slice().reverse(), 4), first, 'prev first: the same')
+})
+
+test('block data nested deeper than 64 levels is invalid on every machine, and never breaks the room state', async (t) => {
+  let deep: unknown = 'x'
+  for (let i = 0; i < 65; i++) deep = [deep]
+  let ok: unknown = 'x'
+  for (let i = 0; i < 63; i++) ok = { a: ok }
+  const g = mine(null, ok, 2)
+  const tooDeep = mine(g, deep, 2)
+  const r = await judge(t, 'deep', [g, tooDeep].map((block, i) => ({ block, author: 'd'.repeat(64), authorSeq: i })), 2)
+  t.alike(r.counts, { valid: 1, invalid: 1, pending: 0, blocks: 1 })
+  t.is(r.tip?.hash, g.hash, '64 levels are fine')
 })
 
 test('ties are broken by the lowest hash, and a heavier fork takes over (a reorg), whatever came first', async (t) => {
@@ -117,6 +152,6 @@ test('a fork of 10,000 minimum-work blocks is judged in bounded time and stays s
   const ms = Date.now() - placing
   t.comment(`mined the fork in ${mined} ms; judged 10,000 blocks (arriving backwards) in ${ms} ms`)
   t.is((await getTip(state))?.hash, heavy[11]!.hash, 'the main chain did not move')
-  t.alike(await getCounts(state), { valid: 10_012, invalid: 0, pending: 0 })
+  t.alike(await getCounts(state), { valid: 10_012, invalid: 0, pending: 0, blocks: 10_012 })
   t.ok(ms < 60_000, `bounded time: ${ms} ms`)
 })

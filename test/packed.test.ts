@@ -2,7 +2,7 @@ import test from 'brittle'
 import Corestore from 'corestore'
 import Hyperswarm from 'hyperswarm'
 import DHT from 'hyperdht'
-import { Network, Room, Store, blockHash, chat, encodeEntry, packBlocks, parseRoomRef, toBlock, GENESIS_PREV } from '../src/index.js'
+import { Feed, LineInput, MAX_ENTRY_BYTES, MAX_PACKED_ENTRY_BYTES, Network, Room, Store, blockHash, chat, encodeEntry, isUnreadable, packBlocks, parseRoomRef, toBlock, GENESIS_PREV } from '../src/index.js'
 import { netOptions, runCli, spawnCli, testnet } from './helpers/index.js'
 
 const line = (i: number) => JSON.stringify({ type: 'n', i })
@@ -82,6 +82,29 @@ test('a feed may mix plain and packed blocks; once packed, its writer keeps pack
   const refused = await runCli(['append', '--json', '{"type":"batch","first":0,"entries":[]}'], { storage })
   t.is(refused.code, 1)
   t.ok(/"batch" is the type of packed blocks/.test(refused.err))
+})
+
+test('a packed writer refuses an entry too big for its batch before writing anything; the biggest it takes reads back, and the count survives a reopen', async (t) => {
+  const storage = await t.tmp()
+  const feed = await Feed.openWriterIn({ storage }, 'big', { pack: {} })
+  const sized = (bytes: number) => ({ type: 'big', s: 'a'.repeat(bytes - '{"type":"big","s":""}'.length) })
+  t.is(encodeEntry(sized(MAX_PACKED_ENTRY_BYTES)).length, MAX_PACKED_ENTRY_BYTES)
+  await feed.append([chat('ann', 'first')])
+  await t.exception(feed.append([sized(MAX_PACKED_ENTRY_BYTES + 1)]), /over the \d+-byte limit/, 'one byte over: refused')
+  const refused: string[] = []
+  const input = new LineInput(feed, { nick: 'ann', json: true, onReject: (err) => refused.push(err.message) })
+  input.push(JSON.stringify(sized(MAX_ENTRY_BYTES - 8)) + '\n' + JSON.stringify(sized(MAX_PACKED_ENTRY_BYTES)) + '\n')
+  await input.end()
+  t.is(refused.length, 1, 'a line under the plain limit but too big to pack is refused, not acknowledged')
+  t.ok(/over the 1048512-byte limit/.test(refused[0]!), refused[0])
+  t.is(feed.length, 2)
+  await feed.close()
+  const again = await Feed.openWriterIn({ storage }, 'big')
+  t.teardown(() => again.close())
+  t.is(again.length, 2, 'reopened: two entries')
+  const [first, big] = await again.read(0, 2)
+  t.is((first as any).value.text, 'first')
+  t.ok(big !== undefined && !isUnreadable(big) && (big.value as any).s.length === MAX_PACKED_ENTRY_BYTES - '{"type":"big","s":""}'.length, 'the biggest packed entry reads back whole')
 })
 
 test('packed blocks from another program: malformed batches and entries are unreadable, never a crash; forged blocks inside are flagged', { timeout: 60_000 }, async (t) => {

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto'
-import { type Entry, isObject } from '../entries.js'
+import { type Entry, MAX_NESTING, isObject, nestedDeeper } from '../entries.js'
 
 // A block entry, byte for byte the contract other programs check:
 // {"type":"block","height":H,"time":MS,"prev":PREV,"difficulty":D,"nonce":N,"data":DATA,"hash":HASH}
 // HASH = hex sha256 of the UTF-8 of JSON.stringify([height, time, prev, difficulty, nonce, data]),
-// with at least `difficulty` leading zero bits.
+// with at least `difficulty` leading zero bits, and DATA nested at most
+// MAX_NESTING (64) arrays/objects deep.
 export interface Block extends Entry {
   type: 'block'
   height: number
@@ -104,7 +105,8 @@ export function verifyBlock (value: unknown, tip: ChainTip | null, { minDifficul
   return { valid: true }
 }
 
-function checkShape (value: unknown): string | null {
+// The fields of a block entry, without its place in a chain: null when well formed.
+export function checkShape (value: unknown): string | null {
   if (!isObject(value)) return 'not an object'
   if (value.type !== 'block') return 'not a block entry'
   // the common case (exactly the eight keys) is checked without building lists
@@ -122,6 +124,7 @@ function checkShape (value: unknown): string | null {
   if (!Number.isInteger(d) || (d as number) < 0 || (d as number) > MAX_DIFFICULTY) return `difficulty must be an integer from 0 to ${MAX_DIFFICULTY}`
   if (typeof value.prev !== 'string' || !HEX64.test(value.prev)) return 'prev must be 64 lowercase hex characters'
   if (typeof value.hash !== 'string' || !HEX64.test(value.hash)) return 'hash must be 64 lowercase hex characters'
+  if (nestedDeeper(value.data, MAX_NESTING)) return 'data too deeply nested to hash'
   return null
 }
 

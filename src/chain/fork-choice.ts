@@ -1,5 +1,4 @@
-import { type Block, GENESIS_PREV, blockHash, hexLeadingZeroBits, isBlockEntry } from './block.js'
-import { isObject } from '../entries.js'
+import { type Block, GENESIS_PREV, blockHash, checkShape, hexLeadingZeroBits } from './block.js'
 
 // Fork choice over a set of blocks, kept in a key-value store (a room's state):
 // every valid block is kept; the main chain ends at the valid block with the
@@ -47,9 +46,12 @@ export type Verdict =
   | { status: 'pending', hash: string, error: string }
 
 export interface ChainCounts {
+  // block entries judged valid, invalid, waiting (a block posted twice counts twice)
   valid: number
   invalid: number
   pending: number
+  // distinct valid blocks
+  blocks: number
 }
 
 interface Waiting {
@@ -72,14 +74,9 @@ export function workOf (difficulty: number): bigint {
 // Checks what a block says about itself: its shape, hash, proof of work and
 // the room's minimum difficulty. Its place (prev, height) is decided later.
 export function checkIntrinsic (value: unknown, minDifficulty: number): { ok: true } | { ok: false, error: string, hashRight: boolean } {
-  if (!isObject(value) || !isBlockEntry(value as Block)) return { ok: false, error: 'not a block entry', hashRight: false }
+  const shape = checkShape(value)
+  if (shape !== null) return { ok: false, error: shape, hashRight: false }
   const b = value as Block
-  const keys = Object.keys(b)
-  if (keys.length !== 8 || !['type', 'height', 'time', 'prev', 'difficulty', 'nonce', 'data', 'hash'].every(k => k in b)) return { ok: false, error: 'a block has exactly the keys type, height, time, prev, difficulty, nonce, data, hash', hashRight: false }
-  for (const k of ['height', 'time', 'nonce'] as const) if (!Number.isSafeInteger(b[k]) || b[k] < 0) return { ok: false, error: `${k} must be a non-negative safe integer`, hashRight: false }
-  if (!Number.isInteger(b.difficulty) || b.difficulty < 0 || b.difficulty > 32) return { ok: false, error: 'difficulty must be an integer from 0 to 32', hashRight: false }
-  if (typeof b.prev !== 'string' || !/^[0-9a-f]{64}$/.test(b.prev)) return { ok: false, error: 'prev must be 64 lowercase hex characters', hashRight: false }
-  if (typeof b.hash !== 'string' || !/^[0-9a-f]{64}$/.test(b.hash)) return { ok: false, error: 'hash must be 64 lowercase hex characters', hashRight: false }
   let hash: string
   try {
     hash = blockHash(b)
@@ -132,7 +129,7 @@ async function markBad (kv: KV, counts: ChainCounts, first: string, error: strin
   const queue = [first]
   while (queue.length > 0) {
     const hash = queue.shift()!
-    for await (const { key, value } of kv.createReadStream({ gt: `o/${hash}/`, lt: `o/${hash}0` })) {
+    for (const { key, value } of await waitingFor(kv, hash)) {
       await kv.del(key)
       const w = value as Waiting
       const reason = `prev ${hash.slice(0, 12)} is an invalid block`
@@ -146,6 +143,14 @@ async function markBad (kv: KV, counts: ChainCounts, first: string, error: strin
     }
   }
   await kv.put(COUNTS, counts)
+}
+
+// The block entries waiting for `hash`, read out before any is removed: a
+// Hyperbee batch's range stream is not a snapshot, and deleting under it skips keys.
+async function waitingFor (kv: KV, hash: string): Promise<{ key: string, value: unknown }[]> {
+  const out: { key: string, value: unknown }[] = []
+  for await (const entry of kv.createReadStream({ gt: `o/${hash}/`, lt: `o/${hash}0` })) out.push(entry)
+  return out
 }
 
 async function locate (kv: KV, b: Block): Promise<{ status: 'ok', work: bigint } | { status: 'pending' | 'invalid', error: string }> {
@@ -174,12 +179,13 @@ async function accept (kv: KV, counts: ChainCounts, first: Block, firstWork: big
     const { block: b, work } = next
     const placed: PlacedBlock = { hash: b.hash, height: b.height, prev: b.prev, difficulty: b.difficulty, work: work.toString(), author: next.author, authorSeq: next.authorSeq, seq: next.seq }
     await kv.put('b/' + b.hash, placed)
+    counts.blocks++
     if (work > bestWork || (work === bestWork && best !== null && b.hash < best.hash)) {
       best = { hash: b.hash, height: b.height, work: placed.work }
       bestWork = work
       moved = placed
     }
-    for await (const { key, value } of kv.createReadStream({ gt: `o/${b.hash}/`, lt: `o/${b.hash}0` })) {
+    for (const { key, value } of await waitingFor(kv, b.hash)) {
       await kv.del(key)
       const w = value as Waiting
       counts.pending--
@@ -187,6 +193,8 @@ async function accept (kv: KV, counts: ChainCounts, first: Block, firstWork: big
       if (location !== null) {
         counts.invalid++
         await kv.put(verdictKey(w.author, w.authorSeq), { status: 'invalid', hash: w.block.hash, error: location } satisfies Verdict)
+        // and so is whatever waits for it, as if it had come after it
+        await markBad(kv, counts, w.block.hash, location)
         continue
       }
       counts.valid++
@@ -228,7 +236,7 @@ export async function getTip (kv: Pick<KV, 'get'>): Promise<ChainTip | null> {
 }
 
 export async function getCounts (kv: Pick<KV, 'get'>): Promise<ChainCounts> {
-  return { valid: 0, invalid: 0, pending: 0, ...((await kv.get(COUNTS))?.value as ChainCounts | undefined) }
+  return { valid: 0, invalid: 0, pending: 0, blocks: 0, ...((await kv.get(COUNTS))?.value as ChainCounts | undefined) }
 }
 
 export async function getVerdict (kv: Pick<KV, 'get'>, author: string, authorSeq: number): Promise<Verdict | null> {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { type Block, type BlockTemplate, MAX_DIFFICULTY, toBlock } from './block.js'
 import { HyperfeedError, usage } from '../errors.js'
+import { MAX_NESTING, nestedDeeper } from '../entries.js'
 
 export interface MineRequest {
   template: BlockTemplate
@@ -35,6 +36,7 @@ export class Miner {
   async mine (template: BlockTemplate): Promise<Mined> {
     checkDifficulty(template.difficulty)
     if (template.data === undefined) throw usage('a block needs data (any JSON value)')
+    if (nestedDeeper(template.data)) throw usage(`block data may nest at most ${MAX_NESTING} levels of arrays and objects`)
     if (this.closed) throw stopped()
     const started = performance.now()
     const result = await this.run({ template, start: 0 })

@@ -48,7 +48,7 @@ Exit 0 when every block is valid; 1 with the first bad seq, height and reason.`)
     } catch (err) {
       if (!(err instanceof HyperfeedError) || err.code !== 'NO_PEER') throw err
       peerError = err
-      end = feed.contiguousLength
+      end = await feed.contiguousEntries()
       status.info(`hyperfeed: ${err.message}; checking the ${plural(end, 'entry', 'entries')} stored here`)
     }
   }

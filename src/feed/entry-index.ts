@@ -51,6 +51,15 @@ export class EntryIndex {
     return this.set(blocks, last.first + last.count)
   }
 
+  // Entries in blocks [0, blocks), from block blocks - 1 (which must be stored
+  // here: null when it is not).
+  async entriesIn (blocks: number): Promise<number | null> {
+    if (blocks <= 0) return 0
+    const last = await this.probe(blocks - 1, false)
+    if (last === undefined) return null
+    return last === null ? blocks : last.first + last.count // plain blocks come before packed ones
+  }
+
   // The writer's own appends: no reading back.
   appended (blocks: number, entries: number, packed: boolean): void {
     this.lastPacked = packed

@@ -2,14 +2,14 @@ import type { Duplex } from 'node:stream'
 import type Hypercore from 'hypercore'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
-import { type Entry, type EntryResult, encodeEntry, isUnreadable } from '../entries.js'
+import { type Entry, type EntryResult, MAX_ENTRY_BYTES, encodeEntry, isUnreadable } from '../entries.js'
 import { HyperfeedError, invalidEntry, notWritable } from '../errors.js'
 import { type ChainTip, ChainChecker, isBlockEntry, verifyBlock } from '../chain/block.js'
 import { toHex, toInvite, toZ32 } from '../keys.js'
 import { Store, StorageRoot, hasNamedCore } from './storage.js'
 import { type EntryLocation, Follower, type FollowOptions } from './follow.js'
 import { EntryIndex } from './entry-index.js'
-import { type PackOptions, decodeBlock, packBlocks } from './pack.js'
+import { MAX_PACKED_ENTRY_BYTES, type PackOptions, decodeBlock, packBlocks } from './pack.js'
 
 export interface FeedInfo {
   key: string
@@ -74,7 +74,7 @@ export class Feed extends ReadyResource {
   // the writer packs lines that arrive together into one block
   private pack: PackOptions | null
   private counting: Promise<number> | null = null
-  private recount = false
+  private nextCount: Promise<number> | null = null
   // the last valid block of this feed and how far it was computed (writers)
   private chain: { length: number, fork: number, checker: ChainChecker } | null = null
 
@@ -192,9 +192,15 @@ export class Feed extends ReadyResource {
   get discoveryKey (): Buffer { return this.core.discoveryKey }
   // entries (not blocks: a packed block holds many), as far as counted
   get length (): number { return this.entries.length }
+  // the largest entry this writer takes (a packed block must also hold its batch)
+  get maxEntryBytes (): number { return this.pack === null ? MAX_ENTRY_BYTES : MAX_PACKED_ENTRY_BYTES }
   get blocks (): number { return this.core.length }
   get packed (): boolean { return this.pack !== null || this.entries.packed }
   get contiguousLength (): number { return this.core.contiguousLength }
+  // entries in the blocks stored here from the start without a gap
+  async contiguousEntries (): Promise<number> {
+    return (await this.entries.entriesIn(this.core.contiguousLength)) ?? 0
+  }
   get writable (): boolean { return this.core.writable }
   get peerCount (): number { return this.core.peers.length }
 
@@ -221,20 +227,17 @@ export class Feed extends ReadyResource {
     return this.index
   }
 
-  // Counts the entries up to the core's length (one count at a time; a count
-  // asked for while one runs runs again after it).
+  // Counts the entries up to the core's length, one count at a time: a count
+  // asked for while one runs gets the next one (it may have missed new blocks).
   private countEntries (): Promise<number> {
     if (this.counting !== null) {
-      this.recount = true
-      return this.counting
+      this.nextCount ??= this.counting.then(noop, noop).then(() => {
+        this.nextCount = null
+        return this.countEntries()
+      })
+      return this.nextCount
     }
-    this.counting = this.entries.count().finally(() => {
-      this.counting = null
-      if (this.recount) {
-        this.recount = false
-        this.countEntries().catch(safetyCatch)
-      }
-    })
+    this.counting = this.entries.count().finally(() => { this.counting = null })
     return this.counting
   }
 
@@ -416,3 +419,5 @@ async function openCore (core: Hypercore, setup: () => Promise<void>): Promise<v
     throw err
   }
 }
+
+function noop () {}

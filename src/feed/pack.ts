@@ -1,4 +1,5 @@
 import { BATCH_TYPE, type EntryResult, MAX_ENTRY_BYTES, decodeEntry, isObject } from '../entries.js'
+import { entryTooLarge } from '../errors.js'
 
 // Packed feeds: lines that arrive together are stored together, one block of
 //   {"type":"batch","first":K,"entries":[ENTRY, ...]}
@@ -11,6 +12,10 @@ export const PACK_ENTRIES = 1024
 export const PACK_BYTES = 256 * 1024
 // a packed block is an entry like any other: at most this big
 export const MAX_PACK_BYTES = MAX_ENTRY_BYTES
+// what the batch around the entries can take: `{"type":"batch","first":K,"entries":[` and `]}`
+export const PACK_OVERHEAD = 64
+// so one entry alone in a packed block is at most this big
+export const MAX_PACKED_ENTRY_BYTES = MAX_PACK_BYTES - PACK_OVERHEAD
 
 export interface PackOptions {
   // most entries, and bytes, in one block
@@ -23,6 +28,7 @@ const HEAD = '{"type":"batch","first":'
 // Packs encoded entries (each a block's worth of JSON) into batch blocks.
 export function packBlocks (first: number, encoded: Buffer[], { entries = PACK_ENTRIES, bytes = PACK_BYTES }: PackOptions = {}): Buffer[] {
   const limit = Math.min(bytes, MAX_PACK_BYTES)
+  for (const e of encoded) if (e.length > MAX_PACKED_ENTRY_BYTES) throw entryTooLarge(e.length, MAX_PACKED_ENTRY_BYTES)
   const out: Buffer[] = []
   let start = 0
   while (start < encoded.length) {

@@ -70,6 +70,10 @@ export async function syncOnce (feed: Feed, { start = 0, timeout, verify, onEntr
     signal?.removeEventListener('abort', stop)
   }
   if (watchdog.lost) throw new HyperfeedError('PEER_LOST', `lost every peer of ${toHex(feed.key)} for ${timeout / 1000}s before the download finished (${position}/${length})`)
+  if (position < length && signal?.aborted !== true) {
+    // only a writer's malformed packed blocks get here: its last block numbers more entries than its blocks hold
+    throw new HyperfeedError('MALFORMED_FEED', `feed ${toHex(feed.key)} ends at entry ${position}, but its last block says it holds ${length}: its writer's packed blocks are malformed`)
+  }
   return result(length, position, position >= length)
 }
 

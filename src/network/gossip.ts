@@ -11,6 +11,13 @@ export const MAX_KNOWN = 32
 const MAX_URL = 200
 // a learned address that cannot be reached is tried this many times, then dropped
 export const MAX_ATTEMPTS = 3
+// an address heard of but not reached within this long is forgotten (one a
+// peer made up and we never dial must not hold a slot for good)
+const CANDIDATE_TTL = 60_000
+// most new addresses one message may add
+const MAX_NEW_PER_HELLO = 8
+// a probe whose remote never says hello is closed after this long
+const PROBE_TIMEOUT = 10_000
 
 // One address a node can be reached at, and the node behind it (its gossip id).
 export interface PeerAddress {
@@ -20,10 +27,13 @@ export interface PeerAddress {
 
 interface Hello {
   id: string
-  // the WebSocket port this node accepts peers on (0: none), and its host if bound to one
+  // the WebSocket port this node accepts peers on (0: none), and its host if
+  // bound to one (not trusted: a peer is dialed at the address we see it at)
   port: number
   host: string
   known: PeerAddress[]
+  // sent on a connection dialed only to check an address (closed after the hello)
+  probe?: true
 }
 
 export interface GossipConnection {
@@ -42,6 +52,8 @@ export interface GossipConnection {
 interface Live {
   conn: GossipConnection
   remoteId: string | null
+  // the remote dialed this connection only to check our address
+  remoteProbe: boolean
   send: (hello: Hello) => void
 }
 
@@ -59,7 +71,7 @@ export class Gossip extends EventEmitter {
   // addresses checked by connecting to them: url -> id
   private readonly verified = new Map<string, string>()
   // addresses heard of and not checked yet, or failing: url -> tries
-  private readonly candidates = new Map<string, { id: string | null, failures: number }>()
+  private readonly candidates = new Map<string, { id: string | null, failures: number, since: number }>()
 
   constructor ({ listen }: { listen: () => { port: number, host: string } }) {
     super()
@@ -73,16 +85,16 @@ export class Gossip extends EventEmitter {
   // Connected node ids (some may be connected twice for a moment).
   get connectedIds (): Set<string> {
     const ids = new Set<string>()
-    for (const l of this.live) if (l.remoteId !== null) ids.add(l.remoteId)
+    for (const l of this.live) if (l.remoteId !== null && !l.conn.probe && !l.remoteProbe) ids.add(l.remoteId)
     return ids
   }
 
   attach (conn: GossipConnection): void {
     const mux = Hypercore.getProtocolMuxer(conn.stream)
-    const live: Live = { conn, remoteId: null, send: () => {} }
+    const live: Live = { conn, remoteId: null, remoteProbe: false, send: () => {} }
     const channel = mux.createChannel({
       protocol: PROTOCOL,
-      onopen: () => message.send(this.hello()),
+      onopen: () => message.send(this.hello(conn.probe)),
       onclose: () => this.live.delete(live)
     })
     if (channel === null) return
@@ -92,13 +104,18 @@ export class Gossip extends EventEmitter {
     })
     live.send = (hello) => { if (channel.opened && !channel.closed) message.send(hello) }
     this.live.add(live)
-    conn.stream.once('close', () => this.live.delete(live))
+    const probeTimer = conn.probe ? setTimeout(() => { if (live.remoteId === null) conn.close() }, PROBE_TIMEOUT) : null
+    probeTimer?.unref()
+    conn.stream.once('close', () => {
+      if (probeTimer !== null) clearTimeout(probeTimer)
+      this.live.delete(live)
+    })
     channel.open()
   }
 
-  private hello (): Hello {
+  private hello (probe = false): Hello {
     const { port, host } = this.listen()
-    return { id: this.id, port, host, known: this.known }
+    return { id: this.id, port, host, known: this.known, ...(probe ? { probe: true as const } : {}) }
   }
 
   private onHello (live: Live, raw: unknown): void {
@@ -106,6 +123,7 @@ export class Gossip extends EventEmitter {
     if (hello === null) return // not ours to judge further: garbage is ignored
     const { conn } = live
     live.remoteId = hello.id
+    live.remoteProbe = hello.probe === true
     if (hello.id === this.id) {
       // we dialed ourselves (our own address came back)
       if (conn.url !== null) this.forget(conn.url, true)
@@ -123,30 +141,46 @@ export class Gossip extends EventEmitter {
       return
     }
     // a learned connection to a node we already reach another way is closed
-    if (conn.learned && [...this.live].some(l => l !== live && l.remoteId === hello.id && !l.conn.probe)) {
+    // (a probe either way is not a connection to keep: the node behind it may
+    // be probing our address while we dial its own)
+    if (conn.learned && [...this.live].some(l => l !== live && l.remoteId === hello.id && !l.conn.probe && !l.remoteProbe)) {
       conn.close()
       return
     }
-    // where the remote accepts peers: its own word for the port, the socket
-    // (or its bound host) for the address; checked by a probe before we pass it on
+    // where the remote accepts peers: its own word for the port, and the
+    // address we reach it at (never a host it names: that could point our
+    // dials at anyone); checked by a probe before we pass it on
+    this.expire()
+    let added = 0
     if (hello.port > 0) {
-      const host = hello.host !== '' ? hello.host : conn.remoteAddress
+      const host = conn.remoteAddress ?? hostOf(conn.url)
       const url = host === null ? null : toUrl(host, hello.port)
-      if (url !== null && !this.verified.has(url)) this.consider(url, hello.id, true)
+      if (url !== null && !this.verified.has(url) && this.consider(url, hello.id, true)) added++
     }
-    for (const peer of hello.known) this.consider(peer.url, peer.id, false)
+    for (const peer of hello.known) {
+      if (added >= MAX_NEW_PER_HELLO) break
+      if (this.consider(peer.url, peer.id, false)) added++
+    }
   }
 
-  // An address heard of: dial it (to check it, or to keep it) when that is ours to do.
-  private consider (url: string, id: string, fromItself: boolean): void {
-    if (id === this.id || this.verified.has(url)) return
+  // Candidates heard of too long ago and never reached are forgotten.
+  private expire (): void {
+    const now = Date.now()
+    for (const [url, c] of this.candidates) if (now - c.since > CANDIDATE_TTL) this.candidates.delete(url)
+  }
+
+  // An address heard of: dial it (to check it, or to keep it) when that is
+  // ours to do. True when it is new to us.
+  private consider (url: string, id: string, fromItself: boolean): boolean {
+    if (id === this.id || this.verified.has(url)) return false
     const candidate = this.candidates.get(url)
-    if (candidate === undefined && this.candidates.size + this.verified.size >= MAX_KNOWN) return
-    if (candidate === undefined) this.candidates.set(url, { id, failures: 0 })
+    if (candidate === undefined && this.candidates.size + this.verified.size >= MAX_KNOWN) return false
+    if (candidate === undefined) this.candidates.set(url, { id, failures: 0, since: Date.now() })
     const connected = this.connectedIds.has(id)
     // the node told us itself: we are connected to it, so only check the address
     if (fromItself || connected) this.emit('dial', url, { probe: true })
     else if (this.id < id) this.emit('dial', url, { probe: false })
+    return candidate === undefined
   }
 
   // A dial to a learned address failed: drop it after MAX_ATTEMPTS.
@@ -172,13 +206,13 @@ export class Gossip extends EventEmitter {
 
   private broadcast (): void {
     const hello = this.hello()
-    for (const l of this.live) l.send(hello)
+    for (const l of this.live) if (!l.conn.probe) l.send(hello)
   }
 }
 
 function parseHello (raw: unknown): Hello | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null
-  const { id, port, host, known } = raw as Record<string, unknown>
+  const { id, port, host, known, probe } = raw as Record<string, unknown>
   if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) return null
   if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) return null
   if (typeof host !== 'string' || (host !== '' && isIP(host) === 0)) return null
@@ -192,7 +226,7 @@ function parseHello (raw: unknown): Hello | null {
       if (checked !== null) peers.push({ url: checked, id: peerId })
     }
   }
-  return { id, port: port as number, host, known: peers }
+  return { id, port: port as number, host, known: peers, ...(probe === true ? { probe: true as const } : {}) }
 }
 
 // Only ws:// and wss:// URLs whose host is an IP address (no names to resolve).
@@ -208,6 +242,15 @@ export function checkGossipUrl (url: string): string | null {
   const host = parsed.hostname.replace(/^\[|\]$/g, '')
   if (isIP(host) === 0 || parsed.port === '' || parsed.pathname !== '/' || parsed.search !== '' || parsed.username !== '') return null
   return parsed.toString()
+}
+
+function hostOf (url: string | null): string | null {
+  if (url === null) return null
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '')
+  } catch {
+    return null
+  }
 }
 
 function toUrl (host: string, port: number): string | null {

@@ -55,6 +55,9 @@ export function checkWsUrl (url: string): URL {
   return parsed
 }
 
+// most inbound WebSocket peers at once
+const MAX_INBOUND = 256
+
 // Accepts replication connections on a WebSocket port (--ws-port).
 export class WsListener extends EventEmitter {
   private readonly server: WebSocketServer
@@ -75,7 +78,14 @@ export class WsListener extends EventEmitter {
       })
     })
     this.listening.catch(safetyCatch) // awaited (and reported) by the network
+    // after listening, an error (say, out of file descriptors on accept) is
+    // reported, never thrown as an uncaught 'error' event
+    this.listening.then(() => this.server.on('error', (err) => this.emit('warning', err)), noop)
     this.server.on('connection', (ws, req) => {
+      if (this.sockets.size >= MAX_INBOUND) {
+        ws.terminate() // a flood of connections is shed, not served
+        return
+      }
       this.sockets.add(ws)
       ws.on('error', (err) => this.emit('warning', err))
       const remote = `ws://${req.socket.remoteAddress}:${req.socket.remotePort}`
@@ -192,3 +202,5 @@ export class WsPeer extends EventEmitter {
     })
   }
 }
+
+function noop () {}

@@ -47,7 +47,7 @@ export class RoomChain {
 
   async summary (): Promise<ChainSummary> {
     const [tip, counts, config] = await Promise.all([this.tip(), getCounts(this.kv), this.room.config()])
-    return { tip, difficulty: config?.difficulty ?? 0, counts, stale: counts.valid - (tip === null ? 0 : tip.height + 1) }
+    return { tip, difficulty: config?.difficulty ?? 0, counts, stale: counts.blocks - (tip === null ? 0 : tip.height + 1) }
   }
 
   // The main chain, genesis first, with each block's entry.

@@ -73,6 +73,20 @@ export class RoomRelay extends ReadyResource {
     return { cores: this.cores.size, blocks, length, bytes }
   }
 
+  // Waits until this copy holds every block it knows of and nothing new has
+  // come for `quiet` ms, or until `timeout` ms or the signal: what it holds then.
+  async settle ({ timeout, quiet = 1500, signal }: { timeout: number, quiet?: number, signal?: AbortSignal }): Promise<{ cores: number, blocks: number, length: number, bytes: number, complete: boolean }> {
+    const deadline = Date.now() + timeout
+    let last = -1
+    for (;;) {
+      const held = await this.held()
+      const complete = held.blocks === held.length
+      if ((complete && held.blocks === last) || Date.now() >= deadline || signal?.aborted === true || this.closing !== null) return { ...held, complete }
+      last = held.blocks
+      await new Promise(resolve => setTimeout(resolve, Math.max(0, Math.min(quiet, deadline - Date.now()))))
+    }
+  }
+
   private list (): CoreList {
     const writers = []
     const views = []

@@ -21,6 +21,8 @@ import {
 
 const NAMESPACE = 'hyperfeed-room'
 const SETTLE_POLL = 100
+// the longest a member waits for what it posted to take effect in its own view
+const SETTLE_TIMEOUT = 30_000
 // how long sync waits for connected peers to list the room's cores
 const LIST_WAIT = 2000
 
@@ -68,6 +70,8 @@ export class Room extends ReadyResource {
   private readonly watched = new Map<string, Hypercore>()
   // blocks (and bytes) of the room's cores sent to and received from peers
   readonly transfer = { uploaded: { blocks: 0, bytes: 0 }, downloaded: { blocks: 0, bytes: 0 } }
+  // the append in flight on this member's core (appendLocal)
+  private appending: Promise<unknown> = Promise.resolve()
   // open cores channels, with the last list each peer sent
   private readonly channels = new Map<CoresChannel, CoreList | null>()
 
@@ -86,7 +90,7 @@ export class Room extends ReadyResource {
     try {
       await room.ready()
       await room.base.append(encodeEntry({ type: ROOM_CREATE, nick, difficulty }))
-      await room.settled(() => room.isMember())
+      if (!(await room.until(() => room.isMember(), Date.now() + SETTLE_TIMEOUT))) throw new HyperfeedError('NOT_APPLIED', 'the new room did not take effect')
     } catch (err) {
       await room.close()
       throw err
@@ -256,9 +260,19 @@ export class Room extends ReadyResource {
     if (!(await this.isMember())) throw notMember(toHex(this.key))
     for (const e of entries) if (isRoomType(e.type)) throw invalidEntry(`"${e.type}" entries are the room's own; post other types`)
     const blocks = encoded?.length === entries.length ? encoded : entries.map(encodeEntry)
-    const seq = this.base.local.length
-    if (blocks.length > 0) await this.base.append(blocks)
-    return { seq, length: this.base.local.length }
+    return this.appendLocal(blocks)
+  }
+
+  // Every append to this member's core goes through here, one at a time, so
+  // the seq each reports is where its first block really landed.
+  private appendLocal (blocks: Buffer[], opts?: { optimistic: boolean }): Promise<{ seq: number, length: number }> {
+    const run = this.appending.then(async () => {
+      const seq = this.base.local.length
+      if (blocks.length > 0) await this.base.append(blocks, opts)
+      return { seq, length: this.base.local.length }
+    })
+    this.appending = run.catch(safetyCatch)
+    return run
   }
 
   // A fresh invite: the room learns its public key from this member's core,
@@ -269,8 +283,8 @@ export class Room extends ReadyResource {
     if (encryptionKey === null) throw new HyperfeedError('NO_ENCRYPTION_KEY', 'this copy of the room has no encryption key, so it cannot invite')
     const invite = newInvite(this.key, encryptionKey)
     const publicKey = invitePublicKey(invite)
-    await this.base.append(encodeEntry({ type: ROOM_INVITE, publicKey }))
-    await this.settled(async () => (await this.invite(publicKey)) !== null)
+    await this.appendLocal([encodeEntry({ type: ROOM_INVITE, publicKey })])
+    await this.settled(async () => (await this.invite(publicKey)) !== null, 'the invite')
     return formatInvite(invite)
   }
 
@@ -283,8 +297,8 @@ export class Room extends ReadyResource {
     const member = await this.member(key)
     if (member === null) throw new HyperfeedError('NOT_A_MEMBER', `${key} is not a member of this room`, { status: 404 })
     if (member.removed !== null) return member
-    await this.base.append(encodeEntry({ type: ROOM_REMOVE, member: key }))
-    await this.settled(async () => (await this.member(key))?.removed !== null)
+    await this.appendLocal([encodeEntry({ type: ROOM_REMOVE, member: key })])
+    await this.settled(async () => (await this.member(key))?.removed !== null, 'the removal')
     return (await this.member(key))!
   }
 
@@ -307,8 +321,7 @@ export class Room extends ReadyResource {
     await this.sync({ timeout: Math.max(0, deadline - Date.now()) })
     await this.refuseUsed(publicKey)
     const entry = { type: ROOM_JOIN, invite: publicKey, nick, signature: signJoin(invite, this.writerKey) }
-    const at = this.base.local.length
-    await this.base.append(encodeEntry(entry), { optimistic: true })
+    const { seq: at } = await this.appendLocal([encodeEntry(entry)], { optimistic: true })
     // the join is ours to know at once; it counts once a member has it
     await this.delivered(at, Math.max(0, deadline - Date.now()), signal)
     await this.sync({ timeout: Math.max(0, deadline - Date.now()) })
@@ -437,9 +450,14 @@ export class Room extends ReadyResource {
     }
   }
 
-  // Resolves once `check` holds, re-checked as the view changes.
-  private async settled (check: () => Promise<boolean>): Promise<void> {
-    while (!(await check())) await this.base.update()
+  // Resolves once `check` holds (what this member just posted took effect),
+  // re-checked as the view changes; fails when this member is removed first
+  // (what it posted after that never enters the room) or after SETTLE_TIMEOUT.
+  private async settled (check: () => Promise<boolean>, what: string): Promise<void> {
+    const done = await this.until(async () => (await check()) || !(await this.isMember()), Date.now() + SETTLE_TIMEOUT)
+    if (done && await check()) return
+    if (!(await this.isMember())) throw notMember(toHex(this.key))
+    throw new HyperfeedError('NOT_APPLIED', `${what} did not take effect in the room within ${SETTLE_TIMEOUT / 1000}s`, { status: 503 })
   }
 
   private async until (check: () => Promise<boolean>, deadline: number, signal?: AbortSignal): Promise<boolean> {

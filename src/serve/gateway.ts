@@ -59,7 +59,7 @@ export class Gateway extends JsonServer {
     this.network = network
     this.blocks = feed.writable ? new BlockWriter(feed, { difficulty }) : null
     this.index = new ChainIndex(feed)
-    this.index.on('error', safetyCatch) // a follower's read error: the entries API reports its own
+    this.index.on('error', noop) // a follower's read error: the entries API reports its own
     this.hub = new LiveHub({
       messages: (start) => this.liveMessages(start),
       status: () => {
@@ -220,3 +220,5 @@ export function mineBody<D extends number | undefined> (body: unknown, fallback:
   if (!Number.isInteger(difficulty) || (difficulty as number) < 0 || (difficulty as number) > MAX_DIFFICULTY) throw new HttpError(400, `difficulty must be an integer from 0 to ${MAX_DIFFICULTY}`)
   return { data: body.data, difficulty: difficulty as number | D }
 }
+
+function noop () {}

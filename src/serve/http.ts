@@ -98,6 +98,9 @@ export abstract class JsonServer extends ReadyResource {
       })
       this.server.listen(this.port, this.host, () => resolve())
     })
+    // from now on an error (say, out of file descriptors on accept) is
+    // reported, never thrown as an uncaught 'error' event
+    this.server.on('error', (err) => this.emit('warning', err))
   }
 
   // Stops answering: open requests and WebSocket clients are cut.
@@ -105,6 +108,8 @@ export abstract class JsonServer extends ReadyResource {
     await new Promise<void>(resolve => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
+      // WebSocket clients were told (close 1001); one that does not answer is not waited for
+      for (const ws of this.wss.clients) ws.terminate()
     })
     this.wss.close()
   }

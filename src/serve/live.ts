@@ -60,12 +60,15 @@ export class LiveHub extends ReadyResource {
 
   private async pump ({ ws, stream }: Client): Promise<void> {
     for await (const batch of stream) {
-      let sent: Promise<void> = Promise.resolve()
-      for (const text of batch) {
-        sent = new Promise((resolve, reject) => ws.send(text, err => err ? reject(err) : resolve()))
-      }
-      this.sent += batch.length
-      await sent // flow control: the next batch waits for this one to reach the socket
+      if (ws.readyState !== ws.OPEN) return
+      if (batch.length === 0) continue
+      // one promise per batch: a client that goes away fails every send in
+      // flight, and only the last one is awaited
+      let failed: Error | null = null
+      for (let i = 0; i < batch.length - 1; i++) ws.send(batch[i]!, err => { if (err) failed ??= err })
+      await new Promise<void>((resolve, reject) => ws.send(batch.at(-1)!, err => err ? reject(err) : resolve()))
+      if (failed !== null) throw failed
+      this.sent += batch.length // flow control: the next batch waits for this one to reach the socket
     }
   }
 

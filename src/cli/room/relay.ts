@@ -6,8 +6,6 @@ import { toHex } from '../../keys.js'
 import type { Network } from '../../network/swarm.js'
 import type { RoomRelay } from '../../room/relay.js'
 
-const SETTLE = 1500
-
 export const encryptedRoom = (key: Buffer) =>
   new HyperfeedError('ENCRYPTED', `room ${toHex(key)} is encrypted: this copy keeps and shares its entries for the members but cannot read them or post without an invite (hyperfeed-room:...)`, { status: 403 })
 
@@ -26,17 +24,8 @@ export async function relay (relay: RoomRelay, network: Network, opts: ChatOptio
     const timer = setTimeout(() => resolve(false), opts.timeout)
     network.once('connection', () => { clearTimeout(timer); resolve(true) })
   })
-  if (found) {
-    // until nothing new has arrived for a moment
-    let last = -1
-    for (let held = await relay.held(); held.blocks !== last || held.blocks < held.length; held = await relay.held()) {
-      last = held.blocks
-      await new Promise(resolve => setTimeout(resolve, SETTLE))
-      if (shutdown.signal.aborted) break
-    }
-  }
-  const held = await relay.held()
-  status.info(`hyperfeed: holding ${held.cores} cores of the room: ${held.blocks} blocks, ${held.bytes} bytes`)
+  const held = found ? await relay.settle({ timeout: opts.timeout, signal: shutdown.signal }) : { ...await relay.held(), complete: true }
+  status.info(`hyperfeed: holding ${held.cores} cores of the room: ${held.blocks} blocks, ${held.bytes} bytes${found && !held.complete ? ` (${held.length - held.blocks} more blocks named by members did not arrive within ${opts.timeout / 1000}s)` : ''}`)
   if (!found) throw new HyperfeedError('NO_MEMBER', `no member of room ${toHex(relay.key)} was reachable within ${opts.timeout / 1000}s`)
   throw encryptedRoom(relay.key)
 }
