@@ -68,7 +68,7 @@ test('hostile blocks from a member (every invalid kind, a 10,000-block minimum-w
 
   const summary = await chain.summary()
   t.is(summary.tip?.hash, tip!.hash, 'the main chain did not move')
-  t.alike(summary.counts, { valid: 12 + 10_000, invalid: 4, pending: 1 })
+  t.alike(summary.counts, { valid: 12 + 10_000, invalid: 4, pending: 1, blocks: 12 + 10_000 })
   t.is(summary.stale, 10_000, 'the fork is kept, stale')
   const marks = [...(await chain.marks(await alice.read(14, 14 + forged.length))).values()]
   const reasons = [/^hash [0-9a-f]{12} does not match the content/, /^hash has \d+ leading zero bits, difficulty 20 needs more$/, /^difficulty 1 is below the room's 2$/, /^height 40 does not follow its prev's 11$/, /^prev abababababab is not in the room \(yet\)$/]
