@@ -212,9 +212,12 @@ async function partition (bootstrap: { host: string, port: number }[]): Promise<
   if (apartA?.height !== x - 1 || apartB?.height !== y - 1) throw new Error(`partition: the two sides were not apart (tips #${apartA?.height} and #${apartB?.height})`)
   const started = now()
   await online()
+  // converged: both hold all x + y blocks and agree on the tip (the same tip
+  // alone comes earlier: Autobase can show a member the other side's blocks
+  // before it has re-applied its own)
   for (;;) {
-    const [ta, tb] = await Promise.all([ca.tip(), cb.tip()])
-    if (ta !== null && ta.hash === tb?.hash && ta.height === x - 1) break
+    const [sa, sb] = await Promise.all([ca.summary(), cb.summary()])
+    if (sa.tip !== null && sa.tip.hash === sb.tip?.hash && sa.tip.height === x - 1 && sa.counts.blocks === x + y && sb.counts.blocks === x + y) break
     if (now() - started > 600_000) throw new Error('partition: no agreement in 10 minutes')
     await sleep(20)
   }
