@@ -1,6 +1,7 @@
 import http from 'node:http'
 import test from 'brittle'
 import { WebSocket } from 'ws'
+import { Feed } from '../src/index.js'
 import { runCli, spawnCli, testnet, type Cli } from './helpers/index.js'
 
 async function startServe (t: Parameters<typeof spawnCli>[0], args: string[], storage: string): Promise<{ cli: Cli, url: string }> {
@@ -250,4 +251,28 @@ test('GET /metrics: Prometheus text with peers, length, transfer, entries served
   t.is(value('hyperfeed_entries_served_total'), 6, 'three entries by the API, three over /live')
   t.ok(value('hyperfeed_peers') >= 0, 'peers')
   client.ws.terminate()
+})
+
+test('/live clients that vanish mid-backlog cost the server nothing: it keeps serving', { timeout: 90_000 }, async (t) => {
+  const storage = await t.tmp()
+  const feed = await Feed.openWriterIn({ storage }, 'default')
+  await feed.append(Array.from({ length: 4000 }, (_, i) => ({ type: 'bulk', i, pad: 'x'.repeat(1000) })))
+  await feed.close()
+  const { cli, url } = await startServe(t, ['--name', 'default', '--no-swarm', '--ws-port', '0', '--ws-host', '127.0.0.1'], storage)
+  for (let round = 0; round < 10; round++) {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + 'live?start=0')
+    let got = 0
+    await new Promise<void>((resolve) => {
+      ws.on('message', () => {
+        // cut the TCP connection under the backlog, without a close frame
+        if (++got === 2) { (ws as unknown as { _socket: { destroy (): void } })._socket.destroy(); resolve() }
+      })
+      ws.on('error', () => resolve())
+    })
+  }
+  await new Promise(resolve => setTimeout(resolve, 1000))
+  t.ok(cli.running, 'the server is still running')
+  const info = await get(url + 'api/info')
+  t.is(info.status, 200)
+  t.is(info.body.length, 4000)
 })
