@@ -57,3 +57,17 @@ test('room: create, invite, join through the network, post from both, same order
   await online(t, carol, bootstrap)
   await t.exception(carol.join(ref.invite!, { nick: 'carol', timeout: 15_000 }), /already used \(by bob\)/)
 })
+
+test('appends at the same moment each report where their entry landed in the member\'s core', async (t) => {
+  const room = await Room.create(await store(t), { nick: 'alice' })
+  t.teardown(() => room.close())
+  const posts = Array.from({ length: 8 }, (_, i) => `at once ${i}`)
+  const results = await Promise.all(posts.map(text => room.append([chat('alice', text)])))
+  t.is(new Set(results.map(r => r.seq)).size, posts.length, `distinct seqs: ${results.map(r => r.seq).join(',')}`)
+  await room.base.update()
+  const mine = (await room.read(0, room.length)).filter(e => e.author === room.writerKey.toString('hex'))
+  for (const [i, r] of results.entries()) {
+    const entry = mine.find(e => e.authorSeq === r.seq)
+    t.is(entry !== undefined && 'value' in entry ? entry.value.text : null, posts[i], `seq ${r.seq} is "${posts[i]}"`)
+  }
+})

@@ -257,16 +257,18 @@ export class Room extends ReadyResource {
   // LineInput target). seq is the first entry's position in this member's own
   // core: (writer key, seq) names an entry for good, whatever the room order.
   async append (entries: Entry[], encoded?: Buffer[]): Promise<{ seq: number, length: number }> {
-    if (!(await this.isMember())) throw notMember(toHex(this.key))
     for (const e of entries) if (isRoomType(e.type)) throw invalidEntry(`"${e.type}" entries are the room's own; post other types`)
     const blocks = encoded?.length === entries.length ? encoded : entries.map(encodeEntry)
-    return this.appendLocal(blocks)
+    return this.appendLocal(blocks, undefined, async () => {
+      if (!(await this.isMember())) throw notMember(toHex(this.key))
+    })
   }
 
-  // Every append to this member's core goes through here, one at a time, so
-  // the seq each reports is where its first block really landed.
-  private appendLocal (blocks: Buffer[], opts?: { optimistic: boolean }): Promise<{ seq: number, length: number }> {
+  // Every append to this member's core goes through here, one at a time and
+  // in call order, so the seq each reports is where its first block landed.
+  private appendLocal (blocks: Buffer[], opts?: { optimistic: boolean }, check?: () => Promise<void>): Promise<{ seq: number, length: number }> {
     const run = this.appending.then(async () => {
+      await check?.()
       const seq = this.base.local.length
       if (blocks.length > 0) await this.base.append(blocks, opts)
       return { seq, length: this.base.local.length }
