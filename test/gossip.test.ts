@@ -50,6 +50,13 @@ test('gossip is bounded: garbage and a thousand addresses from a peer change not
   const channel = mux.createChannel({ protocol: 'hyperfeed/peers' })!
   const message = channel.addMessage<unknown>({ encoding: c.json, onmessage: () => {} })
   channel.open()
+  // one message naming 50 nodes that (by their ids) this node should dial: it dials at most 8
+  let dials = 0
+  network.gossip!.on('dial', () => { dials++ })
+  const high = (n: number) => ({ url: `ws://127.0.0.1:${40_000 + n}`, id: 'f'.repeat(56) + n.toString(16).padStart(8, '0') })
+  message.send({ id: 'e'.repeat(64), port: 0, host: '', known: Array.from({ length: 50 }, (_, k) => high(k)) })
+  await sleep(500)
+  t.ok(dials <= 8, `one message makes at most 8 dials (${dials})`)
   const fake = (n: number) => ({ url: `ws://127.0.0.1:${20_000 + n}`, id: n.toString(16).padStart(64, '0') })
   message.send('garbage')
   message.send({ id: 'not hex', port: -1, known: 'nope' })

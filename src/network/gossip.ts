@@ -18,6 +18,9 @@ const CANDIDATE_TTL = 60_000
 const MAX_NEW_PER_HELLO = 8
 // a probe whose remote never says hello is closed after this long
 const PROBE_TIMEOUT = 10_000
+// a checked address whose node we have not been connected to for this long is
+// no longer passed on (nodes leave; their addresses must not fill the table)
+const VERIFIED_TTL = 10 * 60_000
 
 // One address a node can be reached at, and the node behind it (its gossip id).
 export interface PeerAddress {
@@ -70,6 +73,8 @@ export class Gossip extends EventEmitter {
   private readonly live = new Set<Live>()
   // addresses checked by connecting to them: url -> id
   private readonly verified = new Map<string, string>()
+  // when we last knew each checked address's node to be connected
+  private readonly lastSeen = new Map<string, number>()
   // addresses heard of and not checked yet, or failing: url -> tries
   private readonly candidates = new Map<string, { id: string | null, failures: number, since: number }>()
 
@@ -114,6 +119,7 @@ export class Gossip extends EventEmitter {
   }
 
   private hello (probe = false): Hello {
+    this.expire()
     const { port, host } = this.listen()
     return { id: this.id, port, host, known: this.known, ...(probe ? { probe: true as const } : {}) }
   }
@@ -126,12 +132,13 @@ export class Gossip extends EventEmitter {
     live.remoteProbe = hello.probe === true
     if (hello.id === this.id) {
       // we dialed ourselves (our own address came back)
-      if (conn.url !== null) this.forget(conn.url, true)
+      if (conn.url !== null) this.forget(conn.url)
       conn.close()
       return
     }
     if (conn.url !== null && !this.verified.has(conn.url)) {
       this.verified.set(conn.url, hello.id)
+      this.lastSeen.set(conn.url, Date.now())
       this.candidates.delete(conn.url)
       this.trim()
       this.broadcast()
@@ -167,6 +174,14 @@ export class Gossip extends EventEmitter {
   private expire (): void {
     const now = Date.now()
     for (const [url, c] of this.candidates) if (now - c.since > CANDIDATE_TTL) this.candidates.delete(url)
+    const connected = this.connectedIds
+    for (const [url, id] of this.verified) {
+      if (connected.has(id)) this.lastSeen.set(url, now)
+      else if (now - (this.lastSeen.get(url) ?? now) > VERIFIED_TTL) {
+        this.verified.delete(url)
+        this.lastSeen.delete(url)
+      }
+    }
   }
 
   // An address heard of: dial it (to check it, or to keep it) when that is
@@ -189,19 +204,23 @@ export class Gossip extends EventEmitter {
     if (candidate === undefined) return true
     candidate.failures++
     if (candidate.failures < MAX_ATTEMPTS) return false
-    this.forget(url, false)
+    this.forget(url)
     return true
   }
 
-  private forget (url: string, self: boolean): void {
+  private forget (url: string): void {
     this.candidates.delete(url)
     this.verified.delete(url)
-    if (self) this.verified.delete(url)
+    this.lastSeen.delete(url)
     this.broadcast()
   }
 
   private trim (): void {
-    while (this.verified.size > MAX_KNOWN) this.verified.delete(this.verified.keys().next().value!)
+    while (this.verified.size > MAX_KNOWN) {
+      const oldest = this.verified.keys().next().value!
+      this.verified.delete(oldest)
+      this.lastSeen.delete(oldest)
+    }
   }
 
   private broadcast (): void {
