@@ -62,13 +62,14 @@ export class LiveHub extends ReadyResource {
     for await (const batch of stream) {
       if (ws.readyState !== ws.OPEN) return
       if (batch.length === 0) continue
-      // one promise per batch: a client that goes away fails every send in
-      // flight, and only the last one is awaited
+      // a client that goes away fails every send in flight: each has a
+      // callback, and the last one is awaited (flow control: the next batch
+      // waits for this one to reach the socket)
       let failed: Error | null = null
       for (let i = 0; i < batch.length - 1; i++) ws.send(batch[i]!, err => { if (err) failed ??= err })
       await new Promise<void>((resolve, reject) => ws.send(batch.at(-1)!, err => err ? reject(err) : resolve()))
       if (failed !== null) throw failed
-      this.sent += batch.length // flow control: the next batch waits for this one to reach the socket
+      this.sent += batch.length
     }
   }
 
