@@ -159,11 +159,36 @@ async function liveLatency (bootstrap: string): Promise<void> {
   await rf.stop()
   await rw.stop()
 
+  // the same clock start for both: a raw writer that appends each line of its
+  // stdin, fed by this process as hyperfeed's writer is
+  const pw = proc(RAW, ['pipe', tmp('live-pw'), String(n), bootstrap])
+  const { key: pipeKey } = await pw.waitErr(o => o.ready)
+  const pf = proc(RAW, ['follow', tmp('live-pf'), pipeKey, bootstrap])
+  const pipeLat: number[] = []
+  pf.onLine = (line, at) => {
+    const m = /"sent":([\d.]+)/.exec(line)
+    if (m) pipeLat.push(at - Number(m[1]))
+  }
+  await pf.waitErr(o => o.peer)
+  await sleep(500)
+  const pipeAll = pf.waitLine(l => l.includes(`"i":${n - 1},`), 120_000)
+  for (let i = 0; i < n; i++) {
+    const next = performance.now() + 10
+    pw.child.stdin!.write(JSON.stringify({ type: 'tick', i, sent: now() }) + '\n')
+    await sleep(Math.max(0, next - performance.now()))
+  }
+  await pipeAll
+  await pf.stop()
+  await pw.stop()
+
   const s = lat.sort((a, b) => a - b)
   const r = rawLat.sort((a, b) => a - b)
+  const p = pipeLat.sort((a, b) => a - b)
   figure('live', 'live latency p50 (append to viewer stdout)', 'ms', percentile(s, 0.5), percentile(r, 0.5), 'raw', false)
   figure('live', 'live latency p99', 'ms', percentile(s, 0.99), percentile(r, 0.99), 'raw', false, { max: 10 })
   figure('live', 'live latency max', 'ms', s[s.length - 1]!, r[r.length - 1]!, 'raw', false)
+  figure('live', 'live latency p50, both writers fed lines on stdin (line written to viewer stdout)', 'ms', percentile(s, 0.5), percentile(p, 0.5), 'raw piped', false)
+  figure('live', 'live latency p99, both writers fed lines on stdin', 'ms', percentile(s, 0.99), percentile(p, 0.99), 'raw piped', false)
 }
 
 // Time from starting `view` to its first entry on stdout, live mode.

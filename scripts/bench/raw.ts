@@ -8,6 +8,8 @@
 //                                            ahead of the read stream
 //   raw.js follow-client DIR KEY BOOTSTRAP   the same, as a client only (connects to the writer alone)
 //   raw.js burst  DIR COUNT BOOTSTRAP        on a line of stdin, appends COUNT entries, 50 every 10 ms
+//   raw.js pipe   DIR COUNT BOOTSTRAP        appends each line of stdin as it arrives, as hyperfeed
+//                                            write does (COUNT unused)
 // Status lines go to stderr as JSON; entries (read with print, follow) to stdout.
 // The DHT binds RAW_HOST (default 127.0.0.1), e.g. a shaped link's address.
 import Corestore from 'corestore'
@@ -41,7 +43,7 @@ async function main (): Promise<void> {
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 
-  if (mode === 'write' || mode === 'live' || mode === 'burst') {
+  if (mode === 'write' || mode === 'live' || mode === 'burst' || mode === 'pipe') {
     const core = store.get({ name: 'bench' })
     await core.ready()
     const count = Number(arg)
@@ -60,6 +62,19 @@ async function main (): Promise<void> {
         await new Promise(resolve => setTimeout(resolve, 10))
       }
       status({ appended: count })
+    }
+    if (mode === 'pipe') {
+      // every complete line of stdin becomes one block, appended as it comes
+      let rest = ''
+      let appending = Promise.resolve()
+      process.stdin.on('data', (chunk: Buffer) => {
+        const lines = (rest + chunk.toString()).split('\n')
+        rest = lines.pop() ?? ''
+        const blocks = lines.filter(l => l.length > 0).map(l => Buffer.from(l))
+        if (blocks.length > 0) appending = appending.then(() => core.append(blocks)).then(() => {})
+      })
+      await new Promise(resolve => process.stdin.once('end', resolve))
+      await appending
     }
     if (mode === 'live') {
       // start when told to (a line on stdin), then one entry every 10 ms
