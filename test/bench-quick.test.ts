@@ -25,6 +25,8 @@ const EXPECTED: [string, RegExp, boolean][] = [
   ['live', /latency p50/, true],
   ['live', /latency p99/, true],
   ['live', /latency max/, true],
+  ['live', /latency p50, both writers fed lines on stdin/, true],
+  ['live', /latency p99, both writers fed lines on stdin/, true],
   ['live', /start to first entry/, false],
   ['naive', /cold sync of 1k entries/, true],
   ['naive', /cold sync of 5k entries/, true],
