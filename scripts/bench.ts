@@ -123,67 +123,54 @@ async function endTime (p: Proc): Promise<number> {
 async function liveLatency (bootstrap: string): Promise<void> {
   const n = SIZES.live
   console.error(`\n3. live latency, one entry every 10 ms, ${n} entries`)
+  // latencies of the ticks a viewer prints (each carries the time it was sent)
+  const measure = (viewer: Proc) => {
+    const lat: number[] = []
+    viewer.onLine = (line, at) => {
+      const m = /"sent":([\d.]+)/.exec(line)
+      if (m) lat.push(at - Number(m[1]))
+    }
+    return { lat, all: viewer.waitLine(l => l.includes(`"i":${n - 1},`), 120_000) }
+  }
+  // one tick every 10 ms into a writer's stdin
+  const tick = async (writer: Proc) => {
+    for (let i = 0; i < n; i++) {
+      const next = performance.now() + 10
+      writer.child.stdin!.write(JSON.stringify({ type: 'tick', i, sent: now() }) + '\n')
+      await sleep(Math.max(0, next - performance.now()))
+    }
+  }
+  // a raw writer (`live` appends on its own clock, `pipe` appends stdin lines) and a raw follower
+  const raw = async (mode: 'live' | 'pipe') => {
+    const rw = proc(RAW, [mode, tmp('live-rw'), String(n), bootstrap])
+    const { key } = await rw.waitErr(o => o.ready)
+    const rf = proc(RAW, ['follow', tmp('live-rf'), key, bootstrap])
+    await rf.waitErr(o => o.peer)
+    await sleep(500)
+    const m = measure(rf)
+    if (mode === 'live') rw.child.stdin!.write('go\n')
+    else await tick(rw)
+    await m.all
+    await rf.stop()
+    await rw.stop()
+    return m.lat.sort((a, b) => a - b)
+  }
+
   const w = proc(BIN, ['write', '--json', '--bootstrap', bootstrap, '--storage', tmp('live-w')])
   const key = await w.waitLine(l => /^[0-9a-f]{64}$/.test(l))
   const v = proc(BIN, ['view', key, '--json', '--bootstrap', bootstrap, '--storage', tmp('live-v')])
-  const lat: number[] = []
-  v.onLine = (line, at) => {
-    const m = /"sent":([\d.]+)/.exec(line)
-    if (m) lat.push(at - Number(m[1]))
-  }
   w.child.stdin!.write('{"type":"warmup"}\n')
   await v.waitLine(l => l.includes('warmup'))
-  const all = v.waitLine(l => l.includes(`"i":${n - 1},`), 120_000)
-  for (let i = 0; i < n; i++) {
-    const next = performance.now() + 10
-    w.child.stdin!.write(JSON.stringify({ type: 'tick', i, sent: now() }) + '\n')
-    await sleep(Math.max(0, next - performance.now()))
-  }
-  await all
+  const m = measure(v)
+  await tick(w)
+  await m.all
   await v.stop()
   await w.stop()
+  const s = m.lat.sort((a, b) => a - b)
+  const r = await raw('live')
+  // the same clock start for both: a raw writer fed stdin lines as hyperfeed's is
+  const p = await raw('pipe')
 
-  const rw = proc(RAW, ['live', tmp('live-rw'), String(n), bootstrap])
-  const { key: rawKey } = await rw.waitErr(o => o.ready)
-  const rf = proc(RAW, ['follow', tmp('live-rf'), rawKey, bootstrap])
-  const rawLat: number[] = []
-  rf.onLine = (line, at) => {
-    const m = /"sent":([\d.]+)/.exec(line)
-    if (m) rawLat.push(at - Number(m[1]))
-  }
-  await rf.waitErr(o => o.peer)
-  await sleep(500)
-  const rawAll = rf.waitLine(l => l.includes(`"i":${n - 1},`), 120_000)
-  rw.child.stdin!.write('go\n')
-  await rawAll
-  await rf.stop()
-  await rw.stop()
-
-  // the same clock start for both: a raw writer that appends each line of its
-  // stdin, fed by this process as hyperfeed's writer is
-  const pw = proc(RAW, ['pipe', tmp('live-pw'), String(n), bootstrap])
-  const { key: pipeKey } = await pw.waitErr(o => o.ready)
-  const pf = proc(RAW, ['follow', tmp('live-pf'), pipeKey, bootstrap])
-  const pipeLat: number[] = []
-  pf.onLine = (line, at) => {
-    const m = /"sent":([\d.]+)/.exec(line)
-    if (m) pipeLat.push(at - Number(m[1]))
-  }
-  await pf.waitErr(o => o.peer)
-  await sleep(500)
-  const pipeAll = pf.waitLine(l => l.includes(`"i":${n - 1},`), 120_000)
-  for (let i = 0; i < n; i++) {
-    const next = performance.now() + 10
-    pw.child.stdin!.write(JSON.stringify({ type: 'tick', i, sent: now() }) + '\n')
-    await sleep(Math.max(0, next - performance.now()))
-  }
-  await pipeAll
-  await pf.stop()
-  await pw.stop()
-
-  const s = lat.sort((a, b) => a - b)
-  const r = rawLat.sort((a, b) => a - b)
-  const p = pipeLat.sort((a, b) => a - b)
   figure('live', 'live latency p50 (append to viewer stdout)', 'ms', percentile(s, 0.5), percentile(r, 0.5), 'raw', false)
   figure('live', 'live latency p99', 'ms', percentile(s, 0.99), percentile(r, 0.99), 'raw', false, { max: 10 })
   figure('live', 'live latency max', 'ms', s[s.length - 1]!, r[r.length - 1]!, 'raw', false)
