@@ -155,3 +155,45 @@ test('a fork of 10,000 minimum-work blocks is judged in bounded time and stays s
   t.alike(await getCounts(state), { valid: 10_012, invalid: 0, pending: 0, blocks: 10_012 })
   t.ok(ms < 60_000, `bounded time: ${ms} ms`)
 })
+
+test('a reorganisation costs apply a few writes however deep the fork: two long equal forks flipping cannot make members rewrite them', { timeout: 120_000 }, async (t) => {
+  const state = await kv(t, 'flip')
+  let puts = 0
+  const counted: KV = {
+    get: (k) => state.get(k),
+    put: (k, v) => { puts++; return state.put(k, v) },
+    del: (k) => state.del(k),
+    createReadStream: (r) => state.createReadStream(r)
+  }
+  const g = mine(null, 'g', 0)
+  const a = chain(g, 1000, 0, 'a')
+  const b = chain(g, 1000, 0, 'b')
+  let seq = 0
+  const place = (block: Block) => placeBlock(counted, block, { author: 'm'.repeat(64), authorSeq: seq, seq: seq++, minDifficulty: 0 })
+  for (const block of [g, ...a, ...b]) await place(block)
+  let tipA = a.at(-1)!
+  let tipB = b.at(-1)!
+  let flips = 0
+  let most = 0
+  let last = (await getTip(state))!.hash
+  for (let i = 0; i < 10; i++) {
+    const onA = i % 2 === 0
+    const next = mine(onA ? tipA : tipB, `more ${i}`, 0)
+    if (onA) tipA = next
+    else tipB = next
+    puts = 0
+    await place(next)
+    most = Math.max(most, puts)
+    const tip = (await getTip(state))!.hash
+    if (tip !== last) flips++
+    last = tip
+  }
+  t.ok(flips >= 5, `the tip moved between the forks ${flips} times`)
+  t.ok(most <= 10, `at most ${most} writes for a block that moves the tip 1,000 blocks deep`)
+  const main: string[] = []
+  for await (const p of mainChain(state)) main.push(p.hash)
+  const winner = last === tipA.hash ? [g, ...a] : [g, ...b]
+  t.is(main.length, 1006)
+  t.is(main[500], winner[500]!.hash, 'the main chain walked back from the tip is the winning fork')
+  t.is(main.at(-1), last)
+})

@@ -11,9 +11,10 @@ import { type Block, GENESIS_PREV, blockHash, checkShape, hexLeadingZeroBits } f
 //   bad/<hash>           a block whose hash is right but that is invalid (why)
 //   o/<prev>/<hash>/..   a block entry waiting for its prev
 //   v/<author>/<seq>     the verdict on a member's block entry
-//   h/<height>           the main chain: the hash at each height
 //   tip                  the main chain's last block
 //   chain                counts
+// The main chain itself is not stored: a reader walks it back from the tip
+// (MainChain), so a reorganisation costs apply one write however deep it goes.
 export interface KV {
   get (key: string): Promise<{ value: unknown } | null>
   put (key: string, value: unknown): Promise<void>
@@ -61,8 +62,6 @@ interface Waiting {
   seq: number
 }
 
-const HEIGHT_DIGITS = 16
-export const heightKey = (h: number) => 'h/' + String(h).padStart(HEIGHT_DIGITS, '0')
 const verdictKey = (author: string, authorSeq: number) => `v/${author}/${authorSeq}`
 const COUNTS = 'chain'
 const TIP = 'tip'
@@ -208,19 +207,8 @@ async function accept (kv: KV, counts: ChainCounts, first: Block, firstWork: big
   if (moved !== null) await moveTip(kv, moved)
 }
 
-// Points the main chain (h/<height>) at `tip`: walks back until it meets the
-// old main chain, then drops heights above the new tip.
+// The main chain now ends at `tip`.
 async function moveTip (kv: KV, tip: PlacedBlock): Promise<void> {
-  const old = await getTip(kv)
-  let cursor: PlacedBlock | undefined = tip
-  while (cursor !== undefined) {
-    const at = (await kv.get(heightKey(cursor.height)))?.value
-    if (at === cursor.hash) break
-    await kv.put(heightKey(cursor.height), cursor.hash)
-    if (cursor.prev === GENESIS_PREV) break
-    cursor = (await kv.get('b/' + cursor.prev))?.value as PlacedBlock | undefined
-  }
-  for (let h = tip.height + 1; old !== null && h <= old.height; h++) await kv.del(heightKey(h))
   await kv.put(TIP, { hash: tip.hash, height: tip.height, work: tip.work } satisfies ChainTip)
 }
 
@@ -247,14 +235,67 @@ export async function getBlock (kv: Pick<KV, 'get'>, hash: string): Promise<Plac
   return ((await kv.get('b/' + hash))?.value as PlacedBlock | undefined) ?? null
 }
 
-export async function isMain (kv: Pick<KV, 'get'>, hash: string, height: number): Promise<boolean> {
-  return (await kv.get(heightKey(height)))?.value === hash
+// The main chain as one reader sees it: walked back from the tip through each
+// block's prev and kept in memory, so after a reorganisation the walk goes only
+// as deep as the fork, and only for a reader that looks.
+export class MainChain {
+  private tipHash: string | null = null
+  // the main chain's hashes by height
+  private hashes: string[] = []
+  private refreshing: Promise<readonly string[]> | null = null
+
+  // The main chain's hashes by height, as of the tip now.
+  async refresh (kv: Pick<KV, 'get'>): Promise<readonly string[]> {
+    while (this.refreshing !== null) await this.refreshing
+    this.refreshing = this.walk(kv).finally(() => { this.refreshing = null })
+    return this.refreshing
+  }
+
+  private async walk (kv: Pick<KV, 'get'>): Promise<readonly string[]> {
+    // the view can change between reads (Autobase re-applies): a walk that
+    // finds a block missing starts again from the tip then, a few times at most
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const tip = await getTip(kv)
+      if (tip === null) {
+        this.tipHash = null
+        this.hashes = []
+        return this.hashes
+      }
+      if (tip.hash === this.tipHash) return this.hashes
+      const fresh: string[] = [] // from the tip down, until the known chain
+      let keep = 0
+      let hash = tip.hash
+      let height = tip.height
+      let complete = true
+      for (;;) {
+        if (this.hashes[height] === hash) {
+          keep = height + 1
+          break
+        }
+        fresh.push(hash)
+        if (height === 0) break
+        const placed = await getBlock(kv, hash)
+        if (placed === null || placed.height !== height) {
+          complete = false
+          break
+        }
+        hash = placed.prev
+        height--
+      }
+      if (!complete) continue
+      this.hashes = this.hashes.slice(0, keep).concat(fresh.reverse())
+      this.tipHash = tip.hash
+      return this.hashes
+    }
+    return this.hashes
+  }
 }
 
 // The main chain's blocks, genesis first, from `start` height.
-export async function * mainChain (kv: KV, { start = 0 }: { start?: number } = {}): AsyncGenerator<PlacedBlock> {
-  for await (const { value } of kv.createReadStream({ gte: heightKey(start), lt: 'h0' })) {
-    const block = await getBlock(kv, value as string)
+export async function * mainChain (kv: Pick<KV, 'get'>, { start = 0, chain = new MainChain() }: { start?: number, chain?: MainChain } = {}): AsyncGenerator<PlacedBlock> {
+  const hashes = await chain.refresh(kv)
+  for (let h = start; h < hashes.length; h++) {
+    const block = await getBlock(kv, hashes[h]!)
     if (block !== null) yield block
   }
 }

@@ -1,6 +1,6 @@
 import safetyCatch from 'safety-catch'
 import { type Block, MAX_DIFFICULTY, nextTemplate } from '../chain/block.js'
-import { type ChainCounts, type ChainTip, type KV, type PlacedBlock, type Verdict, getCounts, getTip, getVerdict, heightKey, isMain, mainChain } from '../chain/fork-choice.js'
+import { type ChainCounts, type ChainTip, type KV, MainChain, type PlacedBlock, type Verdict, getCounts, getTip, getVerdict, mainChain } from '../chain/fork-choice.js'
 import { Miner, type Mined } from '../chain/mine.js'
 import { isUnreadable } from '../entries.js'
 import { HyperfeedError, usage } from '../errors.js'
@@ -33,6 +33,9 @@ export type BlockMark = { valid: true, chain: 'main' | 'stale' } | { valid: fals
 export class RoomChain {
   readonly room: Room
 
+  // the main chain as this reader last walked it
+  private readonly main = new MainChain()
+
   constructor (room: Room) {
     this.room = room
   }
@@ -52,7 +55,7 @@ export class RoomChain {
 
   // The main chain, genesis first, with each block's entry.
   async * blocks ({ start = 0 }: { start?: number } = {}): AsyncGenerator<MainBlock> {
-    for await (const placed of mainChain(this.kv, { start })) {
+    for await (const placed of mainChain(this.kv, { start, chain: this.main })) {
       const block = await this.entryOf(placed)
       if (block !== null) yield { height: placed.height, hash: placed.hash, author: placed.author, authorSeq: placed.authorSeq, value: block }
     }
@@ -67,25 +70,27 @@ export class RoomChain {
   // Marks the block entries of a batch as of now.
   async marks (entries: RoomEntry[]): Promise<Map<RoomEntry, BlockMark>> {
     const out = new Map<RoomEntry, BlockMark>()
+    if (!entries.some(e => !isUnreadable(e) && e.value.type === 'block')) return out
+    const main = await this.main.refresh(this.kv)
     for (const e of entries) {
       if (isUnreadable(e) || e.value.type !== 'block') continue
       const verdict = await getVerdict(this.kv, e.author, e.authorSeq)
-      out.set(e, await this.mark(verdict, e))
+      out.set(e, mark(verdict, e, main))
     }
     return out
   }
 
-  private async mark (verdict: Verdict | null, e: RoomEntry): Promise<BlockMark> {
-    if (verdict === null) return { valid: false, error: 'not judged yet' }
-    if (verdict.status !== 'valid') return { valid: false, error: verdict.error }
-    const height = isUnreadable(e) ? -1 : e.value.height as number
-    return { valid: true, chain: (await isMain(this.kv, verdict.hash, height)) ? 'main' : 'stale' }
-  }
-
   // The hash of the main chain at `height` (null past the tip).
   async hashAt (height: number): Promise<string | null> {
-    return ((await this.kv.get(heightKey(height)))?.value as string | undefined) ?? null
+    return (await this.main.refresh(this.kv))[height] ?? null
   }
+}
+
+function mark (verdict: Verdict | null, e: RoomEntry, main: readonly string[]): BlockMark {
+  if (verdict === null) return { valid: false, error: 'not judged yet' }
+  if (verdict.status !== 'valid') return { valid: false, error: verdict.error }
+  const height = isUnreadable(e) ? -1 : e.value.height as number
+  return { valid: true, chain: main[height] === verdict.hash ? 'main' : 'stale' }
 }
 
 export interface RoomMined extends Mined {
