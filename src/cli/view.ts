@@ -68,9 +68,9 @@ other viewers while it runs.`),
     const result = await syncOnce(feed, { start: local.position, timeout: timeout * 1000, verify: local.verifyNext, onEntries: print, signal: shutdown.signal })
     if (!result.complete) return 0 // stopped by a signal
     const { blocks, bytes } = result.downloaded
-    status.info(result.blocks === result.length
-      ? `hyperfeed: ${plural(result.length, 'entry', 'entries')}: ${result.length - blocks} were stored here already, ${blocks} downloaded (${bytes} bytes)`
-      : `hyperfeed: ${plural(result.length, 'entry', 'entries')} in ${plural(result.blocks, 'block')}: ${result.blocks - blocks} were stored here already, ${blocks} downloaded (${bytes} bytes)`)
+    // (a plain feed has as many blocks as entries; a packed one says both)
+    const inBlocks = result.blocks === result.length ? '' : ` in ${plural(result.blocks, 'block')}`
+    status.info(`hyperfeed: ${plural(result.length, 'entry', 'entries')}${inBlocks}: ${result.blocks - blocks} were stored here already, ${blocks} downloaded (${bytes} bytes)`)
     if (!result.readable) throw encryptedFeed(toHex(feed.key))
     return 0
   }

@@ -103,7 +103,8 @@ export class Follower implements AsyncIterable<EntryResult[]> {
     this.prefetchEnd = this.block
     while (!this.destroyed) {
       if (this.position >= end) return
-      const target = this.session.length
+      // entries [0, end) lie in blocks [0, end) (a block holds one entry or more)
+      const target = Math.min(end, this.session.length)
       if (prefetch && wait) this.prefetch(target)
       if (this.block >= target) {
         if (!live) return

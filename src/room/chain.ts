@@ -79,11 +79,6 @@ export class RoomChain {
     }
     return out
   }
-
-  // The hash of the main chain at `height` (null past the tip).
-  async hashAt (height: number): Promise<string | null> {
-    return (await this.main.refresh(this.kv))[height] ?? null
-  }
 }
 
 function mark (verdict: Verdict | null, e: RoomEntry, main: readonly string[]): BlockMark {

@@ -89,7 +89,7 @@ export class Room extends ReadyResource {
     const room = new Room(store, { ...opts, key: null, encryptionKey: crypto.randomBytes(32) })
     try {
       await room.ready()
-      await room.base.append(encodeEntry({ type: ROOM_CREATE, nick, difficulty }))
+      await room.appendLocal([encodeEntry({ type: ROOM_CREATE, nick, difficulty })])
       if (!(await room.until(() => room.isMember(), Date.now() + SETTLE_TIMEOUT))) throw new HyperfeedError('NOT_APPLIED', 'the new room did not take effect')
     } catch (err) {
       await room.close()
