@@ -1,5 +1,5 @@
-// Every failure a user can meet has a code, a one-line message, a process exit code
-// and an HTTP status, so the CLI and the gateway report it the same way.
+// Every failure a user can meet: one code, one message (a template), the
+// process exit code the CLI ends with and the HTTP status the gateway answers.
 
 export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
@@ -22,47 +22,109 @@ export function isHyperfeedError (err: unknown): err is HyperfeedError {
   return err instanceof HyperfeedError
 }
 
-export const usage = (message: string) =>
-  new HyperfeedError('USAGE', message, { exitCode: EXIT_USAGE, status: 400 })
-
-export const invalidKey = (input: string) =>
-  new HyperfeedError('INVALID_KEY', `not a feed key: ${JSON.stringify(shorten(input))} (expected 64 hex characters, a 52-character z32 key, or a hyperfeed: invite)`, { exitCode: EXIT_USAGE, status: 400 })
-
-export const invalidEntry = (reason: string) =>
-  new HyperfeedError('INVALID_ENTRY', `entry refused: ${reason}`, { status: 400 })
-
-export const entryTooLarge = (bytes: number, max: number) =>
-  new HyperfeedError('ENTRY_TOO_LARGE', `entry refused: ${bytes} bytes of JSON is over the ${max}-byte limit`, { status: 413 })
-
-export const notWritable = (what: string) =>
-  new HyperfeedError('NOT_WRITABLE', `${what} is read-only here: only the storage that created it can append`, { status: 403 })
-
-export const notMember = (room: string) =>
-  new HyperfeedError('NOT_MEMBER', `this storage is not a member of room ${room} (not joined yet, or removed): it cannot post or invite`, { status: 403 })
-
-export const foreignDirectory = (dir: string) =>
-  new HyperfeedError('FOREIGN_DIRECTORY', `refusing to use ${dir} as storage: it is not empty and holds no hyperfeed storage (pass --storage with an empty or new directory)`)
-
-export const storageLocked = (dir: string) =>
-  new HyperfeedError('STORAGE_LOCKED', `storage ${dir} is in use by another hyperfeed process; stop it or pass --storage DIR to use another directory`)
-
-export const storageUnusable = (dir: string, reason: string) =>
-  new HyperfeedError('STORAGE_UNUSABLE', `cannot use storage ${dir}: ${reason}`)
-
-export const feedNotFound = (what: string) =>
-  new HyperfeedError('FEED_NOT_FOUND', what, { status: 404 })
-
-export const noPeer = (key: string, seconds: number) =>
-  new HyperfeedError('NO_PEER', `no peer found for ${key} within ${seconds}s`)
-
-export const portInUse = (what: string) =>
-  new HyperfeedError('PORT_IN_USE', `${what} is already in use`)
-
-export const encryptedFeed = (key: string) =>
-  new HyperfeedError('ENCRYPTED', `feed ${key} is private (encrypted): this copy keeps and shares its encrypted entries but cannot read them without the writer's invite (hyperfeed:...)`, { status: 403 })
-
-export const closed = () => new HyperfeedError('CLOSED', 'already closed')
-
-function shorten (s: string) {
-  return s.length > 80 ? s.slice(0, 77) + '...' : s
+function define<A extends unknown[]> (code: string, status: number, message: (...args: A) => string, exitCode = EXIT_FAILURE) {
+  return (...args: A) => new HyperfeedError(code, message(...args), { exitCode, status })
 }
+
+const shorten = (s: string) => s.length > 80 ? s.slice(0, 77) + '...' : s
+const secs = (ms: number) => `${ms / 1000}s`
+
+// usage: wrong arguments, flags or values
+export const usage = define('USAGE', 400, (message: string) => message, EXIT_USAGE)
+export const invalidKey = define('INVALID_KEY', 400, (input: string) =>
+  `not a feed key: ${JSON.stringify(shorten(input))} (expected 64 hex characters, a 52-character z32 key, or a hyperfeed: invite)`, EXIT_USAGE)
+export const invalidInvite = define('INVALID_INVITE', 400, (input: string) =>
+  `not a room invite: ${JSON.stringify(shorten(input))} (expected hyperfeed-room:... as printed by room create or room invite, or a room key)`, EXIT_USAGE)
+export const unknownCommand = define('UNKNOWN_COMMAND', 400, (name: string, known: string) =>
+  `unknown command /${name} (${known}start a line with // to send text beginning with /)`)
+
+// entries
+export const invalidEntry = define('INVALID_ENTRY', 400, (reason: string) => `entry refused: ${reason}`)
+export const entryTooLarge = define('ENTRY_TOO_LARGE', 413, (bytes: number, max: number) =>
+  `entry refused: ${bytes} bytes of JSON is over the ${max}-byte limit`)
+
+// storage
+export const foreignDirectory = define('FOREIGN_DIRECTORY', 500, (dir: string) =>
+  `refusing to use ${dir} as storage: it is not empty and holds no hyperfeed storage (pass --storage with an empty or new directory)`)
+export const storageLocked = define('STORAGE_LOCKED', 500, (dir: string) =>
+  `storage ${dir} is in use by another hyperfeed process; stop it or pass --storage DIR to use another directory`)
+export const storageUnusable = define('STORAGE_UNUSABLE', 500, (dir: string, reason: string) => `cannot use storage ${dir}: ${reason}`)
+export const storageMissing = define('STORAGE_MISSING', 404, (dir: string) => `no hyperfeed storage at ${dir}`)
+export const notOpen = define('NOT_OPEN', 500, (what: string) => `${what} is not open`)
+export const closed = define('CLOSED', 503, () => 'already closed')
+
+// feeds
+export const feedNotFound = define('FEED_NOT_FOUND', 404, (name: string, dir: string) =>
+  `no feed named ${JSON.stringify(name)} in ${dir} (create it with: hyperfeed write --name ${name})`)
+export const feedNotStored = define('FEED_NOT_STORED', 404, (key: string, dir: string) =>
+  `feed ${key} is not in ${dir} (follow it first: hyperfeed view ${key})`)
+export const notWritable = define('NOT_WRITABLE', 403, (what: string) =>
+  `${what} is read-only here: only the storage that created it can append`)
+export const encryptedFeed = define('ENCRYPTED', 403, (key: string) =>
+  `feed ${key} is private (encrypted): this copy keeps and shares its encrypted entries but cannot read them without the writer's invite (hyperfeed:...)`)
+export const notEncrypted = define('NOT_ENCRYPTED', 409, (name: string) =>
+  `feed "${name}" already exists without encryption; use another --name for a private feed`)
+export const noPeer = define('NO_PEER', 504, (key: string, ms: number) => `no peer found for ${key} within ${secs(ms)}`)
+export const peerLost = define('PEER_LOST', 504, (key: string, ms: number, position: number, length: number) =>
+  `lost every peer of ${key} for ${secs(ms)} before the download finished (${position}/${length})`)
+export const malformedFeed = define('MALFORMED_FEED', 502, (key: string, position: number, length: number) =>
+  `feed ${key} ends at entry ${position}, but its last block says it holds ${length}: its writer's packed blocks are malformed`)
+
+// blocks and mining
+export const miningExhausted = define('MINING_EXHAUSTED', 503, () => 'no nonce meets the difficulty for this block time; try again')
+export const miningCancelled = define('MINING_CANCELLED', 409, () => 'mining cancelled: the chain moved on')
+export const miningStopped = define('MINING_STOPPED', 503, () => 'mining stopped: shutting down')
+
+// rooms
+export const notMember = define('NOT_MEMBER', 403, (room: string) =>
+  `this storage is not a member of room ${room} (not joined yet, or removed): it cannot post, mine or invite`)
+export const notAMember = define('NOT_A_MEMBER', 404, (key: string) => `${key} is not a member of this room`)
+export const notCreator = define('NOT_CREATOR', 403, () => 'only the room\'s creator can remove members')
+export const removeCreator = define('REMOVE_CREATOR', 400, () => 'the creator cannot remove itself')
+export const removed = define('REMOVED', 403, () => 'this storage was removed from the room; a new member needs a new storage')
+export const notApplied = define('NOT_APPLIED', 503, (what: string, ms: number) => `${what} did not take effect in the room within ${secs(ms)}`)
+export const noMember = define('NO_MEMBER', 504, (room: string, ms: number, stored: string) =>
+  `no member of room ${room} was reachable within ${secs(ms)}${stored === '' ? '' : `; printed ${stored} stored here`}`)
+export const noInviter = define('NO_INVITER', 504, (room: string, ms: number) =>
+  `no member of room ${room} that knows this invite was reachable within ${secs(ms)}`)
+export const inviteUsed = define('INVITE_USED', 409, (by: string) =>
+  `this invite was already used (by ${by}); an invite lets one member in: ask a member for a new one`)
+export const noEncryptionKey = define('NO_ENCRYPTION_KEY', 403, () => 'this copy of the room has no encryption key, so it cannot invite')
+export const encryptedRoom = define('ENCRYPTED_ROOM', 403, (key: string) =>
+  `room ${key} is encrypted: this copy keeps and shares its entries for the members but cannot read them or post without an invite (hyperfeed-room:...)`)
+export const notDelivered = define('NOT_DELIVERED', 504, (ms: number) =>
+  `the block is posted here but reached no other member within ${secs(ms)}; it goes out when this storage is next online with one`)
+export const roomNotFound = define('ROOM_NOT_FOUND', 404, (name: string, dir: string) =>
+  `no room named "${name}" in ${dir} (create one with: hyperfeed room create --name ${name}, or join one with: hyperfeed room join INVITE --name ${name})`)
+export const roomExists = define('ROOM_EXISTS', 409, (name: string) =>
+  `a room named "${name}" already exists here; open it with: hyperfeed room chat --name ${name}`)
+export const roomNameTaken = define('ROOM_NAME_TAKEN', 409, (name: string) => `another room is already called "${name}" here; pick another --name`)
+export const alreadyMember = define('ALREADY_MEMBER', 409, (name: string) =>
+  `this storage is a member of room "${name}" already: use hyperfeed room chat --name ${name}`)
+export const roomNotJoined = define('ROOM_NOT_JOINED', 409, (name: string) =>
+  `room "${name}" is not joined yet: finish with hyperfeed room join INVITE --name ${name}`)
+export const roomBusy = define('ROOM_BUSY', 409, (name: string) =>
+  `room "${name}" is open in another hyperfeed process (room chat or serve --room); use it there: /invite, /members and /remove in the chat, or the gateway's API`)
+
+// network
+export const portInUse = define('PORT_IN_USE', 500, (what: string) => `${what} is already in use`)
+export const badListen = define('BAD_LISTEN', 500, (host: string) => `cannot listen on ${host}: not an address of this machine (--listen)`)
+export const badBootstrap = define('BAD_BOOTSTRAP', 500, (host: string) => `cannot resolve bootstrap host ${JSON.stringify(host)}`)
+export const lanInterface = define('LAN_INTERFACE', 500, (reason: string) => `--lan found no network interface to use (${reason}); pick one with --lan-interface NAME`)
+export const lanUnavailable = define('LAN', 500, (iface: string, address: string, reason: string) =>
+  `--lan cannot use multicast DNS on ${iface} (${address}): ${reason}`)
+
+// the gateway's HTTP answers
+export const badRequest = define('BAD_REQUEST', 400, (reason: string) => reason)
+export const notFound = define('NOT_FOUND', 404, (path: string) => `no such path: ${path}`)
+export const methodNotAllowed = define('METHOD_NOT_ALLOWED', 405, (method: string, path: string, hint: string) =>
+  `${method} is not allowed on ${path}${hint === '' ? '' : ` (${hint})`}`)
+export const hostNotAllowed = define('HOST_NOT_ALLOWED', 403, () => 'this server only answers to loopback host names')
+export const crossOrigin = define('CROSS_ORIGIN', 403, () => 'cross-origin requests cannot write to this server')
+export const tokenRequired = define('TOKEN_REQUIRED', 401, () =>
+  'this server needs "Authorization: Bearer TOKEN" (the token hyperfeed serve printed) to write')
+export const notJson = define('NOT_JSON', 415, () => 'send the body as application/json')
+export const bodyTooLarge = define('BODY_TOO_LARGE', 413, (max: number) => `the body is over ${max} bytes`)
+export const notAvailable = define('NOT_AVAILABLE', 504, (upto: number) => `entries up to ${upto} are not available from any peer yet`)
+export const noNetwork = define('NO_NETWORK', 503, () => 'this server has no network')
+export const readOnlyFeed = define('READ_ONLY', 403, () => 'this feed is read-only here: only its writer can mine blocks')

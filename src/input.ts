@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder'
 import { type Entry, MAX_ENTRY_BYTES, chat, encodeEntry, parseEntryJson } from './entries.js'
-import { HyperfeedError, entryTooLarge, invalidEntry } from './errors.js'
+import { HyperfeedError, entryTooLarge, invalidEntry, unknownCommand } from './errors.js'
 
 // Where lines go: a feed, or a room (anything that appends entries in order,
 // all or nothing per call, and says where the first one landed).
@@ -194,7 +194,7 @@ export class LineInput {
     if (command === undefined) {
       const known = Object.keys(this.opts.commands ?? {}).map(c => '/' + c)
       const list = known.length > 0 ? `commands: ${known.join(', ')}; ` : ''
-      this.reject(new HyperfeedError('UNKNOWN_COMMAND', `unknown command /${name} (${list}start a line with // to send text beginning with /)`, { status: 400 }), text)
+      this.reject(unknownCommand(name, list), text)
       return
     }
     let entries: Entry[]

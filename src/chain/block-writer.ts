@@ -1,7 +1,7 @@
 import safetyCatch from 'safety-catch'
 import { type BlockTemplate, DEFAULT_DIFFICULTY, nextTemplate } from './block.js'
 import { Miner, type Mined, checkDifficulty } from './mine.js'
-import { HyperfeedError, notWritable } from '../errors.js'
+import { miningStopped, notWritable } from '../errors.js'
 import type { Feed } from '../feed/feed.js'
 import { toHex } from '../keys.js'
 
@@ -43,7 +43,7 @@ export class BlockWriter {
 
   mine (data: unknown, { difficulty = this.difficulty, onTemplate }: { difficulty?: number, onTemplate?: (t: BlockTemplate) => void } = {}): Promise<Mined & { seq: number }> {
     checkDifficulty(difficulty)
-    if (this.closing !== null) return Promise.reject(new HyperfeedError('MINING_STOPPED', 'mining stopped: shutting down', { status: 503 }))
+    if (this.closing !== null) return Promise.reject(miningStopped())
     this.miner ??= new Miner()
     const miner = this.miner
     const run = this.queue.then(() => mineNext(this.feed, data, { difficulty, miner, onTemplate }))

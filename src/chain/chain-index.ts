@@ -3,6 +3,7 @@ import { type EntryResult, isUnreadable } from '../entries.js'
 import type { Feed } from '../feed/feed.js'
 import type { Follower } from '../feed/follow.js'
 import safetyCatch from 'safety-catch'
+import { until } from '../wait.js'
 
 // Follows the whole feed once, checking every block against the chain, and
 // remembers which seqs are blocks and which of those are invalid, so every API
@@ -50,20 +51,7 @@ export class ChainIndex extends EventEmitter {
 
   // Resolves once entries up to (not including) seq are checked; false on timeout.
   reached (seq: number, timeout: number): Promise<boolean> {
-    if (this.position >= seq) return Promise.resolve(true)
-    return new Promise(resolve => {
-      const onProgress = () => {
-        if (this.position < seq) return
-        done(true)
-      }
-      const done = (ok: boolean) => {
-        clearTimeout(timer)
-        this.off('progress', onProgress)
-        resolve(ok)
-      }
-      const timer = setTimeout(done, timeout, false)
-      this.on('progress', onProgress)
-    })
+    return until(() => this.position >= seq, [{ emitter: this, event: 'progress' }], { timeout })
   }
 
   // Adds validity to the block entries of checked entries.

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import { type Block, type BlockTemplate, MAX_DIFFICULTY, toBlock } from './block.js'
-import { HyperfeedError, usage } from '../errors.js'
+import { miningCancelled, miningExhausted, miningStopped, usage } from '../errors.js'
 import { MAX_NESTING, nestedDeeper } from '../entries.js'
 
 export interface MineRequest {
@@ -37,10 +37,10 @@ export class Miner {
     checkDifficulty(template.difficulty)
     if (template.data === undefined) throw usage('a block needs data (any JSON value)')
     if (nestedDeeper(template.data)) throw usage(`block data may nest at most ${MAX_NESTING} levels of arrays and objects`)
-    if (this.closed) throw stopped()
+    if (this.closed) throw miningStopped()
     const started = performance.now()
     const result = await this.run({ template, start: 0 })
-    if (result.nonce < 0) throw new HyperfeedError('MINING_EXHAUSTED', 'no nonce meets the difficulty for this block time; try again')
+    if (result.nonce < 0) throw miningExhausted()
     return { block: toBlock(template, result.nonce, result.hash), hashes: result.hashes, ms: performance.now() - started }
   }
 
@@ -65,7 +65,7 @@ export class Miner {
     worker.on('error', (err) => this.failAll(err, worker))
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = null
-      this.failAll(stopped(), worker)
+      this.failAll(miningStopped(), worker)
     })
     this.worker = worker
     return worker
@@ -85,7 +85,7 @@ export class Miner {
     const worker = this.worker
     if (worker === null) return
     this.worker = null
-    this.failAll(new HyperfeedError('MINING_CANCELLED', 'mining cancelled: the chain moved on', { status: 409 }), worker)
+    this.failAll(miningCancelled(), worker)
     await worker.terminate()
   }
 
@@ -94,12 +94,8 @@ export class Miner {
     const worker = this.worker
     this.worker = null
     if (worker) await worker.terminate()
-    this.failAll(stopped())
+    this.failAll(miningStopped())
   }
-}
-
-function stopped (): HyperfeedError {
-  return new HyperfeedError('MINING_STOPPED', 'mining stopped: shutting down', { status: 503 })
 }
 
 // One block, with a miner of its own.

@@ -3,9 +3,10 @@ import type Hypercore from 'hypercore'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { type Entry, type EntryResult, MAX_ENTRY_BYTES, encodeEntry, isUnreadable } from '../entries.js'
-import { HyperfeedError, invalidEntry, notWritable } from '../errors.js'
+import { invalidEntry, notEncrypted, notOpen, notWritable } from '../errors.js'
 import { type ChainTip, ChainChecker, isBlockEntry, verifyBlock } from '../chain/block.js'
 import { toHex, toInvite, toZ32 } from '../keys.js'
+import { firstOf } from '../wait.js'
 import { Store, StorageRoot, hasNamedCore } from './storage.js'
 import { type EntryLocation, Follower, type FollowOptions } from './follow.js'
 import { EntryIndex } from './entry-index.js'
@@ -164,7 +165,7 @@ export class Feed extends ReadyResource {
       if (isEncryptedManifest(core.manifest)) {
         await core.setEncryptionKey(await writerEncryptionKey(this.store, name))
       } else if (encrypt) {
-        throw new HyperfeedError('NOT_ENCRYPTED', `feed "${name}" already exists without encryption; use another --name for a private feed`)
+        throw notEncrypted(name)
       }
     })
     return core
@@ -184,7 +185,7 @@ export class Feed extends ReadyResource {
   }
 
   get core (): Hypercore {
-    if (this.session === null) throw new HyperfeedError('NOT_OPEN', 'the feed is not open yet')
+    if (this.session === null) throw notOpen('the feed')
     return this.session
   }
 
@@ -223,7 +224,7 @@ export class Feed extends ReadyResource {
   }
 
   private get entries (): EntryIndex {
-    if (this.index === null) throw new HyperfeedError('NOT_OPEN', 'the feed is not open yet')
+    if (this.index === null) throw notOpen('the feed')
     return this.index
   }
 
@@ -371,21 +372,9 @@ export class Feed extends ReadyResource {
   }
 
   // Waits up to `timeout` ms for a connected peer that has this feed.
-  async findPeer (timeout: number): Promise<boolean> {
+  async findPeer (timeout: number, signal?: AbortSignal): Promise<boolean> {
     if (this.core.peers.length > 0) return true
-    return new Promise(resolve => {
-      const done = (found: boolean) => {
-        clearTimeout(timer)
-        this.core.off('peer-add', onPeer)
-        this.core.off('close', onClose)
-        resolve(found)
-      }
-      const onPeer = () => done(true)
-      const onClose = () => done(false)
-      const timer = setTimeout(done, timeout, false)
-      this.core.on('peer-add', onPeer)
-      this.core.on('close', onClose)
-    })
+    return firstOf([{ emitter: this.core, event: 'peer-add' }, { emitter: this.core, event: 'close', value: () => false }], { timeout, signal })
   }
 
   // Asks the connected peers for the latest length (verified) and returns it,

@@ -2,7 +2,7 @@ import { Feed } from './feed.js'
 import type { PackOptions } from './pack.js'
 import { StorageRoot, checkFeedName } from './storage.js'
 import { parseFeedRef, toHex } from '../keys.js'
-import { HyperfeedError, feedNotFound, usage } from '../errors.js'
+import { HyperfeedError, feedNotFound, feedNotStored, usage } from '../errors.js'
 
 // How a command wants a feed:
 //   read    what this storage holds, read-only (no lock, nothing created)
@@ -36,7 +36,7 @@ export async function openFeed (ref: FeedReference, { access, encrypt = false, p
     if (access === 'follow') throw usage(`${command} follows a feed by its KEY; --name is for this storage's own feed`)
     const root = await openExisting(ref.storage)
     const key = await root.writerKey(name)
-    if (key === null) throw feedNotFound(`no feed named ${JSON.stringify(name)} in ${root.dir} (create it with: hyperfeed write --name ${name})`)
+    if (key === null) throw feedNotFound(name, root.dir)
     return { feed: await Feed.openAt(root.writerDir(name), key, { readOnly: true }), name, local: true }
   }
 
@@ -48,7 +48,7 @@ export async function openFeed (ref: FeedReference, { access, encrypt = false, p
   if (access === 'check' && found?.writerName == null) {
     return { feed: await Feed.openIn({ storage: ref.storage }, key, { encryptionKey }), name: null, local: false }
   }
-  if (found === null) throw feedNotFound(`feed ${toHex(key)} is not in ${root!.dir} (follow it first: hyperfeed view ${toHex(key)})`)
+  if (found === null) throw feedNotStored(toHex(key), root!.dir)
   return { feed: await Feed.openAt(found.dir, key, { readOnly: true, encryptionKey }), name: found.writerName, local: true }
 }
 

@@ -5,7 +5,7 @@ import Corestore from 'corestore'
 import Hypercore from 'hypercore'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
-import { HyperfeedError, foreignDirectory, storageLocked, storageUnusable, usage } from '../errors.js'
+import { type HyperfeedError, foreignDirectory, notOpen, storageLocked, storageMissing, storageUnusable, usage } from '../errors.js'
 import { toHex } from '../keys.js'
 
 // Layout of a storage root (the --storage directory):
@@ -64,12 +64,12 @@ export class StorageRoot {
     const abs = path.resolve(dir)
     const entries = await listDir(abs)
     if (entries === null) {
-      if (!create) throw new HyperfeedError('STORAGE_MISSING', `no hyperfeed storage at ${abs}`)
+      if (!create) throw storageMissing(abs)
       await guarded(abs, () => makeDir(abs))
       await guarded(abs, () => fs.promises.writeFile(path.join(abs, MARKER), MARKER_CONTENT, { flag: 'wx' }).catch(ignoreExists))
     } else if (!entries.includes(MARKER)) {
       if (entries.length > 0) throw foreignDirectory(abs)
-      if (!create) throw new HyperfeedError('STORAGE_MISSING', `no hyperfeed storage at ${abs}`)
+      if (!create) throw storageMissing(abs)
       await guarded(abs, () => fs.promises.writeFile(path.join(abs, MARKER), MARKER_CONTENT, { flag: 'wx' }).catch(ignoreExists))
     }
     return new StorageRoot(abs)
@@ -185,7 +185,7 @@ export class Store extends ReadyResource {
   }
 
   get corestore (): Corestore {
-    if (this.store === null) throw new HyperfeedError('NOT_OPEN', `storage ${this.dir} is not open`)
+    if (this.store === null) throw notOpen(`storage ${this.dir}`)
     return this.store
   }
 
@@ -193,7 +193,7 @@ export class Store extends ReadyResource {
     const { dir, readOnly } = this
     const entries = await listDir(dir)
     if (entries === null) {
-      if (readOnly) throw new HyperfeedError('STORAGE_MISSING', `no storage at ${dir}`)
+      if (readOnly) throw storageMissing(dir)
       await guarded(dir, () => makeDir(dir))
     } else if (entries.length > 0 && !entries.includes(CORESTORE_MARKER)) {
       throw foreignDirectory(dir)

@@ -1,10 +1,8 @@
 import { type EntryResult } from '../entries.js'
-import { HyperfeedError, noPeer } from '../errors.js'
+import { malformedFeed, noPeer, peerLost } from '../errors.js'
 import { toHex } from '../keys.js'
 import type { Feed } from './feed.js'
 import type { FollowOptions, Follower } from './follow.js'
-
-const WATCH_INTERVAL = 250
 
 export interface SyncOptions {
   // first entry to read (entries before it are not passed on)
@@ -40,9 +38,9 @@ export async function syncOnce (feed: Feed, { start = 0, timeout, verify, onEntr
   if (signal?.aborted) return result(feed.length, start, false)
 
   if (!feed.writable) {
-    const found = await untilAborted(feed.findPeer(timeout), signal, false)
+    const found = await feed.findPeer(timeout, signal)
     if (signal?.aborted) return result(feed.length, start, false)
-    if (!found) throw noPeer(toHex(feed.key), timeout / 1000)
+    if (!found) throw noPeer(toHex(feed.key), timeout)
   }
   const length = await feed.update()
 
@@ -69,39 +67,40 @@ export async function syncOnce (feed: Feed, { start = 0, timeout, verify, onEntr
     watchdog.stop()
     signal?.removeEventListener('abort', stop)
   }
-  if (watchdog.lost) throw new HyperfeedError('PEER_LOST', `lost every peer of ${toHex(feed.key)} for ${timeout / 1000}s before the download finished (${position}/${length})`)
+  if (watchdog.lost) throw peerLost(toHex(feed.key), timeout, position, length)
   if (position < length && signal?.aborted !== true) {
     // only a writer's malformed packed blocks get here: its last block numbers more entries than its blocks hold
-    throw new HyperfeedError('MALFORMED_FEED', `feed ${toHex(feed.key)} ends at entry ${position}, but its last block says it holds ${length}: its writer's packed blocks are malformed`)
+    throw malformedFeed(toHex(feed.key), position, length)
   }
   return result(length, position, position >= length)
 }
 
 // Fires `onLost` once no peer has been connected for `timeout` ms.
 function peerWatchdog (feed: Feed, timeout: number, onLost: () => void) {
-  let since = Date.now()
+  let timer: NodeJS.Timeout | null = null
+  const arm = () => {
+    if (feed.peerCount > 0) {
+      if (timer !== null) clearTimeout(timer)
+      timer = null
+    } else {
+      timer ??= setTimeout(lost, timeout)
+    }
+  }
+  const lost = () => {
+    state.lost = true
+    state.stop()
+    onLost()
+  }
   const state = {
     lost: false,
-    stop: () => clearInterval(timer)
-  }
-  const timer = setInterval(() => {
-    if (feed.peerCount > 0) since = Date.now()
-    else if (Date.now() - since > timeout) {
-      state.lost = true
-      clearInterval(timer)
-      onLost()
+    stop: () => {
+      if (timer !== null) clearTimeout(timer)
+      feed.off('peers', arm)
     }
-  }, WATCH_INTERVAL)
+  }
+  feed.on('peers', arm)
+  arm()
   return state
-}
-
-function untilAborted<T> (promise: Promise<T>, signal: AbortSignal | undefined, fallback: T): Promise<T> {
-  if (signal === undefined) return promise
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(fallback)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }
 
 function noop () {}

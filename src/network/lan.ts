@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { isIPv4 } from 'node:net'
 import os from 'node:os'
 import multicastDns from 'multicast-dns'
-import { HyperfeedError, usage } from '../errors.js'
+import { lanInterface, lanUnavailable, usage } from '../errors.js'
 
 const MDNS_GROUP = '224.0.0.251'
 const MDNS_PORT = 5353
@@ -90,8 +90,8 @@ export function pickInterface (name?: string): LanInterface {
     if (iface !== undefined) return iface
   }
   const [only, ...more] = up.values()
-  if (only === undefined) throw new HyperfeedError('LAN_INTERFACE', '--lan found no network interface to use (only loopback is up); pick one with --lan-interface NAME')
-  if (more.length > 0) throw new HyperfeedError('LAN_INTERFACE', `--lan found no default route and several interfaces (${names}); pick one with --lan-interface NAME`)
+  if (only === undefined) throw lanInterface('only loopback is up')
+  if (more.length > 0) throw lanInterface(`no default route, and several interfaces: ${names}`)
   return only
 }
 
@@ -169,7 +169,7 @@ export class LanDiscovery extends EventEmitter {
       // before it is ready, a warning means it could not join the group on the interface: nobody would be heard
       const fail = (err: Error) => {
         if (started) this.emit('warning', err)
-        else reject(new HyperfeedError('LAN', `--lan cannot use multicast DNS on ${this.iface.name} (${this.iface.address}): ${err.message}`))
+        else reject(lanUnavailable(this.iface.name, this.iface.address, err.message))
       }
       mdns.on('ready', () => { started = true; resolve() })
       mdns.on('error', fail)

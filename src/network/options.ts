@@ -1,6 +1,6 @@
 import dns from 'node:dns/promises'
 import { isIPv4 } from 'node:net'
-import { HyperfeedError, usage } from '../errors.js'
+import { badBootstrap, usage } from '../errors.js'
 import { LOCAL_HOST, LOCAL_PORT } from './local.js'
 import { checkLanHost, pickInterface } from './lan.js'
 
@@ -106,7 +106,7 @@ export async function resolveNodes (nodes: DhtNode[]): Promise<DhtNode[]> {
     try {
       return { host: (await dns.lookup(host, { family: 4 })).address, port }
     } catch {
-      throw new HyperfeedError('BAD_BOOTSTRAP', `cannot resolve bootstrap host ${JSON.stringify(host)}`)
+      throw badBootstrap(host)
     }
   }))
 }

@@ -3,7 +3,8 @@ import { type Block, MAX_DIFFICULTY, nextTemplate } from '../chain/block.js'
 import { type ChainCounts, type ChainTip, type KV, MainChain, type PlacedBlock, type Verdict, getCounts, getTip, getVerdict, mainChain } from '../chain/fork-choice.js'
 import { Miner, type Mined } from '../chain/mine.js'
 import { isUnreadable } from '../entries.js'
-import { HyperfeedError, usage } from '../errors.js'
+import { HyperfeedError, notMember, usage } from '../errors.js'
+import { toHex } from '../keys.js'
 import type { RoomEntry } from './follow.js'
 import type { Room } from './room.js'
 
@@ -122,7 +123,7 @@ export class RoomMiner {
   }
 
   private async mineNow (data: unknown, { difficulty: requested, onTemplate, onRestart }: { difficulty?: number, onTemplate?: (height: number, difficulty: number) => void, onRestart?: (tip: ChainTip) => void }): Promise<RoomMined> {
-    if (!(await this.room.isMember())) throw new HyperfeedError('NOT_MEMBER', 'this storage is not a member of the room: it cannot mine', { status: 403 })
+    if (!(await this.room.isMember())) throw notMember(toHex(this.room.key))
     const difficulty = await this.difficulty(requested)
     for (let restarts = 0; ; restarts++) {
       const tip = await this.chain.tip()

@@ -1,5 +1,5 @@
 import crypto from 'hypercore-crypto'
-import { HyperfeedError, EXIT_USAGE } from '../errors.js'
+import { invalidInvite } from '../errors.js'
 import { parseKey, toHex, toZ32 } from '../keys.js'
 
 export const ROOM_INVITE_PREFIX = 'hyperfeed-room:'
@@ -18,10 +18,6 @@ export interface RoomInvite {
 // What `room join` accepts: an invite, or a bare room key (store and forward only).
 export type RoomRef = { invite: RoomInvite, roomKey: Buffer } | { invite: null, roomKey: Buffer }
 
-export function badInvite (input: string): HyperfeedError {
-  const shown = input.length > 80 ? input.slice(0, 77) + '...' : input
-  return new HyperfeedError('INVALID_INVITE', `not a room invite: ${JSON.stringify(shown)} (expected hyperfeed-room:... as printed by room create or room invite, or a room key)`, { exitCode: EXIT_USAGE, status: 400 })
-}
 
 export function parseRoomRef (input: string): RoomRef {
   const s = input.trim()
@@ -29,16 +25,16 @@ export function parseRoomRef (input: string): RoomRef {
     try {
       return { invite: null, roomKey: parseKey(s) }
     } catch {
-      throw badInvite(input)
+      throw invalidInvite(input)
     }
   }
   const parts = s.slice(ROOM_INVITE_PREFIX.length).split(':')
-  if (parts.length !== 3 || !parts.every(p => Z32_KEY.test(p))) throw badInvite(input)
+  if (parts.length !== 3 || !parts.every(p => Z32_KEY.test(p))) throw invalidInvite(input)
   try {
     const [roomKey, encryptionKey, seed] = parts.map(p => parseKey(p)) as [Buffer, Buffer, Buffer]
     return { invite: { roomKey, encryptionKey, seed }, roomKey }
   } catch {
-    throw badInvite(input)
+    throw invalidInvite(input)
   }
 }
 

@@ -1,16 +1,10 @@
-import { HyperfeedError } from '../errors.js'
+import { HyperfeedError, alreadyMember, roomBusy, roomExists, roomNameTaken, roomNotFound, roomNotJoined } from '../errors.js'
 import { type RoomSummary, Store, StorageRoot, checkRoomName } from '../feed/storage.js'
 import { toHex } from '../keys.js'
 import type { RoomRef } from './invites.js'
 import { Room } from './room.js'
 import { RoomRelay } from './relay.js'
 import safetyCatch from 'safety-catch'
-
-export const roomBusy = (name: string) =>
-  new HyperfeedError('ROOM_BUSY', `room "${name}" is open in another hyperfeed process (room chat or serve --room); use it there: /invite, /members and /remove in the chat, or the gateway's API`)
-
-const roomNotFound = (name: string, dir: string) =>
-  new HyperfeedError('ROOM_NOT_FOUND', `no room named "${name}" in ${dir} (create one with: hyperfeed room create --name ${name}, or join one with: hyperfeed room join INVITE --name ${name})`, { status: 404 })
 
 async function summarize (room: Room, joined: boolean): Promise<RoomSummary> {
   return { key: toHex(room.key), members: (await room.members()).filter(m => m.removed === null).length, length: room.length, joined }
@@ -31,7 +25,7 @@ export async function createRoom (storage: string, name: string, { nick, difficu
   const root = await StorageRoot.open(storage)
   checkRoomName(name)
   if ((await root.roomSummary(name)) !== null) {
-    throw new HyperfeedError('ROOM_EXISTS', `a room named "${name}" already exists here; open it with: hyperfeed room chat --name ${name}`)
+    throw roomExists(name)
   }
   // whatever an interrupted create left behind is not a room yet (opening it
   // first makes sure no other process is using it)
@@ -54,7 +48,7 @@ export async function openRoom (storage: string, name: string): Promise<Room> {
   checkRoomName(name)
   const summary = await root.roomSummary(name)
   if (summary === null) throw roomNotFound(name, root.dir)
-  if (!summary.joined) throw new HyperfeedError('ROOM_NOT_JOINED', `room "${name}" is not joined yet: finish with hyperfeed room join INVITE --name ${name}`)
+  if (!summary.joined) throw roomNotJoined(name)
   const store = await openStore(root, name)
   const room = new Room(store, { key: Buffer.from(summary.key, 'hex'), ownsStore: true, beforeClose: async (r) => root.recordRoom(name, await summarize(r, true)) })
   await room.ready()
@@ -69,7 +63,7 @@ export async function openRoomToJoin (storage: string, name: string, ref: RoomRe
   checkRoomName(name)
   const summary = await root.roomSummary(name)
   if (summary !== null && summary.key !== toHex(ref.roomKey)) {
-    throw new HyperfeedError('ROOM_EXISTS', `another room is already called "${name}" here; pick another --name`)
+    throw roomNameTaken(name)
   }
   const store = await openStore(root, name)
   const joined = summary?.joined === true
@@ -99,8 +93,8 @@ export async function openRoomRelay (storage: string, name: string, key: Buffer)
   const root = await StorageRoot.open(storage)
   checkRoomName(name)
   const summary = await root.roomSummary(name)
-  if (summary !== null && summary.key !== toHex(key)) throw new HyperfeedError('ROOM_EXISTS', `another room is already called "${name}" here; pick another --name`)
-  if (summary?.joined === true) throw new HyperfeedError('ROOM_EXISTS', `this storage is a member of room "${name}" already: use hyperfeed room chat --name ${name}`)
+  if (summary !== null && summary.key !== toHex(key)) throw roomNameTaken(name)
+  if (summary?.joined === true) throw alreadyMember(name)
   const store = await openStore(root, name)
   const relay = new RoomRelay(store, key)
   try {

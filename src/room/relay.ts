@@ -4,6 +4,7 @@ import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import type { Store } from '../feed/storage.js'
 import { discoveryKeyOf, toHex } from '../keys.js'
+import { firstOf } from '../wait.js'
 import { type CoreList, type CoresChannel, MAX_ROOM_CORES, openCoresChannel } from './cores-channel.js'
 
 const KEPT = 'hyperfeed/relay-cores'
@@ -77,13 +78,13 @@ export class RoomRelay extends ReadyResource {
   // come for `quiet` ms, or until `timeout` ms or the signal: what it holds then.
   async settle ({ timeout, quiet = 1500, signal }: { timeout: number, quiet?: number, signal?: AbortSignal }): Promise<{ cores: number, blocks: number, length: number, bytes: number, complete: boolean }> {
     const deadline = Date.now() + timeout
-    let last = -1
     for (;;) {
       const held = await this.held()
       const complete = held.blocks === held.length
-      if ((complete && held.blocks === last) || Date.now() >= deadline || signal?.aborted === true || this.closing !== null) return { ...held, complete }
-      last = held.blocks
-      await new Promise(resolve => setTimeout(resolve, Math.max(0, Math.min(quiet, deadline - Date.now()))))
+      if (Date.now() >= deadline || signal?.aborted === true || this.closing !== null) return { ...held, complete }
+      // quiet: nothing appended or downloaded for `quiet` ms
+      const changed = await firstOf([{ emitter: this, event: 'update' }], { timeout: Math.min(quiet, deadline - Date.now()), signal })
+      if (!changed && complete) return { ...held, complete }
     }
   }
 

@@ -6,9 +6,10 @@ import crypto from 'hypercore-crypto'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { type Entry, encodeEntry, isObject } from '../entries.js'
-import { HyperfeedError, invalidEntry, notMember } from '../errors.js'
+import { inviteUsed, invalidEntry, noEncryptionKey, noInviter, notAMember, notApplied, notCreator, notMember, notOpen, removeCreator, removed } from '../errors.js'
 import type { Store } from '../feed/storage.js'
 import { toHex } from '../keys.js'
+import { firstOf, sleep, until } from '../wait.js'
 import { applyRoom } from './apply.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
@@ -20,7 +21,6 @@ import {
 } from './state.js'
 
 const NAMESPACE = 'hyperfeed-room'
-const SETTLE_POLL = 100
 // the longest a member waits for what it posted to take effect in its own view
 const SETTLE_TIMEOUT = 30_000
 // how long sync waits for connected peers to list the room's cores
@@ -90,7 +90,7 @@ export class Room extends ReadyResource {
     try {
       await room.ready()
       await room.appendLocal([encodeEntry({ type: ROOM_CREATE, nick, difficulty })])
-      if (!(await room.until(() => room.isMember(), Date.now() + SETTLE_TIMEOUT))) throw new HyperfeedError('NOT_APPLIED', 'the new room did not take effect')
+      if (!(await room.until(() => room.isMember(), Date.now() + SETTLE_TIMEOUT))) throw notApplied('the new room', SETTLE_TIMEOUT)
     } catch (err) {
       await room.close()
       throw err
@@ -99,7 +99,7 @@ export class Room extends ReadyResource {
   }
 
   get base (): Autobase<RoomView> {
-    if (this.autobase === null) throw new HyperfeedError('NOT_OPEN', 'the room is not open yet')
+    if (this.autobase === null) throw notOpen('the room')
     return this.autobase
   }
 
@@ -282,7 +282,7 @@ export class Room extends ReadyResource {
   async createInvite (): Promise<string> {
     if (!(await this.isMember())) throw notMember(toHex(this.key))
     const encryptionKey = this.encryptionKey
-    if (encryptionKey === null) throw new HyperfeedError('NO_ENCRYPTION_KEY', 'this copy of the room has no encryption key, so it cannot invite')
+    if (encryptionKey === null) throw noEncryptionKey()
     const invite = newInvite(this.key, encryptionKey)
     const publicKey = invitePublicKey(invite)
     await this.appendLocal([encodeEntry({ type: ROOM_INVITE, publicKey })])
@@ -294,10 +294,10 @@ export class Room extends ReadyResource {
   async remove (memberHex: string): Promise<MemberRecord> {
     const key = memberHex.toLowerCase()
     const config = await this.config()
-    if (config === null || config.creator !== toHex(this.writerKey)) throw new HyperfeedError('NOT_CREATOR', 'only the room\'s creator can remove members', { status: 403 })
-    if (key === config.creator) throw new HyperfeedError('REMOVE_CREATOR', 'the creator cannot remove itself', { status: 400 })
+    if (config === null || config.creator !== toHex(this.writerKey)) throw notCreator()
+    if (key === config.creator) throw removeCreator()
     const member = await this.member(key)
-    if (member === null) throw new HyperfeedError('NOT_A_MEMBER', `${key} is not a member of this room`, { status: 404 })
+    if (member === null) throw notAMember(key)
     if (member.removed !== null) return member
     await this.appendLocal([encodeEntry({ type: ROOM_REMOVE, member: key })])
     await this.settled(async () => (await this.member(key))?.removed !== null, 'the removal')
@@ -312,12 +312,12 @@ export class Room extends ReadyResource {
   async join (invite: RoomInvite, { nick, timeout, signal }: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
     const self = await this.member(this.writerKey)
     if (self !== null && self.removed === null) return self
-    if (self !== null) throw new HyperfeedError('REMOVED', 'this storage was removed from the room; a new member needs a new storage', { status: 403 })
+    if (self !== null) throw removed()
     const publicKey = invitePublicKey(invite)
     const deadline = Date.now() + timeout
     const known = await this.until(async () => (await this.invite(publicKey)) !== null, deadline, signal)
     if (!known) {
-      throw new HyperfeedError('NO_MEMBER', `no member of room ${toHex(this.key)} that knows this invite was reachable within ${timeout / 1000}s`)
+      throw noInviter(toHex(this.key), timeout)
     }
     // all that connected members have, so a use of the invite shows up
     await this.sync({ timeout: Math.max(0, deadline - Date.now()) })
@@ -335,7 +335,7 @@ export class Room extends ReadyResource {
     const record = await this.invite(publicKey)
     if (record === null || record.usedBy === null || record.usedBy === toHex(this.writerKey)) return
     const by = await this.member(record.usedBy)
-    throw new HyperfeedError('INVITE_USED', `this invite was already used (by ${by?.nick ?? record.usedBy.slice(0, 12)}); an invite lets one member in: ask a member for a new one`, { status: 409 })
+    throw inviteUsed(by?.nick ?? record.usedBy.slice(0, 12))
   }
 
   // Waits until a peer has downloaded this member's entry `authorSeq` (it has
@@ -343,19 +343,7 @@ export class Room extends ReadyResource {
   async delivered (authorSeq: number, timeout: number, signal?: AbortSignal): Promise<boolean> {
     const local = this.base.local
     for (const peer of local.peers) if (peer.remoteContiguousLength > authorSeq) return true
-    return new Promise<boolean>(resolve => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer)
-        local.off('upload', onUpload)
-        signal?.removeEventListener('abort', onAbort)
-        resolve(ok)
-      }
-      const onUpload = (index: number) => { if (index === authorSeq) done(true) }
-      const onAbort = () => done(false)
-      const timer = setTimeout(done, timeout, false)
-      local.on('upload', onUpload)
-      signal?.addEventListener('abort', onAbort)
-    })
+    return firstOf([{ emitter: local, event: 'upload', value: (index: number) => index === authorSeq ? true : undefined }], { timeout, signal })
   }
 
   // Entries [start, end) in the room's current order.
@@ -381,19 +369,7 @@ export class Room extends ReadyResource {
     try {
       await core.ready()
       if (core.peers.length > 0) return true
-      return await new Promise<boolean>(resolve => {
-        const done = (found: boolean) => {
-          clearTimeout(timer)
-          core.off('peer-add', onPeer)
-          signal?.removeEventListener('abort', onAbort)
-          resolve(found)
-        }
-        const onPeer = () => done(true)
-        const onAbort = () => done(false)
-        const timer = setTimeout(done, timeout, false)
-        core.on('peer-add', onPeer)
-        signal?.addEventListener('abort', onAbort)
-      })
+      return await firstOf([{ emitter: core, event: 'peer-add' }], { timeout, signal })
     } finally {
       await core.close().catch(safetyCatch)
     }
@@ -411,9 +387,7 @@ export class Room extends ReadyResource {
       channel.request()
     }
     // every open channel answers (a peer without the room never opens one)
-    while ([...this.channels.values()].some(list => list === null) && Date.now() < Math.min(deadline, asked + LIST_WAIT)) {
-      await eventOrTimeout(this, 'heard', SETTLE_POLL)
-    }
+    await until(() => [...this.channels.values()].every(list => list !== null), [{ emitter: this, event: 'heard' }], { timeout: Math.min(deadline, asked + LIST_WAIT) - Date.now() })
     let seen = ''
     for (;;) {
       const targets = new Map<string, { key: Buffer, length: number }>()
@@ -459,16 +433,13 @@ export class Room extends ReadyResource {
     const done = await this.until(async () => (await check()) || !(await this.isMember()), Date.now() + SETTLE_TIMEOUT)
     if (done && await check()) return
     if (!(await this.isMember())) throw notMember(toHex(this.key))
-    throw new HyperfeedError('NOT_APPLIED', `${what} did not take effect in the room within ${SETTLE_TIMEOUT / 1000}s`, { status: 503 })
+    throw notApplied(what, SETTLE_TIMEOUT)
   }
 
+  // Whether `check` holds by `deadline`, checked again each time the view changes.
   private async until (check: () => Promise<boolean>, deadline: number, signal?: AbortSignal): Promise<boolean> {
-    while (!(await check())) {
-      if (Date.now() >= deadline || signal?.aborted) return false
-      await eventOrTimeout(this, 'update', SETTLE_POLL)
-      await this.base.update().catch(safetyCatch)
-    }
-    return true
+    await this.base.update().catch(safetyCatch)
+    return until(check, [{ emitter: this, event: 'update' }], { timeout: deadline - Date.now(), signal })
   }
 }
 
@@ -476,19 +447,3 @@ export function isRoomEntry (value: unknown): value is Entry {
   return isObject(value) && typeof value.type === 'string'
 }
 
-// Resolves on the next `event`, or after `ms`; the listener goes either way.
-function eventOrTimeout (emitter: ReadyResource, event: string, ms: number): Promise<void> {
-  return new Promise(resolve => {
-    const done = () => {
-      clearTimeout(timer)
-      emitter.off(event, done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    emitter.on(event, done)
-  })
-}
-
-function sleep (ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms).unref?.())
-}

@@ -2,14 +2,14 @@ import type { WebSocket } from 'ws'
 import type { Registry } from 'prom-client'
 import safetyCatch from 'safety-catch'
 import { type Entry, type EntryResult, chat, formatJson, isObject, isUnreadable } from '../entries.js'
-import { encryptedFeed } from '../errors.js'
+import { badRequest, encryptedFeed, noNetwork, notAvailable, readOnlyFeed } from '../errors.js'
 import type { Feed } from '../feed/feed.js'
 import { toHex } from '../keys.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
 import { BlockWriter } from '../chain/block-writer.js'
 import { ChainIndex } from '../chain/chain-index.js'
 import type { Network } from '../network/swarm.js'
-import { HttpError, JsonServer, type Routes, type ServerOptions, MAX_PAGE, intParam, json, pageRange, text } from './http.js'
+import { JsonServer, type Routes, type ServerOptions, MAX_PAGE, intParam, json, pageRange, text } from './http.js'
 import { LiveHub, type LiveStream } from './live.js'
 import { createMetrics } from './metrics.js'
 
@@ -122,7 +122,7 @@ export class Gateway extends JsonServer {
     const { start, end } = pageRange(url, this.feed.length)
     const upto = Math.min(end, this.feed.length)
     if (upto <= start) return text(200, '[]')
-    if (!(await this.index.reached(upto, READ_TIMEOUT))) throw new HttpError(504, `entries up to ${upto} are not available from any peer yet`)
+    if (!(await this.index.reached(upto, READ_TIMEOUT))) throw notAvailable(upto)
     const entries = await this.feed.read(start, upto)
     this.served += entries.length
     return text(200, '[' + entries.map(r => this.message(r)).join(',') + ']')
@@ -133,7 +133,7 @@ export class Gateway extends JsonServer {
     this.checkReadable()
     const start = intParam(url, 'start', 0)
     const end = url.searchParams.has('end') ? intParam(url, 'end', 0) : Infinity
-    if (end < start) throw new HttpError(400, 'end must not be before start')
+    if (end < start) throw badRequest('end must not be before start')
     const out: string[] = []
     for (const seq of this.index.blocksIn(start, end, MAX_PAGE)) {
       const r = await this.feed.get(seq, { timeout: READ_TIMEOUT })
@@ -178,15 +178,15 @@ export class Gateway extends JsonServer {
   }
 
   private async postMine (body: unknown): Promise<object> {
-    if (this.blocks === null) throw new HttpError(403, 'this feed is read-only here: only its writer can mine blocks')
+    if (this.blocks === null) throw readOnlyFeed()
     const { data, difficulty } = mineBody(body, this.blocks.difficulty)
     const mined = await this.blocks.mine(data, { difficulty })
     return { seq: mined.seq, valid: true, value: mined.block }
   }
 
   private async postPeer (body: unknown): Promise<object> {
-    if (this.network === null) throw new HttpError(503, 'this server has no network')
-    if (!isObject(body) || typeof body.url !== 'string') throw new HttpError(400, 'the body must be {"url": "ws://HOST:PORT"}')
+    if (this.network === null) throw noNetwork()
+    if (!isObject(body) || typeof body.url !== 'string') throw badRequest('the body must be {"url": "ws://HOST:PORT"}')
     const url = await this.network.addPeer(body.url)
     return { url }
   }
@@ -201,23 +201,23 @@ export class Gateway extends JsonServer {
 
 // A POSTed entry: a chat {"text","nick"?} or any entry object with a string "type".
 export function entryFromBody (body: unknown, defaultNick = WEB_NICK): Entry {
-  if (!isObject(body)) throw new HttpError(400, 'the body must be a JSON object: a chat {"text","nick"?} or an entry with a string "type"')
+  if (!isObject(body)) throw badRequest('the body must be a JSON object: a chat {"text","nick"?} or an entry with a string "type"')
   if (typeof body.type === 'string') return body as Entry
-  if ('type' in body) throw new HttpError(400, 'an entry needs a string "type" field')
+  if ('type' in body) throw badRequest('an entry needs a string "type" field')
   const keys = Object.keys(body)
   if (typeof body.text !== 'string' || (body.nick !== undefined && typeof body.nick !== 'string') || keys.some(k => k !== 'text' && k !== 'nick')) {
-    throw new HttpError(400, 'a chat body is {"text": string, "nick"?: string}')
+    throw badRequest('a chat body is {"text": string, "nick"?: string}')
   }
-  if (body.text.length === 0) throw new HttpError(400, 'the text is empty')
+  if (body.text.length === 0) throw badRequest('the text is empty')
   return chat((body.nick as string | undefined) || defaultNick, body.text)
 }
 
 // A mining request: {"data": any JSON value, "difficulty"?: 0-32}.
 export function mineBody<D extends number | undefined> (body: unknown, fallback: D): { data: unknown, difficulty: number | D } {
-  if (!isObject(body) || !('data' in body)) throw new HttpError(400, `the body must be {"data": any JSON value, "difficulty"?: 0-${MAX_DIFFICULTY}}`)
+  if (!isObject(body) || !('data' in body)) throw badRequest(`the body must be {"data": any JSON value, "difficulty"?: 0-${MAX_DIFFICULTY}}`)
   const difficulty = body.difficulty === undefined ? fallback : body.difficulty
   if (difficulty === undefined) return { data: body.data, difficulty: undefined as D }
-  if (!Number.isInteger(difficulty) || (difficulty as number) < 0 || (difficulty as number) > MAX_DIFFICULTY) throw new HttpError(400, `difficulty must be an integer from 0 to ${MAX_DIFFICULTY}`)
+  if (!Number.isInteger(difficulty) || (difficulty as number) < 0 || (difficulty as number) > MAX_DIFFICULTY) throw badRequest(`difficulty must be an integer from 0 to ${MAX_DIFFICULTY}`)
   return { data: body.data, difficulty: difficulty as number | D }
 }
 

@@ -5,7 +5,7 @@ import { type Registry } from 'prom-client'
 import ReadyResource from 'ready-resource'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_ENTRY_BYTES } from '../entries.js'
-import { HyperfeedError, portInUse } from '../errors.js'
+import { badListen, badRequest, bodyTooLarge, crossOrigin, hostNotAllowed, isHyperfeedError, methodNotAllowed, notFound, notJson, portInUse, tokenRequired } from '../errors.js'
 import { type Policy, hostAllowed, isLoopbackHost, newToken, originAllowed, tokenAllowed } from './security.js'
 
 export const DEFAULT_PORT = 3001
@@ -25,14 +25,6 @@ const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8'
-}
-
-export class HttpError extends Error {
-  readonly status: number
-  constructor (status: number, message: string) {
-    super(message)
-    this.status = status
-  }
 }
 
 export interface ServerOptions {
@@ -94,7 +86,7 @@ export abstract class JsonServer extends ReadyResource {
   private async listen (): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'EADDRINUSE' ? portInUse(`port ${this.port} on ${this.host} (--port)`) : err.code === 'EADDRNOTAVAIL' ? new HyperfeedError('BAD_LISTEN', `cannot listen on ${this.host}: not an address of this machine (--listen)`) : err)
+        reject(err.code === 'EADDRINUSE' ? portInUse(`port ${this.port} on ${this.host} (--port)`) : err.code === 'EADDRNOTAVAIL' ? badListen(this.host) : err)
       })
       this.server.listen(this.port, this.host, () => resolve())
     })
@@ -122,7 +114,7 @@ export abstract class JsonServer extends ReadyResource {
   }
 
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(req, this.policy)) throw new HttpError(403, 'this server only answers to loopback host names')
+    if (!hostAllowed(req, this.policy)) throw hostNotAllowed()
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (req.method === 'GET' && ASSETS[url.pathname] !== undefined) return asset(res, ASSETS[url.pathname]!)
     if (req.method === 'GET' && url.pathname === '/metrics') {
@@ -136,8 +128,8 @@ export abstract class JsonServer extends ReadyResource {
     const route = routes[`${req.method} ${url.pathname}`]
     if (route === undefined) {
       const methods = Object.keys(routes).filter(k => k.endsWith(' ' + url.pathname)).map(k => k.split(' ')[0])
-      if (methods.length > 0 || url.pathname === '/live') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}${methods.length > 0 ? ` (use ${methods.join(' or ')})` : ''}`)
-      throw new HttpError(404, `no such path: ${url.pathname}`)
+      if (methods.length > 0 || url.pathname === '/live') throw methodNotAllowed(req.method ?? '', url.pathname, methods.length > 0 ? `use ${methods.join(' or ')}` : '')
+      throw notFound(url.pathname)
     }
     if (req.method === 'POST') this.checkWrite(req)
     const answer = await route({ req, url, body: () => readJson(req) })
@@ -145,15 +137,15 @@ export abstract class JsonServer extends ReadyResource {
   }
 
   private checkWrite (req: IncomingMessage): void {
-    if (!originAllowed(req, this.policy)) throw new HttpError(403, 'cross-origin requests cannot write to this server')
-    if (!tokenAllowed(req, this.policy)) throw new HttpError(401, 'this server needs "Authorization: Bearer TOKEN" (the token hyperfeed serve printed) to write')
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the body as application/json')
+    if (!originAllowed(req, this.policy)) throw crossOrigin()
+    if (!tokenAllowed(req, this.policy)) throw tokenRequired()
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw notJson()
   }
 
   private fail (res: ServerResponse, err: unknown): void {
     let status = 500
     let message = 'internal error'
-    if (err instanceof HttpError || err instanceof HyperfeedError) {
+    if (isHyperfeedError(err)) {
       status = err.status
       message = err.message
     } else if ((err as { code?: string })?.code === 'REQUEST_TIMEOUT') {
@@ -188,7 +180,7 @@ export abstract class JsonServer extends ReadyResource {
 export function intParam (url: URL, name: string, fallback: number): number {
   const v = url.searchParams.get(name)
   if (v === null || v === '') return fallback
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new HttpError(400, `${name} must be a whole number, not ${JSON.stringify(v)}`)
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw badRequest(`${name} must be a whole number, not ${JSON.stringify(v)}`)
   return Number(v)
 }
 
@@ -196,24 +188,24 @@ export function intParam (url: URL, name: string, fallback: number): number {
 export function pageRange (url: URL, length: number): { start: number, end: number } {
   const start = intParam(url, 'start', 0)
   const end = Math.min(intParam(url, 'end', Math.max(start, Math.min(length, start + MAX_PAGE))), start + MAX_PAGE)
-  if (end < start) throw new HttpError(400, 'end must not be before start')
+  if (end < start) throw badRequest('end must not be before start')
   return { start, end }
 }
 
 async function readJson (req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > MAX_BODY) throw new HttpError(413, `the body is over ${MAX_BODY} bytes`)
+  if (declared > MAX_BODY) throw bodyTooLarge(MAX_BODY)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > MAX_BODY) throw new HttpError(413, `the body is over ${MAX_BODY} bytes`)
+    if (size > MAX_BODY) throw bodyTooLarge(MAX_BODY)
     chunks.push(chunk as Buffer)
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'))
   } catch {
-    throw new HttpError(400, 'the body is not valid JSON')
+    throw badRequest('the body is not valid JSON')
   }
 }
 

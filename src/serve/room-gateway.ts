@@ -2,12 +2,13 @@ import type { WebSocket } from 'ws'
 import type { Registry } from 'prom-client'
 import safetyCatch from 'safety-catch'
 import { isObject } from '../entries.js'
+import { badRequest, methodNotAllowed, noNetwork } from '../errors.js'
 import { toHex } from '../keys.js'
 import type { Network } from '../network/swarm.js'
 import { formatRoomJson } from '../room/format.js'
 import type { RoomEntry } from '../room/follow.js'
 import type { Room } from '../room/room.js'
-import { HttpError, JsonServer, type Routes, type ServerOptions, intParam, json, pageRange, text } from './http.js'
+import { JsonServer, type Routes, type ServerOptions, intParam, json, pageRange, text } from './http.js'
 import { LiveHub, type LiveStream } from './live.js'
 import { createMetrics } from './metrics.js'
 import { entryFromBody, mineBody } from './gateway.js'
@@ -98,13 +99,13 @@ export class RoomGateway extends JsonServer {
       'POST /addPeers': async ({ body }) => json(201, await this.addPeers(await body())),
       'POST /addPeer': async ({ body }) => {
         const b = await body()
-        if (!isObject(b) || typeof b.peer !== 'string') throw new HttpError(400, 'the body must be {"peer": "ws://HOST:PORT"}')
+        if (!isObject(b) || typeof b.peer !== 'string') throw badRequest('the body must be {"peer": "ws://HOST:PORT"}')
         return json(201, await this.addPeers([b.peer]))
       },
       // the message-network tutorial's GETs that change things: any web page
       // could fire them, so they are POSTs here
-      'GET /add': () => { throw new HttpError(405, 'GET /add changes the node, so it is not offered: use POST /addPeer {"peer": "ws://HOST:PORT"}') },
-      'GET /commit': () => { throw new HttpError(405, 'GET /commit changes the room, so it is not offered: use POST /api/entries {"text": "..."}') }
+      'GET /add': () => { throw methodNotAllowed('GET', '/add', 'it changes the node: use POST /addPeer {"peer": "ws://HOST:PORT"}') },
+      'GET /commit': () => { throw methodNotAllowed('GET', '/commit', 'it changes the room: use POST /api/entries {"text": "..."}') }
     }
   }
 
@@ -202,8 +203,8 @@ export class RoomGateway extends JsonServer {
   }
 
   private async addPeers (urls: unknown): Promise<object> {
-    if (this.network === null) throw new HttpError(503, 'this server has no network')
-    if (!Array.isArray(urls) || urls.some(u => typeof u !== 'string')) throw new HttpError(400, 'the body must be a JSON array of ws:// URLs')
+    if (this.network === null) throw noNetwork()
+    if (!Array.isArray(urls) || urls.some(u => typeof u !== 'string')) throw badRequest('the body must be a JSON array of ws:// URLs')
     const added = []
     for (const url of urls as string[]) added.push(await this.network.addPeer(url))
     return { peers: added }
@@ -216,8 +217,8 @@ export class RoomGateway extends JsonServer {
   }
 
   private async postPeer (body: unknown): Promise<object> {
-    if (this.network === null) throw new HttpError(503, 'this server has no network')
-    if (!isObject(body) || typeof body.url !== 'string') throw new HttpError(400, 'the body must be {"url": "ws://HOST:PORT"}')
+    if (this.network === null) throw noNetwork()
+    if (!isObject(body) || typeof body.url !== 'string') throw badRequest('the body must be {"url": "ws://HOST:PORT"}')
     return { url: await this.network.addPeer(body.url) }
   }
 

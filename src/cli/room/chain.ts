@@ -3,7 +3,7 @@ import { bool, networkFlags, seconds, storageFlags, str } from '../args.js'
 import { define, plural } from '../command.js'
 import { storageDir } from '../common.js'
 import { DEFAULT_TIMEOUT, closeWithShutdown, goOnline } from './session.js'
-import { HyperfeedError } from '../../errors.js'
+import { noMember } from '../../errors.js'
 import { toHex } from '../../keys.js'
 import { RoomChain } from '../../room/chain.js'
 import { Names, formatChainHuman, formatChainJson } from '../../room/format.js'
@@ -45,6 +45,6 @@ reachable members first (exit 1, after printing, if none is reachable).`),
   ctx.status.info(s.tip === null
     ? `no blocks yet (minimum difficulty ${s.difficulty}); ${plural(s.counts.invalid, 'invalid block')}`
     : `tip #${s.tip.height} ${s.tip.hash}, cumulative work ${s.tip.work}, ${plural(s.stale, 'stale block')}, ${plural(s.counts.invalid, 'invalid block')}${s.counts.pending > 0 ? `, ${s.counts.pending} waiting for their prev` : ''}`)
-  if (!found) throw new HyperfeedError('NO_MEMBER', `no member of room ${toHex(room.key)} was reachable within ${timeout / 1000}s; printed the chain stored here`)
+  if (!found) throw noMember(toHex(room.key), timeout, 'the chain')
   return 0
 })

@@ -6,7 +6,7 @@ import { STOP_WORK } from '../shutdown.js'
 import { DEFAULT_TIMEOUT, closeWithShutdown, goOnline } from './session.js'
 import { MAX_DIFFICULTY } from '../../chain/block.js'
 import { parseBlockData } from '../../chain/mine.js'
-import { HyperfeedError, usage } from '../../errors.js'
+import { notDelivered, usage } from '../../errors.js'
 import { RoomMiner } from '../../room/chain.js'
 import { openRoom } from '../../room/open.js'
 
@@ -46,7 +46,7 @@ JSON value (quote text: '"hello"'); the difficulty is the room's unless higher.`
   status.info(`mined block #${mined.block.height} ${mined.block.hash.slice(0, 12)} in ${(mined.ms / 1000).toFixed(2)} s (${mined.hashes} hashes${mined.restarts > 0 ? `, ${mined.restarts} restarts` : ''})`)
   await stdout.line(JSON.stringify(mined.block))
   if (!(await room.delivered(mined.authorSeq, timeout, shutdown.signal))) {
-    throw new HyperfeedError('NOT_DELIVERED', `the block is posted here but reached no other member within ${timeout / 1000}s; it goes out when this storage is next online with one`)
+    throw notDelivered(timeout)
   }
   return 0
 })

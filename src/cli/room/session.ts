@@ -4,7 +4,7 @@ import { type Parsed, bool, networkFlags, networkOptions, seconds, storageFlags,
 import { type Context, plural } from '../command.js'
 import { announceNetwork, defaultNick, readStdin } from '../common.js'
 import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from '../shutdown.js'
-import { HyperfeedError } from '../../errors.js'
+import { noMember } from '../../errors.js'
 import { LineInput } from '../../input.js'
 import { Network } from '../../network/swarm.js'
 import { resolveNetworkOptions } from '../../network/options.js'
@@ -79,7 +79,7 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
     if (shutdown.signal.aborted) return 0
     if (found) await room.sync({ timeout: opts.timeout })
     await print(await room.read(0, room.length))
-    if (!found) throw new HyperfeedError('NO_MEMBER', `no member of room ${toHex(room.key)} was reachable within ${opts.timeout / 1000}s; printed the ${plural(room.length, 'entry', 'entries')} stored here`)
+    if (!found) throw noMember(toHex(room.key), opts.timeout, `the ${plural(room.length, 'entry', 'entries')}`)
     return 0
   }
 
