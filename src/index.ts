@@ -10,7 +10,7 @@ export { Feed, type FeedInfo, type FeedSource, type AppendResult, type OpenOptio
 export { Follower, type FollowOptions } from './feed/follow.js'
 export { openFeed, type FeedAccess, type FeedReference, type OpenedFeed } from './feed/open.js'
 export { syncOnce, type SyncOptions, type SyncResult } from './feed/sync.js'
-export { Store, StorageRoot, defaultStorageDir, checkFeedName } from './feed/storage.js'
+export { Store, StorageRoot, defaultStorageDir, checkFeedName } from './storage.js'
 export {
   type Entry, type ChatEntry, type EntryResult, type ReadableEntry, type UnreadableEntry,
   MAX_ENTRY_BYTES, chat, encodeEntry, decodeEntry, parseEntryJson, isChat, isUnreadable,
@@ -29,9 +29,9 @@ export {
   blockHash, preimage, leadingZeroBits, hexLeadingZeroBits, verifyBlock, ChainChecker, nextTemplate, toBlock, isBlockEntry
 } from './chain/block.js'
 export { Miner, mineBlock, parseBlockData, type Mined } from './chain/mine.js'
-export { BlockWriter, mineNext } from './chain/block-writer.js'
-export { verifyChain, type ChainReport } from './chain/verify.js'
-export { ChainIndex } from './chain/chain-index.js'
+export { BlockWriter, mineNext } from './feed/block-writer.js'
+export { verifyChain, type ChainReport } from './feed/verify.js'
+export { ChainIndex } from './feed/chain-index.js'
 export { Gateway, type GatewayOptions, type FeedStatus } from './serve/gateway.js'
 export { Room, type Member, type RoomInfo } from './room/room.js'
 export { RoomFollower, type RoomEntry, type RoomFollowOptions } from './room/follow.js'

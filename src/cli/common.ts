@@ -1,6 +1,6 @@
 import os from 'node:os'
 import path from 'node:path'
-import { defaultStorageDir } from '../feed/storage.js'
+import { defaultStorageDir } from '../storage.js'
 import { type Parsed, str } from './args.js'
 import type { Context } from './command.js'
 import type { Network } from '../network/swarm.js'

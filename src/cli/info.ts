@@ -3,7 +3,7 @@ import { bool, storageFlags, str } from './args.js'
 import { define } from './command.js'
 import { storageDir } from './common.js'
 import { openFeed } from '../feed/open.js'
-import { diskUsage } from '../feed/storage.js'
+import { diskUsage } from '../storage.js'
 
 export default define(command('info',
   summary('show what this storage holds of a feed'),

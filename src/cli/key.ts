@@ -4,7 +4,7 @@ import { define } from './command.js'
 import { storageDir } from './common.js'
 import { STOP_STORAGE } from './shutdown.js'
 import { openFeed } from '../feed/open.js'
-import { StorageRoot, checkFeedName } from '../feed/storage.js'
+import { StorageRoot, checkFeedName } from '../storage.js'
 import { toHex } from '../keys.js'
 
 export default define(command('key',

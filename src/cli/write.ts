@@ -5,7 +5,7 @@ import { announceNetwork, defaultNick, followFlags, readStdin, selfCommand, stor
 import { LineBuffer } from './output.js'
 import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from './shutdown.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
-import { BlockWriter } from '../chain/block-writer.js'
+import { BlockWriter } from '../feed/block-writer.js'
 import { parseBlockData } from '../chain/mine.js'
 import { openFeed } from '../feed/open.js'
 import { LineInput } from '../input.js'

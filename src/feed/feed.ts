@@ -7,7 +7,8 @@ import { invalidEntry, notEncrypted, notOpen, notWritable } from '../errors.js'
 import { type ChainTip, ChainChecker, isBlockEntry, verifyBlock } from '../chain/block.js'
 import { toHex, toInvite, toZ32 } from '../keys.js'
 import { firstOf } from '../wait.js'
-import { Store, StorageRoot, hasNamedCore } from './storage.js'
+import { encryptionKeyOf, followerCoreOptions, hasNamedCore } from '../internals.js'
+import { Store, StorageRoot } from '../storage.js'
 import { type EntryLocation, Follower, type FollowOptions } from './follow.js'
 import { EntryIndex } from './entry-index.js'
 import { MAX_PACKED_ENTRY_BYTES, type PackOptions, decodeBlock, packBlocks } from './pack.js'
@@ -173,7 +174,7 @@ export class Feed extends ReadyResource {
 
   private async openByKey ({ key, encryptionKey = null }: { key: Buffer, encryptionKey?: Buffer | null }): Promise<Hypercore> {
     const store = this.store
-    const core = store.corestore.get({ key, inflightRange: INFLIGHT_RANGE, allowLatestBlock: true })
+    const core = store.corestore.get({ key, ...followerCoreOptions(INFLIGHT_RANGE) })
     await openCore(core, async () => {
       const stored = await core.getUserData(ENCRYPTION_KEY)
       const secret = encryptionKey ?? (stored !== null && stored.length === 32 ? stored : null)
@@ -219,7 +220,7 @@ export class Feed extends ReadyResource {
 
   // The invite to a private feed: its key and encryption key in one string.
   get invite (): string | null {
-    const secret = this.core.encryption?.key
+    const secret = encryptionKeyOf(this.core)
     return this.encrypted === true && secret ? toInvite(this.key, secret) : null
   }
 

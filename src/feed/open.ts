@@ -1,6 +1,6 @@
 import { Feed } from './feed.js'
 import type { PackOptions } from './pack.js'
-import { StorageRoot, checkFeedName } from './storage.js'
+import { StorageRoot, checkFeedName } from '../storage.js'
 import { parseFeedRef, toHex } from '../keys.js'
 import { HyperfeedError, feedNotFound, feedNotStored, usage } from '../errors.js'
 

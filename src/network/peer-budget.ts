@@ -1,5 +1,6 @@
 import type Hypercore from 'hypercore'
 import type Hyperswarm from 'hyperswarm'
+import { peerHas, peersContiguousLength } from '../internals.js'
 
 const CHECK_INTERVAL = 2000
 // a connection gets this long to open a channel for one of our cores
@@ -40,20 +41,20 @@ export class PeerBudget {
     const cores = this.cores()
     if (cores.length === 0) return
     const now = Date.now()
-    const peerOf = (core: Hypercore, conn: Hyperswarm.Connection) => core.peers.find(p => p.remotePublicKey.equals(conn.remotePublicKey))
+    const peerOf = (core: Hypercore, conn: Hyperswarm.Connection) => peerHas(core, conn.remotePublicKey)
     for (const [conn, at] of this.since) {
       if (now - at > GRACE && cores.every(core => peerOf(core, conn) === undefined)) this.drop(conn)
     }
     if (this.swarm.connections.size < this.swarm.maxPeers) return
     for (const core of cores) {
       if (core.writable) continue
-      const best = Math.max(core.length, ...core.peers.map(p => p.remoteContiguousLength))
+      const best = Math.max(core.length, peersContiguousLength(core))
       if (core.contiguousLength >= best) continue
       // behind, with a full budget: the peer with the least to give makes room
       let worst: Hyperswarm.Connection | null = null
       let least = Infinity
       for (const conn of this.since.keys()) {
-        const have = peerOf(core, conn)?.remoteContiguousLength ?? 0
+        const have = peerOf(core, conn)?.contiguousLength ?? 0
         if (have <= core.contiguousLength && have < least) {
           least = have
           worst = conn

@@ -21,15 +21,6 @@ function replicateOver (protocolStream: ProtocolStreamFactory, ws: WebSocket, is
   return stream
 }
 
-// The replication stream's remote Noise key (what Hypercore knows a peer by),
-// once its handshake is done. Hypercore's protocol streams carry their Noise
-// stream as `noiseStream` (Corestore relies on it too); there is no other
-// public way to reach the remote key of a stream made with replicate(boolean).
-export function remoteKeyOf (stream: Duplex | null): Buffer | null {
-  const noise = (stream as (Duplex & { noiseStream?: { remotePublicKey?: Buffer | null } }) | null)?.noiseStream
-  return noise?.remotePublicKey ?? null
-}
-
 export interface WsConnection {
   remote: string
   remoteAddress: string | null

@@ -1,5 +1,5 @@
 import { HyperfeedError, alreadyMember, roomBusy, roomExists, roomNameTaken, roomNotFound, roomNotJoined } from '../errors.js'
-import { type RoomSummary, Store, StorageRoot, checkRoomName } from '../feed/storage.js'
+import { type RoomSummary, Store, StorageRoot, checkRoomName } from '../storage.js'
 import { toHex } from '../keys.js'
 import type { RoomRef } from './invites.js'
 import { Room } from './room.js'

@@ -7,9 +7,10 @@ import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { type Entry, encodeEntry, isObject } from '../entries.js'
 import { inviteUsed, invalidEntry, noEncryptionKey, noInviter, notAMember, notApplied, notCreator, notMember, notOpen, removeCreator, removed } from '../errors.js'
-import type { Store } from '../feed/storage.js'
+import type { Store } from '../storage.js'
 import { toHex } from '../keys.js'
 import { firstOf, sleep, until } from '../wait.js'
+import { hintWakeup, peersContiguousLength, viewKeys } from '../internals.js'
 import { applyRoom } from './apply.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
@@ -169,7 +170,7 @@ export class Room extends ReadyResource {
   // member's, and this storage's own even before it joins) and view cores.
   private coreList (): CoreList {
     const writers = [...this.writerKeys.values()].map(key => ({ key, length: this.watched.get(toHex(key))?.length ?? 0 }))
-    const views = this.base.views().flatMap(v => v.key ? [v.key] : [])
+    const views = viewKeys(this.base)
     return { writers, views }
   }
 
@@ -179,7 +180,7 @@ export class Room extends ReadyResource {
     this.channels.set(channel, list)
     const own = toHex(this.writerKey)
     const hints = list.writers.filter(w => toHex(w.key) !== own)
-    if (hints.length > 0) this.base.hintWakeup(hints)
+    if (hints.length > 0) hintWakeup(this.base, hints)
     this.emit('heard')
   }
 
@@ -189,7 +190,7 @@ export class Room extends ReadyResource {
     this.writerKeys.set(toHex(this.writerKey), this.writerKey)
     for (const m of await this.members()) this.writerKeys.set(m.key, Buffer.from(m.key, 'hex'))
     for (const [hex, key] of this.writerKeys) if (!this.watched.has(hex)) this.watch(hex, key)
-    for (const v of this.base.views()) if (v.key && !this.watched.has(toHex(v.key))) this.watch(toHex(v.key), v.key)
+    for (const key of viewKeys(this.base)) if (!this.watched.has(toHex(key))) this.watch(toHex(key), key)
     if (this.writerKeys.size === before) return
     const list = this.coreList()
     for (const channel of this.channels.keys()) channel.send(list)
@@ -342,7 +343,7 @@ export class Room extends ReadyResource {
   // left this machine). False after `timeout` ms.
   async delivered (authorSeq: number, timeout: number, signal?: AbortSignal): Promise<boolean> {
     const local = this.base.local
-    for (const peer of local.peers) if (peer.remoteContiguousLength > authorSeq) return true
+    if (peersContiguousLength(local) > authorSeq) return true
     return firstOf([{ emitter: local, event: 'upload', value: (index: number) => index === authorSeq ? true : undefined }], { timeout, signal })
   }
 
@@ -416,7 +417,7 @@ export class Room extends ReadyResource {
       if (length < 0 || core.length < length) await Promise.race([core.update({ wait: true }), sleep(left())])
       const end = Math.max(core.length, length)
       if (core.contiguousLength < end) await Promise.race([core.download({ start: core.contiguousLength, end }).done(), sleep(left())])
-      if (length > 0) this.base.hintWakeup([{ key, length }])
+      if (length > 0) hintWakeup(this.base, [{ key, length }])
       return core.contiguousLength >= end
     } catch (err) {
       safetyCatch(err)

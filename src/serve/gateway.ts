@@ -2,12 +2,13 @@ import type { WebSocket } from 'ws'
 import type { Registry } from 'prom-client'
 import safetyCatch from 'safety-catch'
 import { type Entry, type EntryResult, chat, formatJson, isObject, isUnreadable } from '../entries.js'
+import { peerHas } from '../internals.js'
 import { badRequest, encryptedFeed, noNetwork, notAvailable, readOnlyFeed } from '../errors.js'
 import type { Feed } from '../feed/feed.js'
 import { toHex } from '../keys.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
-import { BlockWriter } from '../chain/block-writer.js'
-import { ChainIndex } from '../chain/chain-index.js'
+import { BlockWriter } from '../feed/block-writer.js'
+import { ChainIndex } from '../feed/chain-index.js'
 import type { Network } from '../network/swarm.js'
 import { JsonServer, type Routes, type ServerOptions, MAX_PAGE, intParam, json, pageRange, text } from './http.js'
 import { LiveHub, type LiveStream } from './live.js'
@@ -165,10 +166,9 @@ export class Gateway extends JsonServer {
   }
 
   private peers (): object[] {
-    const corePeers = this.feed.core.peers
     return (this.network?.peers() ?? []).map(p => {
-      const peer = p.publicKey === null ? undefined : corePeers.find(c => toHex(c.remotePublicKey) === p.publicKey)
-      return { type: p.type, remote: p.remote, hasFeed: peer !== undefined, length: peer?.remoteLength ?? null }
+      const peer = p.publicKey === null ? null : peerHas(this.feed.core, Buffer.from(p.publicKey, 'hex'))
+      return { type: p.type, remote: p.remote, hasFeed: peer !== null, length: peer?.length ?? null }
     })
   }
 

@@ -95,8 +95,6 @@ declare module 'autobase' {
     append (value: Buffer | Buffer[], opts?: { optimistic?: boolean }): Promise<unknown>
     replicate (stream: Duplex | boolean): Duplex
     heads (): { key: Buffer, length: number }[]
-    views (): { name: string, key: Buffer | null, length: number }[]
-    hintWakeup (hints: { key: Buffer, length: number }[]): void
   }
 
   export = Autobase

@@ -29,9 +29,6 @@ declare module 'hypercore' {
     }
 
     interface ReplicationPeer {
-      remotePublicKey: Buffer
-      remoteLength: number
-      remoteContiguousLength: number
       remoteSynced: boolean
       remoteOpened: boolean
       remoteUploading: boolean
@@ -63,9 +60,8 @@ declare module 'hypercore' {
       close (): void
     }
 
-    interface Encryption {
-      key?: Buffer
-    }
+    // opaque here: src/internals.ts reads its key
+    interface Encryption {}
   }
 
   class Hypercore extends EventEmitter {

@@ -1,6 +1,6 @@
 import { isUnreadable } from '../entries.js'
-import type { Feed } from '../feed/feed.js'
-import type { ChainTip } from './block.js'
+import type { Feed } from './feed.js'
+import type { ChainTip } from '../chain/block.js'
 
 export interface ChainReport {
   // entries checked: [0, end)

@@ -1,8 +1,8 @@
 import safetyCatch from 'safety-catch'
-import { type BlockTemplate, DEFAULT_DIFFICULTY, nextTemplate } from './block.js'
-import { Miner, type Mined, checkDifficulty } from './mine.js'
+import { type BlockTemplate, DEFAULT_DIFFICULTY, nextTemplate } from '../chain/block.js'
+import { Miner, type Mined, checkDifficulty } from '../chain/mine.js'
 import { miningStopped, notWritable } from '../errors.js'
-import type { Feed } from '../feed/feed.js'
+import type { Feed } from './feed.js'
 import { toHex } from '../keys.js'
 
 const MINE_ATTEMPTS = 3

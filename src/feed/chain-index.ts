@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { type EntryResult, isUnreadable } from '../entries.js'
-import type { Feed } from '../feed/feed.js'
-import type { Follower } from '../feed/follow.js'
+import type { Feed } from './feed.js'
+import type { Follower } from './follow.js'
 import safetyCatch from 'safety-catch'
 import { until } from '../wait.js'
 

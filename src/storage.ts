@@ -2,11 +2,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import Corestore from 'corestore'
-import Hypercore from 'hypercore'
+import { coreStorage } from './internals.js'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
-import { type HyperfeedError, foreignDirectory, notOpen, storageLocked, storageMissing, storageUnusable, usage } from '../errors.js'
-import { toHex } from '../keys.js'
+import { type HyperfeedError, foreignDirectory, notOpen, storageLocked, storageMissing, storageUnusable, usage } from './errors.js'
+import { toHex } from './keys.js'
 
 // Layout of a storage root (the --storage directory):
 //   HYPERFEED             marker: this directory is hyperfeed storage
@@ -201,7 +201,7 @@ export class Store extends ReadyResource {
     if (!readOnly) await guarded(dir, () => fs.promises.access(dir, fs.constants.W_OK))
     // RocksDB's memtable (64 MiB by default, two of them) is most of a viewer's
     // memory; a smaller one keeps memory flat however long the feed is.
-    const corestore = new Corestore(Hypercore.defaultStorage(dir, { readOnly, writeBufferSize: WRITE_BUFFER_SIZE }), { readOnly })
+    const corestore = new Corestore(coreStorage(dir, { readOnly, writeBufferSize: WRITE_BUFFER_SIZE }), { readOnly })
     try {
       await corestore.ready()
     } catch (err) {
@@ -259,13 +259,4 @@ async function guarded<T> (dir: string, fn: () => Promise<T>): Promise<T> {
 
 function ignoreExists (err: NodeJS.ErrnoException) {
   if (err.code !== 'EEXIST') throw err
-}
-
-// Whether `corestore` already holds a core created under `name`. Corestore 7
-// has no public call for this: get({ name, createIfMissing: false }) rejects
-// outside the caller's reach (STORAGE_EMPTY, unhandled) and leaves the storage
-// locked, so this reads the name's alias from the storage directly.
-export async function hasNamedCore (corestore: Corestore, name: string): Promise<boolean> {
-  const internal = corestore as unknown as { ns: Buffer, storage: { getAlias (alias: { name: string, namespace: Buffer }): Promise<Buffer | null> } }
-  return await internal.storage.getAlias({ name, namespace: internal.ns }) !== null
 }

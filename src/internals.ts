@@ -1,0 +1,78 @@
+// Every use of a Hypercore, Corestore or Autobase field or option that their
+// READMEs do not document, in one place. test/internals.test.ts checks each of
+// them against the installed versions, so an upgrade that removes one fails
+// there, not somewhere in the field.
+import type { Duplex } from 'node:stream'
+import type Autobase from 'autobase'
+import type Corestore from 'corestore'
+import Hypercore from 'hypercore'
+
+// A replication peer's view of a core: its public key and how much it has.
+interface PeerInternals {
+  remotePublicKey: Buffer
+  remoteLength: number
+  remoteContiguousLength: number
+}
+
+const peersOf = (core: Hypercore) => core.peers as unknown as PeerInternals[]
+
+// The longest length any connected peer has of `core` (its contiguous part).
+export function peersContiguousLength (core: Hypercore): number {
+  return Math.max(0, ...peersOf(core).map(p => p.remoteContiguousLength))
+}
+
+// What the peer with Noise key `remoteKey` holds of `core` (null: not a peer of it).
+export function peerHas (core: Hypercore, remoteKey: Buffer): { length: number, contiguousLength: number } | null {
+  const peer = peersOf(core).find(p => p.remotePublicKey.equals(remoteKey))
+  return peer === undefined ? null : { length: peer.remoteLength, contiguousLength: peer.remoteContiguousLength }
+}
+
+// A core's block encryption key, once set.
+export function encryptionKeyOf (core: Hypercore): Buffer | null {
+  return (core.encryption as { key?: Buffer } | null)?.key ?? null
+}
+
+// The replication stream's remote Noise key (what Hypercore knows a peer by),
+// once its handshake is done: protocol streams carry their Noise stream as
+// `noiseStream` (Corestore relies on it too).
+export function remoteKeyOf (stream: Duplex | null): Buffer | null {
+  const noise = (stream as (Duplex & { noiseStream?: { remotePublicKey?: Buffer | null } }) | null)?.noiseStream
+  return noise?.remotePublicKey ?? null
+}
+
+// Options for a core read from peers: more requests in flight per peer
+// ([min, max]; Hypercore's default is [16, 512]) keeps a fast peer busy during
+// a cold sync, and the latest block is served as soon as it is verified.
+export function followerCoreOptions (inflightRange: [number, number]): { inflightRange: [number, number], allowLatestBlock: boolean } {
+  return { inflightRange, allowLatestBlock: true }
+}
+
+// Corestore's RocksDB storage with a memtable of `writeBufferSize` bytes.
+export function coreStorage (dir: string, { readOnly, writeBufferSize }: { readOnly: boolean, writeBufferSize: number }): Hypercore.CoreStorage {
+  return Hypercore.defaultStorage(dir, { readOnly, writeBufferSize })
+}
+
+// Whether `corestore` already holds a core created under `name`. Corestore 7
+// has no public call for this: get({ name, createIfMissing: false }) rejects
+// outside the caller's reach (STORAGE_EMPTY, unhandled) and leaves the storage
+// locked, so this reads the name's alias from the storage directly.
+export async function hasNamedCore (corestore: Corestore, name: string): Promise<boolean> {
+  const internal = corestore as unknown as { ns: Buffer, storage: { getAlias (alias: { name: string, namespace: Buffer }): Promise<Buffer | null> } }
+  return await internal.storage.getAlias({ name, namespace: internal.ns }) !== null
+}
+
+interface BaseInternals {
+  views (): { name: string, key: Buffer | null, length: number }[]
+  hintWakeup (hints: { key: Buffer, length: number }[]): void
+}
+
+// The keys of an Autobase's view cores.
+export function viewKeys (base: Autobase<unknown>): Buffer[] {
+  return (base as unknown as BaseInternals).views().flatMap(v => v.key !== null ? [v.key] : [])
+}
+
+// Tells an Autobase that writer cores have (at least) these lengths at a peer,
+// so it looks at them (a writer it has not heard of yet, say).
+export function hintWakeup (base: Autobase<unknown>, hints: { key: Buffer, length: number }[]): void {
+  (base as unknown as BaseInternals).hintWakeup(hints)
+}
