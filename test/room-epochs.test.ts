@@ -2,7 +2,7 @@ import test from 'brittle'
 import crypto from 'node:crypto'
 import { MAX_ENTRY_BYTES } from '../src/entries.js'
 import {
-  CHAINED_KEY_BYTES, SEALED_KEY_BYTES, boxKeyPair, boxSeed, chainKey, epochId, isEpochId, newEpochKey, openSealedKey, sealKey, unchainKey
+  CHAINED_KEY_BYTES, SEALED_KEY_BYTES, boxKeyPair, boxSeed, chainKey, epochId, isEpochId, newEpochKey, openSealedKey, sealKey, toEpochKey, unchainKey
 } from '../src/room/epoch-keys.js'
 import { type EpochLink, Keyring, linkEpoch } from '../src/room/keyring.js'
 import { MAX_SEALED_PLAINTEXT, SEALED_TYPE, encodeSealed, isSealed, openEntry, parseSealed, sealEntry, sealedSize } from '../src/room/sealed-entries.js'
@@ -77,7 +77,7 @@ test('each epoch key carries the previous one: opened only with the next key, on
 test('a sealed entry is the envelope JSON, opens with its epoch key, and is bound to its room, author and epoch', (t) => {
   const key = newEpochKey()
   const plain = Buffer.from(JSON.stringify({ type: 'chat', nick: 'alice', text: 'hello', time: 1700000000000 }))
-  const sealed = sealEntry(plain, key, { roomKey: ROOM, author: ALICE })
+  const sealed = sealEntry(plain, toEpochKey(key), { roomKey: ROOM, author: ALICE })
   t.is(sealed.type, SEALED_TYPE)
   t.is(sealed.e, epochId(key))
   const json = encodeSealed(sealed)
@@ -94,28 +94,29 @@ test('a sealed entry is the envelope JSON, opens with its epoch key, and is boun
   t.is(openEntry(parsed, key, { roomKey: Buffer.alloc(32, 7), author: ALICE }), null, 'moved to another room')
   const other = newEpochKey()
   t.is(openEntry({ epoch: epochId(other), payload: parsed.payload }, other, { roomKey: ROOM, author: ALICE }), null, 'relabelled as another epoch')
+  t.is(openEntry({ epoch: epochId(other), payload: parsed.payload }, key, { roomKey: ROOM, author: ALICE }), null, 'the right key, but the envelope names another epoch')
   const tampered = Buffer.from(parsed.payload)
   tampered[tampered.length - 1]! ^= 1
   t.is(openEntry({ epoch: parsed.epoch, payload: tampered }, key, { roomKey: ROOM, author: ALICE }), null, 'tampered')
-  t.not(sealEntry(plain, key, { roomKey: ROOM, author: ALICE }).c, sealed.c, 'a fresh nonce each time')
+  t.not(sealEntry(plain, toEpochKey(key), { roomKey: ROOM, author: ALICE }).c, sealed.c, 'a fresh nonce each time')
 })
 
 test('sealed entries: sizes are exact at every length, and the largest sealable entry is still an entry', (t) => {
   const key = newEpochKey()
   for (let n = 0; n < 64; n++) {
-    t.is(encodeSealed(sealEntry(Buffer.alloc(n, 0x61), key, { roomKey: ROOM, author: ALICE })).length, sealedSize(n), `${n} bytes`)
+    t.is(encodeSealed(sealEntry(Buffer.alloc(n, 0x61), toEpochKey(key), { roomKey: ROOM, author: ALICE })).length, sealedSize(n), `${n} bytes`)
   }
   t.ok(sealedSize(MAX_SEALED_PLAINTEXT) <= MAX_ENTRY_BYTES)
   t.ok(sealedSize(MAX_SEALED_PLAINTEXT + 1) > MAX_ENTRY_BYTES)
-  const largest = encodeSealed(sealEntry(Buffer.alloc(MAX_SEALED_PLAINTEXT, 0x61), key, { roomKey: ROOM, author: ALICE }))
+  const largest = encodeSealed(sealEntry(Buffer.alloc(MAX_SEALED_PLAINTEXT, 0x61), toEpochKey(key), { roomKey: ROOM, author: ALICE }))
   t.ok(largest.length <= MAX_ENTRY_BYTES)
-  t.exception(() => sealEntry(Buffer.alloc(MAX_SEALED_PLAINTEXT + 1), key, { roomKey: ROOM, author: ALICE }), /over the 1048576-byte limit/)
+  t.exception(() => sealEntry(Buffer.alloc(MAX_SEALED_PLAINTEXT + 1), toEpochKey(key), { roomKey: ROOM, author: ALICE }), /over the 1048576-byte limit/)
   t.is(sealedSize(75), 212, "a 75-byte entry: 58 bytes of envelope, 154 of base64url (nonce, entry, MAC)")
 })
 
 test('a sealed entry\'s shape is checked without opening it', (t) => {
   const key = newEpochKey()
-  const good = { ...sealEntry(Buffer.from('{"type":"x"}'), key, { roomKey: ROOM, author: ALICE }) }
+  const good = { ...sealEntry(Buffer.from('{"type":"x"}'), toEpochKey(key), { roomKey: ROOM, author: ALICE }) }
   t.ok('epoch' in parseSealed(good))
   const bad: [unknown, RegExp][] = [
     [{ type: 'chat' }, /not a sealed entry/],

@@ -24,6 +24,12 @@ const BOX_CONTEXT = Buffer.from('hyperfeed-room-box-key\n')
 const CHAIN_CONTEXT = Buffer.from('hyperfeed-room-epoch-chain\n')
 const EPOCH_ID = /^[0-9a-f]{16}$/
 
+// An epoch key with its id, computed once (the id is a hash of the key).
+export interface EpochKey {
+  id: string
+  key: Buffer
+}
+
 export interface BoxKeyPair {
   publicKey: Buffer
   secretKey: Buffer
@@ -40,6 +46,10 @@ export function epochId (key: Buffer): string {
   const out = Buffer.alloc(HASH_MIN_BYTES)
   sodium.crypto_generichash(out, ID_CONTEXT, key)
   return out.subarray(0, EPOCH_ID_BYTES).toString('hex')
+}
+
+export function toEpochKey (key: Buffer): EpochKey {
+  return { id: epochId(key), key }
 }
 
 export function isEpochId (id: unknown): id is string {

@@ -1,7 +1,7 @@
 import sodium from 'sodium-universal'
 import { MAX_ENTRY_BYTES, isObject } from '../entries.js'
 import { entryTooLarge } from '../errors.js'
-import { EPOCH_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, epochId, isEpochId } from './epoch-keys.js'
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, EPOCH_KEY_BYTES, type EpochKey, isEpochId } from './epoch-keys.js'
 
 // A sealed entry, as it travels in a member's core and sits in the room's log:
 //   {"type":"room/sealed","v":1,"e":EPOCH_ID,"c":BASE64URL}
@@ -42,9 +42,8 @@ export interface SealedEntry {
 
 // Seals an entry's JSON bytes with an epoch key; the result encodes to at most
 // MAX_ENTRY_BYTES (larger entries are refused here, before anything is posted).
-export function sealEntry (plain: Buffer, key: Buffer, ctx: SealContext): SealedEntry {
+export function sealEntry (plain: Buffer, { id: e, key }: EpochKey, ctx: SealContext): SealedEntry {
   if (plain.length > MAX_SEALED_PLAINTEXT) throw entryTooLarge(sealedSize(plain.length), MAX_ENTRY_BYTES)
-  const e = epochId(key)
   const out = Buffer.alloc(WRAP_BYTES + plain.length)
   const nonce = out.subarray(0, AEAD_NONCE_BYTES)
   sodium.randombytes_buf(nonce)
@@ -78,9 +77,10 @@ export function parseSealed (value: unknown): ParsedSealed {
 }
 
 // The entry's JSON bytes, or null when `key` is not its epoch's key or the
-// ciphertext, author, room or epoch id were changed.
+// ciphertext, author, room or epoch id were changed (the epoch id is part of
+// what the MAC covers, so a key of another epoch never opens it).
 export function openEntry (sealed: { epoch: string, payload: Buffer }, key: Buffer, ctx: SealContext): Buffer | null {
-  if (key.length !== EPOCH_KEY_BYTES || epochId(key) !== sealed.epoch || sealed.payload.length < WRAP_BYTES) return null
+  if (key.length !== EPOCH_KEY_BYTES || sealed.payload.length < WRAP_BYTES) return null
   const out = Buffer.alloc(sealed.payload.length - WRAP_BYTES)
   try {
     sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, sealed.payload.subarray(AEAD_NONCE_BYTES), ad(ctx, sealed.epoch), sealed.payload.subarray(0, AEAD_NONCE_BYTES), key)
