@@ -16,12 +16,6 @@ import info from './info.js'
 import bootstrap from './bootstrap.js'
 import { ROOM_COMMANDS, room } from './room/index.js'
 
-// RocksDB runs its work on libuv's thread pool. With the default four threads
-// on a small machine, replication spends a third of its time switching between
-// them; one thread syncs a feed about twice as fast (docs/performance.md).
-// Set before anything uses the pool.
-process.env.UV_THREADPOOL_SIZE ??= '1'
-
 export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap]
 const NAMES = [...COMMANDS.map(c => c.command.name), 'room']
 // commands whose first argument is a feed KEY
