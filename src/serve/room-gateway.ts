@@ -12,7 +12,8 @@ import { JsonServer, type Routes, type ServerOptions, intParam, json, pageRange,
 import { LiveHub, type LiveStream } from './live.js'
 import { createMetrics } from './metrics.js'
 import { entryFromBody, mineBody } from './gateway.js'
-import { RoomChain, RoomMiner } from '../room/chain.js'
+import { RoomChain } from '../room/chain.js'
+import { RoomMiner } from '../room/miner.js'
 
 const SYNC_BEFORE_MINING = 5000
 
