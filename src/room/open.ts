@@ -4,7 +4,6 @@ import { toHex } from '../keys.js'
 import type { RoomRef } from './invites.js'
 import { Room } from './room.js'
 import { RoomRelay } from './relay.js'
-import safetyCatch from 'safety-catch'
 
 async function summarize (room: Room, joined: boolean): Promise<RoomSummary> {
   return { key: toHex(room.key), members: (await room.members()).filter(m => m.removed === null).length, length: room.length, joined }
@@ -96,7 +95,7 @@ export async function openRoomRelay (storage: string, name: string, key: Buffer)
   if (summary !== null && summary.key !== toHex(key)) throw roomNameTaken(name)
   if (summary?.joined === true) throw alreadyMember(name)
   const store = await openStore(root, name)
-  const relay = new RoomRelay(store, key)
+  const relay = new RoomRelay(store, key, { ownsStore: true })
   try {
     await relay.ready()
     if (summary === null) await root.recordRoom(name, { key: toHex(key), members: 0, length: 0, joined: false })
@@ -105,6 +104,5 @@ export async function openRoomRelay (storage: string, name: string, key: Buffer)
     await store.close()
     throw err
   }
-  relay.once('close', () => { store.close().catch(safetyCatch) })
   return relay
 }

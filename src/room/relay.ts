@@ -22,12 +22,15 @@ export class RoomRelay extends ReadyResource {
   private readonly writers = new Set<string>()
   private readonly channels = new Set<CoresChannel>()
   private root: Hypercore | null = null
+  private readonly ownsStore: boolean
 
-  constructor (store: Store, key: Buffer) {
+  // ownsStore: close `store` with the relay
+  constructor (store: Store, key: Buffer, { ownsStore = false } = {}) {
     super()
     this.store = store
     this.key = key
     this.discoveryKey = discoveryKeyOf(key)
+    this.ownsStore = ownsStore
   }
 
   protected override async _open (): Promise<void> {
@@ -44,6 +47,7 @@ export class RoomRelay extends ReadyResource {
   protected override async _close (): Promise<void> {
     for (const channel of this.channels) channel.close()
     await Promise.all([...this.cores.values()].map(core => core.close().catch(safetyCatch)))
+    if (this.ownsStore) await this.store.close()
   }
 
   replicate (stream: Duplex): void {
@@ -99,6 +103,7 @@ export class RoomRelay extends ReadyResource {
   }
 
   private async keepAll (list: CoreList): Promise<void> {
+    if (this.closing !== null) return
     const before = this.cores.size
     for (const [key, writer] of [...list.writers.map(w => [w.key, true] as const), ...list.views.map(v => [v, false] as const)]) {
       if (this.cores.size >= MAX_ROOM_CORES) break
