@@ -5,7 +5,7 @@ import { type Registry } from 'prom-client'
 import ReadyResource from 'ready-resource'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_ENTRY_BYTES } from '../entries.js'
-import { badListen, badRequest, bodyTooLarge, crossOrigin, hostNotAllowed, isHyperfeedError, methodNotAllowed, notFound, notJson, portInUse, tokenRequired } from '../errors.js'
+import { badListen, badRequest, bodyTooLarge, crossOrigin, hostNotAllowed, isHyperfeedError, methodNotAllowed, notFound, notJson, portInUse, requestFailed, tokenRequired } from '../errors.js'
 import { type Policy, hostAllowed, isLoopbackHost, newToken, originAllowed, tokenAllowed } from './security.js'
 
 export const DEFAULT_PORT = 3001
@@ -62,7 +62,7 @@ export abstract class JsonServer extends ReadyResource {
     this.port = port
     const loopback = isLoopbackHost(host)
     this.policy = { loopback, token: token ?? (loopback ? null : newToken()) }
-    this.server = http.createServer((req, res) => { this.handle(req, res).catch(err => this.fail(res, err)) })
+    this.server = http.createServer((req, res) => { this.handle(req, res).catch(err => this.fail(req, res, err)) })
     this.server.on('clientError', (_err, socket) => socket.destroy())
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE })
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
@@ -142,7 +142,7 @@ export abstract class JsonServer extends ReadyResource {
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw notJson()
   }
 
-  private fail (res: ServerResponse, err: unknown): void {
+  private fail (req: IncomingMessage, res: ServerResponse, err: unknown): void {
     let status = 500
     let message = 'internal error'
     if (isHyperfeedError(err)) {
@@ -152,6 +152,7 @@ export abstract class JsonServer extends ReadyResource {
       status = 504
       message = 'not available from any peer yet'
     }
+    if (status === 500) this.emit('warning', requestFailed(`${req.method} ${(req.url ?? '/').split('?')[0]!.slice(0, 100)}`, (err as Error)?.message ?? String(err)))
     if (res.headersSent) {
       res.destroy()
       return

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client'
 import safetyCatch from 'safety-catch'
 import { isObject } from '../entries.js'
 import { badRequest, methodNotAllowed, noNetwork } from '../errors.js'
-import { toHex } from '../keys.js'
+import { toHex, toZ32 } from '../keys.js'
 import type { Network } from '../network/swarm.js'
 import { formatRoomJson } from '../room/format.js'
 import type { RoomEntry } from '../room/follow.js'
@@ -28,6 +28,7 @@ export interface RoomStatus {
   type: 'info'
   room: true
   key: string
+  z32: string
   writer: string
   member: boolean
   length: number
@@ -56,6 +57,7 @@ export class RoomGateway extends JsonServer {
   private readonly registry: Registry
   private readonly table: Routes
   private served = 0
+  private readonly onUpdate = () => { this.refresh().catch(safetyCatch) }
   private cached: { member: boolean, members: number, difficulty: number | null, blocks: number, tip: { height: number, hash: string } | null } = { member: false, members: 0, difficulty: null, blocks: 0, tip: null }
 
   constructor ({ room, network = null, nick = 'web', ...server }: RoomGatewayOptions) {
@@ -73,7 +75,6 @@ export class RoomGateway extends JsonServer {
       },
       changes: [[room, 'update'], ...(network ? [[network, 'connection'], [network, 'disconnection']] as [Network, string][] : [])]
     })
-    room.on('update', () => { this.refresh().catch(safetyCatch) })
     this.registry = createMetrics({
       network,
       length: () => room.length,
@@ -111,7 +112,9 @@ export class RoomGateway extends JsonServer {
   }
 
   protected override async _open (): Promise<void> {
+    this.room.on('update', this.onUpdate)
     await this.refresh()
+    await this.hub.ready()
     await super._open()
   }
 
@@ -138,6 +141,7 @@ export class RoomGateway extends JsonServer {
       type: 'info',
       room: true,
       key: toHex(this.room.key),
+      z32: toZ32(this.room.key),
       writer: toHex(this.room.writerKey),
       member: this.cached.member,
       length,
@@ -224,6 +228,7 @@ export class RoomGateway extends JsonServer {
   }
 
   protected override async _close (): Promise<void> {
+    this.room.off('update', this.onUpdate)
     await this.hub.close()
     await this.closeServer()
     await this.miner.close()
