@@ -3,10 +3,11 @@ import path from 'node:path'
 import { defaultStorageDir } from '../storage.js'
 import { type Parsed, str } from './args.js'
 import type { Context } from './command.js'
-import type { Network } from '../network/swarm.js'
+import { Network } from '../network/swarm.js'
 import type { NetworkOptions } from '../network/options.js'
+import type { Store } from '../storage.js'
 import type { Status } from './output.js'
-import type { Shutdown } from './shutdown.js'
+import { STOP_NETWORK, type Shutdown } from './shutdown.js'
 import type { LineInput } from '../input.js'
 import type { JsonServer } from '../serve/http.js'
 import { LOCAL_PORT } from '../network/local.js'
@@ -42,6 +43,14 @@ export function followFlags (opts: NetworkOptions, wsPort: number | null): strin
 // How the user ran us, so printed commands can be pasted as they are.
 export function selfCommand (env: NodeJS.ProcessEnv): string {
   return env.npm_command === 'exec' ? 'npx hyperfeed' : 'hyperfeed'
+}
+
+// A network for `store`, closed in order with the command, its warnings on stderr.
+export function openNetwork (store: Store, opts: NetworkOptions, { shutdown, warnings }: Pick<Context, 'shutdown' | 'warnings'>): Network {
+  const network = new Network(store, opts)
+  shutdown.add(STOP_NETWORK, () => network.close())
+  warnings.watch(network, 'network')
+  return network
 }
 
 // Tells the user where direct WebSocket peers can reach this process, where

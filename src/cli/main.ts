@@ -5,6 +5,7 @@ import { EXIT_FAILURE, EXIT_USAGE, invalidKey, isHyperfeedError, usage } from '.
 import type { CommandDef, Context } from './command.js'
 import { Output, Status } from './output.js'
 import { Shutdown } from './shutdown.js'
+import { Warnings } from './warnings.js'
 import write from './write.js'
 import view from './view.js'
 import append from './append.js'
@@ -93,7 +94,8 @@ export function report (err: unknown, ctx: Pick<Context, 'status' | 'env'>): num
 }
 
 async function run (): Promise<void> {
-  const ctx: Context = { stdout: new Output(process.stdout), status: new Status(process.stderr), env: process.env, shutdown: new Shutdown() }
+  const status = new Status(process.stderr)
+  const ctx: Context = { stdout: new Output(process.stdout), status, env: process.env, shutdown: new Shutdown(), warnings: new Warnings(status) }
   // Whatever escapes (a peer's stream error, a bug) still ends as one line, not a stack trace.
   const fatal = (err: unknown) => {
     process.exitCode = report(err, ctx)

@@ -2,14 +2,13 @@ import { arg, command, description, flag, summary } from 'paparam'
 import safetyCatch from 'safety-catch'
 import { bool, followerFlags, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
 import { type Context, define, plural } from './command.js'
-import { announceNetwork, storageDir } from './common.js'
-import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from './shutdown.js'
+import { announceNetwork, openNetwork, storageDir } from './common.js'
+import { STOP_STORAGE, STOP_WORK } from './shutdown.js'
 import { type EntryResult, formatHuman, formatJson } from '../entries.js'
 import type { Feed } from '../feed/feed.js'
 import type { Follower } from '../feed/follow.js'
 import { openFeed } from '../feed/open.js'
 import { syncOnce } from '../feed/sync.js'
-import { Network } from '../network/swarm.js'
 import { resolveNetworkOptions } from '../network/options.js'
 import { toHex } from '../keys.js'
 import { encryptedFeed, usage } from '../errors.js'
@@ -44,8 +43,7 @@ other viewers while it runs.`),
 
   const { feed } = await openFeed({ storage: storageDir(p, ctx), key: p.args.key }, { access: 'follow' })
   shutdown.add(STOP_STORAGE, () => feed.close())
-  const network = new Network(feed.store, netOpts)
-  shutdown.add(STOP_NETWORK, () => network.close())
+  const network = openNetwork(feed.store, netOpts, ctx)
   const current: { follower: Follower | null } = { follower: null }
   const stop = () => { current.follower?.destroy().catch(safetyCatch) }
   shutdown.add(STOP_WORK, stop)

@@ -2,11 +2,11 @@ import safetyCatch from 'safety-catch'
 import { flag } from 'paparam'
 import { type Parsed, bool, networkFlags, networkOptions, seconds, storageFlags, str } from '../args.js'
 import { type Context, plural } from '../command.js'
-import { announceNetwork, defaultNick, readStdin } from '../common.js'
-import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from '../shutdown.js'
+import { announceNetwork, defaultNick, openNetwork, readStdin } from '../common.js'
+import { STOP_STORAGE, STOP_WORK } from '../shutdown.js'
 import { noMember } from '../../errors.js'
 import { LineInput } from '../../input.js'
-import { Network } from '../../network/swarm.js'
+import type { Network } from '../../network/swarm.js'
 import { resolveNetworkOptions } from '../../network/options.js'
 import { toHex } from '../../keys.js'
 import type { RoomEntry } from '../../room/follow.js'
@@ -48,8 +48,7 @@ export function chatOptions (p: Parsed): ChatOptions {
 
 // The room's network, closed in order with the rest of the command.
 export async function goOnline (room: Room, p: Parsed, ctx: Context): Promise<Network> {
-  const network = new Network(room.store, resolveNetworkOptions(networkOptions(p), ctx.env))
-  ctx.shutdown.add(STOP_NETWORK, () => network.close())
+  const network = openNetwork(room.store, resolveNetworkOptions(networkOptions(p), ctx.env), ctx)
   await network.join(room)
   announceNetwork(network, ctx.status)
   return network
@@ -57,7 +56,7 @@ export async function goOnline (room: Room, p: Parsed, ctx: Context): Promise<Ne
 
 export function closeWithShutdown (room: Room, ctx: Context): void {
   ctx.shutdown.add(STOP_STORAGE, () => room.close())
-  room.on('warning', (err: Error) => ctx.status.info(`hyperfeed: room: ${err.message}`))
+  ctx.warnings.watch(room, 'room')
 }
 
 // A room as `room chat` shows it: the history, then entries from every member
