@@ -4,6 +4,8 @@ import { Store } from '../src/storage.js'
 import { Room } from '../src/room/room.js'
 import { RoomMiner } from '../src/room/miner.js'
 import { createRoom, openRoomRelay } from '../src/room/open.js'
+import { RoomCores } from '../src/room/cores.js'
+import { RoomSync } from '../src/room/sync.js'
 
 async function store (t: test.Assert) {
   const s = await Store.open(await t.tmp())
@@ -98,4 +100,19 @@ test('a relay closes once, and closes the store it owns before close resolves', 
   // and its lock is free: the same copy opens again at once
   const again = await openRoomRelay(storage, 'r', creator.key)
   await again.close()
+})
+
+test('a room\'s cores and its sync close once each, before the room does', async (t) => {
+  const r = await room(t)
+  const cores = new RoomCores(r.store, r.base)
+  t.ok(cores.refresh([]), 'the creator\'s core is news')
+  t.ok(cores.list().writers.length >= 1)
+  const closing = cores.close()
+  t.is(cores.close(), closing)
+  await closing
+  t.absent(cores.refresh([]), 'nothing new after close')
+  const sync = new RoomSync(r, cores)
+  const first = sync.close()
+  t.is(sync.close(), first)
+  await first
 })

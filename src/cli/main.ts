@@ -96,6 +96,7 @@ export function report (err: unknown, ctx: Pick<Context, 'status' | 'env'>): num
 async function run (): Promise<void> {
   const status = new Status(process.stderr)
   const ctx: Context = { stdout: new Output(process.stdout), status, env: process.env, shutdown: new Shutdown(), warnings: new Warnings(status) }
+  await ctx.shutdown.ready()
   // Whatever escapes (a peer's stream error, a bug) still ends as one line, not a stack trace.
   const fatal = (err: unknown) => {
     process.exitCode = report(err, ctx)
