@@ -19,6 +19,8 @@ const ASSETS: Record<string, string> = {
   '/': 'index.html',
   '/index.html': 'index.html',
   '/app.js': 'app.js',
+  '/render.js': 'render.js',
+  '/room.js': 'room.js',
   '/style.css': 'style.css'
 }
 const TYPES: Record<string, string> = {
