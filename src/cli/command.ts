@@ -12,7 +12,6 @@ export interface Context {
   warnings: Warnings
 }
 
-// A command: its paparam declaration (flags, arguments, help) and what it runs.
 export interface CommandDef {
   command: Command
   run: (p: Parsed, ctx: Context) => Promise<number>

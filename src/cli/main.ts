@@ -27,7 +27,6 @@ function version (): string {
   return pkg.version
 }
 
-// paparam's reasons, as one line naming the problem
 function describeBail (b: Bail, argv: string[]): string {
   const path: string[] = []
   for (let c: Command | null = b.command; c?.parent; c = c.parent) path.unshift(c.name)

@@ -15,9 +15,8 @@ interface Step {
   unregister: () => void
 }
 
-// The closing of one command's resources, in order: on SIGINT/SIGTERM and
-// when the event loop empties (graceful-goodbye), or when the command ends.
-// Each step runs once, whichever comes first.
+// Steps run on SIGINT/SIGTERM, when the event loop empties (graceful-goodbye)
+// or when the command ends, each once, whichever comes first.
 export class Shutdown extends ReadyResource {
   private readonly steps: Step[] = []
   private readonly controller = new AbortController()
@@ -33,7 +32,6 @@ export class Shutdown extends ReadyResource {
     process.on('SIGTERM', this.onSignal)
   }
 
-  // Aborted on the first SIGINT or SIGTERM.
   get signal (): AbortSignal {
     return this.controller.signal
   }
@@ -52,7 +50,6 @@ export class Shutdown extends ReadyResource {
     this.steps.push({ position, run, unregister: goodbye(run, position) })
   }
 
-  // Runs every step in order, the steps of one position together.
   protected override async _close (): Promise<void> {
     const positions = [...new Set(this.steps.map(s => s.position))].sort((a, b) => a - b)
     for (const position of positions) {

@@ -54,7 +54,6 @@ other viewers while it runs.`),
     await stdout.lines(batch.map(r => format(r)))
   }
 
-  // What is stored here comes out first, before any peer is found.
   const local = feed.follow({ start, live: false, wait: false, verify: true })
   current.follower = local
   if (feed.readable) for await (const batch of local) await print(batch)
@@ -66,7 +65,6 @@ other viewers while it runs.`),
     const result = await syncOnce(feed, { start: local.position, timeout: timeout * 1000, verify: local.verifyNext, onEntries: print, signal: shutdown.signal })
     if (!result.complete) return 0 // stopped by a signal
     const { blocks, bytes } = result.downloaded
-    // (a plain feed has as many blocks as entries; a packed one says both)
     const inBlocks = result.blocks === result.length ? '' : ` in ${plural(result.blocks, 'block')}`
     status.info(`hyperfeed: ${plural(result.length, 'entry', 'entries')}${inBlocks}: ${result.blocks - blocks} were stored here already, ${blocks} downloaded (${bytes} bytes)`)
     if (!result.readable) throw encryptedFeed(toHex(feed.key))
@@ -91,7 +89,6 @@ other viewers while it runs.`),
   return 0
 })
 
-// A private feed without its invite: keep and share its bytes, print nothing.
 async function serveUnreadable (feed: Feed, { status, shutdown }: Context, current: { follower: Follower | null }): Promise<number> {
   status.info(`hyperfeed: ${encryptedFeed(toHex(feed.key)).message}; serving its bytes until Ctrl-C`)
   const keeper = feed.follow({ start: 0, live: true, verify: false })
@@ -101,7 +98,6 @@ async function serveUnreadable (feed: Feed, { status, shutdown }: Context, curre
   return 0
 }
 
-// On a terminal: have/total while catching up, and a line once in sync.
 function trackProgress (feed: Feed, { status }: Context) {
   let follower: Follower | null = null
   let synced = false

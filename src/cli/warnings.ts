@@ -7,10 +7,7 @@ export const REPEAT_AFTER = 60_000
 const MAX_CAUSES = 256
 const MAX_LINE = 300
 
-// Prints what long-lived parts report as 'warning' on stderr, one line each: a
-// cause once, then again only after `repeatAfter` ms, saying how often it
-// recurred meanwhile. A peer that keeps failing is news once a minute, not
-// four times a second.
+// A peer that keeps failing is news once a minute, not four times a second.
 export class Warnings {
   private readonly status: Status
   private readonly repeatAfter: number

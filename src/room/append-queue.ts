@@ -2,13 +2,12 @@ import type Autobase from 'autobase'
 import safetyCatch from 'safety-catch'
 
 export interface Appended {
-  // where the first block landed in this member's own core
   seq: number
   length: number
 }
 
-// Appends to this member's core one batch at a time, in call order, so the
-// seq each reports is where its own first block landed.
+// One batch at a time, in call order, so the seq each reports is where its own
+// first block landed.
 export class AppendQueue {
   private readonly base: Autobase<unknown>
   private last: Promise<unknown> = Promise.resolve()
@@ -17,7 +16,7 @@ export class AppendQueue {
     this.base = base
   }
 
-  // `check` runs in turn, right before the append: it may refuse by throwing.
+  // `check` runs in turn, right before the append: a throw refuses it
   append (blocks: Buffer[], { optimistic = false, check }: { optimistic?: boolean, check?: () => Promise<void> } = {}): Promise<Appended> {
     const run = this.last.then(async () => {
       await check?.()
@@ -29,7 +28,6 @@ export class AppendQueue {
     return run
   }
 
-  // Resolves once every append queued so far has finished.
   async idle (): Promise<void> {
     await this.last
   }

@@ -6,10 +6,8 @@ import type { Room } from './room.js'
 
 export interface ChainSummary {
   tip: ChainTip | null
-  // the room's minimum difficulty
   difficulty: number
   counts: ChainCounts
-  // valid blocks off the main chain
   stale: number
 }
 
@@ -21,12 +19,8 @@ export interface MainBlock {
   value: Block
 }
 
-// What a block entry is, as of now: valid on the main chain, valid but
-// stale, invalid (with why), or waiting for its prev.
 export type BlockMark = { valid: true, chain: 'main' | 'stale' } | { valid: false, error: string }
 
-// The room's chain as its state records it (apply places blocks with
-// fork-choice.ts; this only reads).
 export class RoomChain {
   readonly room: Room
 
@@ -50,7 +44,6 @@ export class RoomChain {
     return { tip, difficulty: config?.difficulty ?? 0, counts, stale: counts.blocks - (tip === null ? 0 : tip.height + 1) }
   }
 
-  // The main chain, genesis first, with each block's entry.
   async * blocks ({ start = 0 }: { start?: number } = {}): AsyncGenerator<MainBlock> {
     for await (const placed of mainChain(this.kv, { start, chain: this.main })) {
       const block = await this.entryOf(placed)
@@ -64,7 +57,6 @@ export class RoomChain {
     return entry.value as Block
   }
 
-  // Marks the block entries of a batch as of now.
   async marks (entries: RoomEntry[]): Promise<Map<RoomEntry, BlockMark>> {
     const out = new Map<RoomEntry, BlockMark>()
     if (!entries.some(e => !isUnreadable(e) && e.value.type === 'block')) return out

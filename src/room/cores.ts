@@ -8,9 +8,8 @@ import { viewKeys } from '../internals.js'
 import type { CoreList } from './cores-channel.js'
 import { Transfer } from './transfer.js'
 
-// The room's cores this copy knows of: the creator's, every member's, this
-// storage's own (even before it joins) and the views. A passive session on
-// each gives its length for the cores channel and counts its transfer.
+// Every core of the room this copy knows of (this storage's own even before it
+// joins): a passive session on each gives its length and counts its transfer.
 export class RoomCores extends ReadyResource {
   readonly transfer = new Transfer()
   private readonly store: Store
@@ -29,7 +28,6 @@ export class RoomCores extends ReadyResource {
     this.sessions.clear()
   }
 
-  // Takes in the current members; true when a writer is new to this copy.
   refresh (memberKeys: string[]): boolean {
     if (this.closing !== null) return false
     const before = this.writers.size

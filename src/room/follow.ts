@@ -6,8 +6,7 @@ import { GivenLog } from './given-log.js'
 const DEFAULT_BATCH = 256
 const HEAD = /^\{"author":"([0-9a-f]{64})","authorSeq":(\d+),"(value|error)":/
 
-// An entry of the room: what a member posted, where it is in the room's
-// order (seq), and who posted it (author, authorSeq: for good).
+// seq: where it is in the room's order now; (author, authorSeq): for good
 export type RoomEntry = EntryResult & { author: string, authorSeq: number }
 
 export interface RoomFollowOptions {
@@ -18,8 +17,7 @@ export interface RoomFollowOptions {
   batch?: number
 }
 
-// Log records [start, end) as room entries. A record keeps the member's JSON
-// text as written, so it is decoded exactly as a feed's entry is.
+// A record keeps the member's JSON text as written: it decodes as a feed's entry does.
 export async function readRecords (log: Hypercore, start: number, end: number): Promise<RoomEntry[]> {
   const gets: Promise<Buffer | null>[] = []
   for (let seq = start; seq < end; seq++) gets.push(log.get(seq))
@@ -27,7 +25,6 @@ export async function readRecords (log: Hypercore, start: number, end: number): 
   return blocks.map((block, i) => toRoomEntry(start + i, block))
 }
 
-// Entries [start, end) in one order of the room, read again if it changed meanwhile.
 export async function readOrdered (log: Hypercore, start: number, end: number): Promise<RoomEntry[]> {
   for (;;) {
     const fork = log.fork
@@ -54,17 +51,14 @@ export function toRoomEntry (seq: number, block: Buffer | null): RoomEntry {
 
 export const entryId = (r: RoomEntry) => r.author + ':' + r.authorSeq
 
-// Follows the room's log. Entries written concurrently (or offline) that sort
-// earlier rewrite the log from some point on: the follower goes back there
-// and skips what it gave out already, so each entry comes out once. close()
-// (or destroy()) ends the iteration.
+// Entries written concurrently (or offline) that sort earlier rewrite the log
+// from some point on: the follower goes back there and skips what it gave out.
 export class RoomFollower extends ReadyResource implements AsyncIterable<RoomEntry[]> {
   private readonly log: Hypercore
   private readonly end: number
   private readonly live: boolean
   private readonly batch: number
-  // any position may be rewritten later (Autobase can also jump to another
-  // signed state), so nothing given out is forgotten
+  // Autobase can rewrite any position (or jump to another signed state)
   private readonly given: GivenLog
   private readonly skip = new Set<string>()
   private wake: (() => void) | null = null

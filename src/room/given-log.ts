@@ -26,7 +26,6 @@ export class GivenLog {
     this.length = Math.max(this.length, pos + 1)
   }
 
-  // "author:authorSeq", or null for a position not given out
   get (at: number): string | null {
     const pos = at - this.start
     if (pos < 0 || pos >= this.length) return null

@@ -7,8 +7,8 @@ import type { Room } from './room.js'
 import { settled, viewUntil } from './settle.js'
 import { type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE } from './state.js'
 
-// A fresh invite: the room learns its public key from this member's core, so
-// any member who has synced with this one can let its holder in.
+// The room learns the invite from this member's core: any member who has
+// synced with this one can let its holder in.
 export async function createInvite (room: Room, queue: AppendQueue): Promise<string> {
   if (!(await room.isMember())) throw notMember(toHex(room.key))
   const encryptionKey = room.encryptionKey
@@ -20,7 +20,6 @@ export async function createInvite (room: Room, queue: AppendQueue): Promise<str
   return formatInvite(invite)
 }
 
-// The creator removes a member: its later entries never enter the room.
 export async function removeMember (room: Room, queue: AppendQueue, memberHex: string): Promise<MemberRecord> {
   const key = memberHex.toLowerCase()
   const config = await room.config()
@@ -34,9 +33,7 @@ export async function removeMember (room: Room, queue: AppendQueue, memberHex: s
   return (await room.member(key))!
 }
 
-// Joins with an invite (the network joined already): waits for the room, with
-// the invite in it, to arrive from a member, refuses a used invite, posts the
-// join signed with the invite, and waits until a peer has taken it.
+// The network must be joined already.
 export async function joinRoom (room: Room, queue: AppendQueue, invite: RoomInvite, { nick, timeout, signal }: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
   const self = await room.member(room.writerKey)
   if (self !== null && self.removed === null) return self
@@ -45,7 +42,7 @@ export async function joinRoom (room: Room, queue: AppendQueue, invite: RoomInvi
   const deadline = Date.now() + timeout
   const left = () => Math.max(0, deadline - Date.now())
   if (!(await viewUntil(room, async () => (await room.invite(publicKey)) !== null, deadline, signal))) throw noInviter(toHex(room.key), timeout)
-  // everything connected members have, so an earlier use of the invite shows
+  // all connected members have, so an earlier use of the invite shows
   await room.sync({ timeout: left() })
   await refuseUsed(room, publicKey)
   const entry = { type: ROOM_JOIN, invite: publicKey, nick, signature: signJoin(invite, room.writerKey) }

@@ -10,7 +10,6 @@ import type { Room } from './room.js'
 
 export interface RoomMined extends Mined {
   authorSeq: number
-  // how many times the tip moved while mining (each time it started over)
   restarts: number
 }
 
@@ -20,9 +19,8 @@ export interface MineOptions {
   onRestart?: (tip: ChainTip) => void
 }
 
-// Mines blocks for a member on the room's tip, on a worker thread, one at a
-// time. When the tip moves while it mines (another member's block won), it
-// starts over on the new tip rather than finish a block that would be stale.
+// When the tip moves while it mines (another member's block won), it starts
+// over on the new tip rather than finish a block that would be stale.
 export class RoomMiner extends ReadyResource {
   readonly room: Room
   readonly chain: RoomChain

@@ -31,9 +31,7 @@ const NAMESPACE = 'hyperfeed-room'
 export interface RoomOptions {
   // null: a new room, with this store as its creator
   key?: Buffer | null
-  // from an invite; kept once known
   encryptionKey?: Buffer | null
-  // close `store` with the room
   ownsStore?: boolean
   // runs while the room is still open, before it closes
   beforeClose?: ((room: Room) => Promise<void>) | null
@@ -58,10 +56,8 @@ interface Parts {
   queue: AppendQueue
 }
 
-// A room: many writers, one history. Each member appends to a core of its
-// own; Autobase orders them into one log that every member computes alike
-// (apply.ts decides what enters it). Reading takes the room's encryption key,
-// which invites carry.
+// Many writers, one history: each member appends to a core of its own, and
+// Autobase orders them into one log (apply.ts decides what enters it).
 export class Room extends ReadyResource {
   readonly store: Store
   private readonly roomKey: Buffer | null
@@ -79,7 +75,6 @@ export class Room extends ReadyResource {
     this.beforeClose = beforeClose
   }
 
-  // A new room in `store`, with this store as its creator and first member.
   static async create (store: Store, { nick, difficulty = DEFAULT_ROOM_DIFFICULTY, ...opts }: { nick: string, difficulty?: number } & Omit<RoomOptions, 'key' | 'encryptionKey'>): Promise<Room> {
     const room = new Room(store, { ...opts, key: null, encryptionKey: crypto.randomBytes(32) })
     try {
@@ -149,7 +144,6 @@ export class Room extends ReadyResource {
   get key (): Buffer { return this.base.key }
   get discoveryKey (): Buffer { return this.base.discoveryKey }
   get encryptionKey (): Buffer | null { return this.base.encryptionKey }
-  // this storage's writer core in the room (its member key once it joins)
   get writerKey (): Buffer { return this.base.local.key }
   get log (): Hypercore { return this.base.view.log }
   get length (): number { return this.log.length }
@@ -177,7 +171,6 @@ export class Room extends ReadyResource {
     return readMembers(this.base.view.state, toHex(this.writerKey))
   }
 
-  // Joined and not removed.
   async isMember (): Promise<boolean> {
     const m = await this.member(this.writerKey)
     return m !== null && m.removed === null
@@ -203,9 +196,8 @@ export class Room extends ReadyResource {
     }
   }
 
-  // Posts entries as this member, in order, all or nothing. seq is the first
-  // entry's position in this member's own core: (writer key, seq) names an
-  // entry for good, whatever the room's order.
+  // seq: where the first entry landed in this member's own core; (writer key,
+  // seq) names an entry for good, whatever the room's order.
   append (entries: Entry[], encoded?: Buffer[]): Promise<Appended> {
     for (const e of entries) if (isRoomType(e.type)) throw invalidEntry(`"${e.type}" entries are the room's own; post other types`)
     const blocks = encoded?.length === entries.length ? encoded : entries.map(encodeEntry)
@@ -218,18 +210,14 @@ export class Room extends ReadyResource {
     return createInvite(this, this.parts.queue)
   }
 
-  // Creator only.
   remove (memberHex: string): Promise<MemberRecord> {
     return removeMember(this, this.parts.queue, memberHex)
   }
 
-  // Fails with NO_INVITER when no member that knows the invite is reachable
-  // in time, INVITE_USED when the invite let someone in already.
   join (invite: RoomInvite, opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
     return joinRoom(this, this.parts.queue, invite, opts)
   }
 
-  // Whether a peer has this member's entry `authorSeq` within `timeout` ms.
   delivered (authorSeq: number, timeout: number, signal?: AbortSignal): Promise<boolean> {
     return this.parts.sync.delivered(authorSeq, timeout, signal)
   }
@@ -238,18 +226,14 @@ export class Room extends ReadyResource {
     return this.parts.sync.findPeer(timeout, signal)
   }
 
-  // Up to date with what connected peers have; false if not within `timeout` ms.
   sync (opts: { timeout?: number } = {}): Promise<boolean> {
     return this.parts.sync.sync(opts)
   }
 
-  // Entries [start, end) in the room's current order.
   read (start: number, end: number): Promise<RoomEntry[]> {
     return readOrdered(this.log, start, end)
   }
 
-  // Entries from `start` in room order, then (live) new ones; when the room
-  // reorders, what was given out is not given again.
   follow (opts: RoomFollowOptions = {}): RoomFollower {
     return new RoomFollower(this.log, opts)
   }

@@ -1,9 +1,6 @@
 import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
 
-// A room's view, computed by apply on every member from the members' cores:
-// `log` is the history in room order, `state` what apply decided (settings,
-// members, invites, blocks).
 export interface RoomView {
   log: Hypercore
   state: Hyperbee<StateValue>
@@ -24,7 +21,6 @@ export interface RoomConfig {
 export interface MemberRecord {
   key: string
   nick: string
-  // null for the creator
   invitedBy: string | null
   // log seq of its join (or of the room's creation)
   since: number
@@ -32,7 +28,6 @@ export interface MemberRecord {
 }
 
 export interface Member extends MemberRecord {
-  // this storage's own writer
   self: boolean
 }
 
@@ -41,11 +36,9 @@ export interface InviteRecord {
   usedBy: string | null
 }
 
-// One record of the log: an entry of a member's core, or why it cannot be read.
 export interface LogRecord {
   author: string
   authorSeq: number
-  // the entry's JSON text as the member wrote it
   value?: unknown
   error?: string
 }
@@ -71,7 +64,6 @@ export async function readInvite (state: State, publicKey: string): Promise<Invi
   return ((await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined) ?? null
 }
 
-// Every member ever, removed ones too, in the order they joined.
 export async function readMembers (state: State, selfHex: string): Promise<Member[]> {
   const out: Member[] = []
   for await (const { value } of state.createReadStream(MEMBERS)) {

@@ -12,13 +12,9 @@ import type { Room } from './room.js'
 const LIST_WAIT = 2000
 const DEFAULT_SYNC_TIMEOUT = 10_000
 
-// Keeping this copy of a room in step with its peers: a cores channel on each
-// replication stream (cores-channel.ts), writers peers name handed to Autobase,
-// and syncing on demand to what the peers have.
 export class RoomSync extends ReadyResource {
   private readonly room: Room
   private readonly cores: RoomCores
-  // open channels, with the last list each peer sent
   private readonly channels = new Map<CoresChannel, CoreList | null>()
 
   constructor (room: Room, cores: RoomCores) {
@@ -44,14 +40,12 @@ export class RoomSync extends ReadyResource {
     stream.once('close', () => this.channels.delete(channel))
   }
 
-  // Tells every peer the cores this copy holds now.
   announce (): void {
     const list = this.cores.list()
     for (const channel of this.channels.keys()) channel.send(list)
   }
 
-  // Writers a peer names that this copy has not heard of (a join that has not
-  // reached it another way) go to Autobase to look at.
+  // a join may reach us as a writer a peer names before it reaches us as an entry
   private heard (channel: CoresChannel, list: CoreList): void {
     this.channels.set(channel, list)
     const own = toHex(this.room.writerKey)
@@ -60,8 +54,7 @@ export class RoomSync extends ReadyResource {
     this.emit('heard')
   }
 
-  // Whether a connected peer has the room within `timeout` ms (any copy has
-  // the creator's core, the one the room's key names).
+  // Any copy of the room has the creator's core, the one the room's key names.
   async findPeer (timeout: number, signal?: AbortSignal): Promise<boolean> {
     const core = this.room.store.corestore.get({ key: this.room.key })
     try {
@@ -73,16 +66,13 @@ export class RoomSync extends ReadyResource {
     }
   }
 
-  // Whether a peer has downloaded this member's entry `authorSeq` within `timeout` ms.
   async delivered (authorSeq: number, timeout: number, signal?: AbortSignal): Promise<boolean> {
     const local = this.room.base.local
     if (peersContiguousLength(local) > authorSeq) return true
     return firstOf([{ emitter: local, event: 'upload', value: (index: number) => index === authorSeq ? true : undefined }], { timeout, signal })
   }
 
-  // Asks each peer for its list, downloads every writer core to the longest
-  // length a peer has, applies, and goes again until nothing changes. False
-  // when the peers did not answer, or the download did not finish, in time.
+  // Rounds until nothing changes: applying one round can add members to fetch.
   async sync ({ timeout = DEFAULT_SYNC_TIMEOUT }: { timeout?: number } = {}): Promise<boolean> {
     const deadline = Date.now() + timeout
     for (const channel of this.channels.keys()) {
@@ -110,7 +100,7 @@ export class RoomSync extends ReadyResource {
     }
   }
 
-  // Downloads a writer core to `length` (-1: to what peers have now).
+  // length -1: to what peers have now
   private async updateCore (key: Buffer, length: number, deadline: number): Promise<boolean> {
     const core = this.room.store.corestore.get({ key })
     try {

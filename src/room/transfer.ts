@@ -2,12 +2,10 @@ import type Hypercore from 'hypercore'
 
 export interface Counts { blocks: number, bytes: number }
 
-// Blocks (and bytes) of a room's cores sent to and received from peers.
 export class Transfer {
   readonly uploaded: Counts = { blocks: 0, bytes: 0 }
   readonly downloaded: Counts = { blocks: 0, bytes: 0 }
 
-  // Counts what `core` sends and receives from now on, while it is open.
   count (core: Hypercore): void {
     core.on('upload', (_index: number, bytes: number) => add(this.uploaded, bytes))
     core.on('download', (_index: number, bytes: number) => add(this.downloaded, bytes))

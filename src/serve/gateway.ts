@@ -43,7 +43,6 @@ export interface FeedStatus {
   readable: boolean
 }
 
-// HTTP API, /live WebSocket, /metrics and the web page for one feed.
 export class Gateway extends JsonServer {
   readonly feed: Feed
   readonly network: Network | null
@@ -134,8 +133,7 @@ export class Gateway extends JsonServer {
     }
   }
 
-  // Whether the chain index has checked the entries before `seq` within
-  // `timeout` ms; once it has stopped, why.
+  // Throws once the index has stopped: the peers are not to blame then.
   private async indexed (seq: number, timeout: number): Promise<boolean> {
     const index = this.index
     const done = await until(() => this.indexError !== null || index.position >= seq, [{ emitter: this, event: 'indexed' }], { timeout })
@@ -147,7 +145,6 @@ export class Gateway extends JsonServer {
     if (!this.feed.readable) throw encryptedFeed(toHex(this.feed.key))
   }
 
-  // Entries [start, end) (at most 1000), from the local copy, downloading what is missing.
   private async entries (url: URL) {
     this.checkReadable()
     const { start, end } = pageRange(url, this.feed.length)
@@ -159,7 +156,6 @@ export class Gateway extends JsonServer {
     return text(200, '[' + entries.map(r => this.message(r)).join(',') + ']')
   }
 
-  // The chain's block entries in [start, end) of the feed, with their validity.
   private async blockEntries (url: URL) {
     this.checkReadable()
     const start = intParam(url, 'start', 0)
@@ -174,7 +170,6 @@ export class Gateway extends JsonServer {
     return text(200, '[' + out.join(',') + ']')
   }
 
-  // An entry as `view --json` prints it (blocks with their validity).
   message (r: EntryResult): string {
     return formatJson(this.index.annotate(r))
   }
@@ -242,7 +237,6 @@ export function entryFromBody (body: unknown, defaultNick = WEB_NICK): Entry {
   return chat((body.nick as string | undefined) || defaultNick, body.text)
 }
 
-// A mining request: {"data": any JSON value, "difficulty"?: 0-32}.
 export function mineBody<D extends number | undefined> (body: unknown, fallback: D): { data: unknown, difficulty: number | D } {
   if (!isObject(body) || !('data' in body)) throw badRequest(`the body must be {"data": any JSON value, "difficulty"?: 0-${MAX_DIFFICULTY}}`)
   const difficulty = body.difficulty === undefined ? fallback : body.difficulty

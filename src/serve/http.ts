@@ -40,17 +40,14 @@ export interface ServerOptions {
 export interface Request {
   req: IncomingMessage
   url: URL
-  // the parsed JSON body of a POST (checked for origin, token and content type)
   body: () => Promise<unknown>
 }
 
-// A route answers with a JSON value, or with JSON text already built.
 export type Answer = { status: number, json: unknown } | { status: number, text: string }
 export type Routes = Record<string, (r: Request) => Promise<Answer> | Answer>
 
-// node:http plus ws, with the security rules every hyperfeed server keeps: the
-// page and its assets, JSON routes, a /live WebSocket and /metrics. Routing is
-// a table of "METHOD /path" keys: a handful of fixed paths need no framework.
+// node:http plus ws with the security rules every hyperfeed server keeps. Routes
+// are a table of "METHOD /path" keys: a handful of fixed paths need no framework.
 export abstract class JsonServer extends ReadyResource {
   readonly policy: Policy
   readonly host: string
@@ -72,7 +69,6 @@ export abstract class JsonServer extends ReadyResource {
 
   protected abstract routes (): Routes
   protected abstract metrics (): Registry
-  // a /live WebSocket client, after the upgrade passed the security checks
   protected abstract live (ws: WebSocket, url: URL): void
 
   protected override async _open (): Promise<void> {
@@ -92,12 +88,10 @@ export abstract class JsonServer extends ReadyResource {
       })
       this.server.listen(this.port, this.host, () => resolve())
     })
-    // from now on an error (say, out of file descriptors on accept) is
-    // reported, never thrown as an uncaught 'error' event
+    // from now on an error (say, out of file descriptors) is reported, not thrown
     this.server.on('error', (err) => this.emit('warning', err))
   }
 
-  // Stops answering: open requests and WebSocket clients are cut.
   protected async closeServer (): Promise<void> {
     await new Promise<void>(resolve => {
       this.server.close(() => resolve())
@@ -187,7 +181,6 @@ export function intParam (url: URL, name: string, fallback: number): number {
   return Number(v)
 }
 
-// [start, end) of at most MAX_PAGE entries out of `length` (default: from 0).
 export function pageRange (url: URL, length: number): { start: number, end: number } {
   const start = intParam(url, 'start', 0)
   const end = Math.min(intParam(url, 'end', Math.max(start, Math.min(length, start + MAX_PAGE))), start + MAX_PAGE)

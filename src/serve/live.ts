@@ -5,13 +5,10 @@ import type { WebSocket } from 'ws'
 
 const STATUS_INTERVAL = 250
 
-// What /live sends: messages (one per entry, as JSON text) from a start on,
-// live, and a status message that is re-sent when what it shows changes.
 export interface LiveSource {
   messages (start: number): LiveStream
   // the status message, and the part of it that decides whether to re-send it
   status (): { message: string, shown: string }
-  // events after which the status may have changed
   changes: [EventEmitter, string][]
 }
 
@@ -24,15 +21,14 @@ interface Client {
   stream: LiveStream
 }
 
-// The /live WebSocket: each client gets the status, then the backlog from its
-// start, then every entry as it arrives, plus a fresh status whenever it changes.
+// Each /live client gets the status, the backlog from its start, then every
+// entry as it arrives, and a fresh status whenever what it shows changes.
 export class LiveHub extends ReadyResource {
   private readonly source: LiveSource
   private readonly clients = new Set<Client>()
   private last: string | null = null
   private timer: NodeJS.Timeout | null = null
   private readonly onChange = () => this.statusChanged()
-  // entries sent to clients so far
   sent = 0
 
   constructor (source: LiveSource) {

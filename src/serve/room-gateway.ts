@@ -20,7 +20,6 @@ const SYNC_BEFORE_MINING = 5000
 export interface RoomGatewayOptions extends ServerOptions {
   room: Room
   network?: Network | null
-  // the nick of chat entries posted from the page without one
   nick?: string
 }
 
@@ -45,8 +44,7 @@ export interface RoomStatus {
   readable: boolean
 }
 
-// The HTTP API, /live and /metrics of a room, in the shapes of the feed
-// gateway's, with author and authorSeq on every entry.
+// The feed gateway's shapes, with author and authorSeq on every entry.
 export class RoomGateway extends JsonServer {
   readonly room: Room
   readonly network: Network | null
@@ -180,14 +178,12 @@ export class RoomGateway extends JsonServer {
     }
   }
 
-  // GET /api/chain: the main chain, its tip, work, stale and invalid counts.
   private async chainReport () {
     const blocks = []
     for await (const b of this.chain.blocks()) blocks.push({ height: b.height, hash: b.hash, author: b.author, value: b.value })
     return { ...(await this.chain.summary()), blocks }
   }
 
-  // The tutorials' GET /blocks: the main chain as a JSON array of blocks.
   private async blockList () {
     const blocks = []
     for await (const b of this.chain.blocks()) blocks.push(b.value)
@@ -202,7 +198,6 @@ export class RoomGateway extends JsonServer {
     return tutorial ? mined.block : { author: toHex(this.room.writerKey), authorSeq: mined.authorSeq, restarts: mined.restarts, value: mined.block }
   }
 
-  // The tutorials' peer list: WebSocket addresses this node replicates with.
   private wsPeers (): string[] {
     return (this.network?.peers() ?? []).filter(p => p.type === 'ws').map(p => p.remote)
   }

@@ -8,7 +8,6 @@ import { firstOf } from '../../wait.js'
 import type { NetworkOptions } from '../../network/options.js'
 import type { RoomRelay } from '../../room/relay.js'
 
-// `room join ROOMKEY`: keep and forward the room's encrypted cores.
 export async function relay (relay: RoomRelay, netOpts: NetworkOptions, opts: ChatOptions, ctx: Context): Promise<number> {
   const { status, shutdown } = ctx
   shutdown.add(STOP_STORAGE, () => relay.close())

@@ -19,7 +19,6 @@ import { isRoomType } from '../../room/state.js'
 
 export const DEFAULT_TIMEOUT = 30
 
-// The flags of every command that ends up in a room's chat.
 export const chatFlags = () => [
   flag('--name <name>', 'the room\'s name in this storage (default: default)'),
   flag('--nick <nick>', 'your nick in the room (default: your user name)'),
@@ -46,7 +45,6 @@ export function chatOptions (p: Parsed): ChatOptions {
   }
 }
 
-// The room's network, closed in order with the rest of the command.
 export async function goOnline (room: Room, p: Parsed, ctx: Context): Promise<Network> {
   const network = openNetwork(room.store, resolveNetworkOptions(networkOptions(p), ctx.env), ctx)
   await network.join(room)
@@ -59,9 +57,6 @@ export function closeWithShutdown (room: Room, ctx: Context): void {
   ctx.warnings.watch(room, 'room')
 }
 
-// A room as `room chat` shows it: the history, then entries from every member
-// as they arrive; each line of stdin is posted (as `write` does), with /invite,
-// /members and /remove as commands. With --once: sync, print, exit.
 export async function chat (room: Room, network: Network, opts: ChatOptions, ctx: Context): Promise<number> {
   const { stdout, status, shutdown } = ctx
   const names = new Names(await room.members())

@@ -1,5 +1,4 @@
-// How one entry looks on the page: a chat bubble, a block card, a room event
-// or a generic card. Text only ever goes in through textContent.
+// Entry text only ever goes in through textContent.
 
 export function el (tag, cls, text) {
   const e = document.createElement(tag)
@@ -29,7 +28,6 @@ export function who (author, nick, members) {
   return span
 }
 
-// `room`: whether entries are a room's; `members`: key -> nick
 export function render (msg, { room, members }) {
   const li = el('li', 'entry')
   li.dataset.seq = msg.seq

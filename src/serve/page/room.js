@@ -4,7 +4,6 @@ import { el, who } from './render.js'
 const $ = (id) => document.getElementById(id)
 const CHAIN_CARDS = 50
 
-// Fills `members` (key -> nick) as it lists them.
 export async function loadMembers (members) {
   try {
     const list = await (await fetch('/api/members')).json()
@@ -21,7 +20,6 @@ export async function loadMembers (members) {
   } catch {}
 }
 
-// The main chain, genesis first (the latest cards only).
 export async function loadChain (members) {
   try {
     const chain = await (await fetch('/api/chain')).json()
