@@ -118,15 +118,24 @@ export class Room extends ReadyResource {
       this.refreshCores().catch(safetyCatch)
       this.emit('update')
     })
-    await this.refreshCores()
+    try {
+      await this.refreshCores()
+    } catch (err) {
+      // ready-resource runs no _close after a failed open
+      await this.closeParts()
+      throw err
+    }
   }
 
   protected override async _close (): Promise<void> {
-    const parts = this.inner
-    if (parts !== null) await this.beforeClose?.(this).catch(safetyCatch)
-    await parts?.sync.close()
-    await parts?.cores.close()
-    await parts?.base.close()
+    if (this.inner !== null) await this.beforeClose?.(this).catch(safetyCatch)
+    await this.closeParts()
+  }
+
+  private async closeParts (): Promise<void> {
+    await this.inner?.sync.close()
+    await this.inner?.cores.close()
+    await this.inner?.base.close()
     if (this.ownsStore) await this.store.close()
   }
 
