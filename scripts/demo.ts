@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const BIN = fileURLToPath(new URL('../src/cli/bin.cjs', import.meta.url))
+const BIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const LINES = ['hi, this is alice', 'typing into hyperfeed write', 'every line is a signed hypercore entry', 'the viewer prints it live', 'bye!']
 const ROOM_LINES: [string, string][] = [['alice', 'welcome to the room, bob'], ['bob', 'thanks! every member posts here'], ['alice', 'and both of us see one history']]
 const LINE_INTERVAL = 400

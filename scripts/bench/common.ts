@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const BIN = fileURLToPath(new URL('../../src/cli/bin.cjs', import.meta.url))
+export const BIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 export const RAW = fileURLToPath(new URL('./raw.js', import.meta.url))
 export const NAIVE = fileURLToPath(new URL('./naive.js', import.meta.url))
 

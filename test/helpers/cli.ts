@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type test from 'brittle'
 
-export const BIN = fileURLToPath(new URL('../../src/cli/bin.cjs', import.meta.url))
+export const BIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 const DEFAULT_WAIT = 15_000
 
 type Matcher = string | RegExp | ((line: string) => boolean)
