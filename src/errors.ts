@@ -128,3 +128,5 @@ export const bodyTooLarge = define('BODY_TOO_LARGE', 413, (max: number) => `the 
 export const notAvailable = define('NOT_AVAILABLE', 504, (upto: number) => `entries up to ${upto} are not available from any peer yet`)
 export const noNetwork = define('NO_NETWORK', 503, () => 'this server has no network')
 export const readOnlyFeed = define('READ_ONLY', 403, () => 'this feed is read-only here: only its writer can mine blocks')
+export const indexStopped = define('INDEX_STOPPED', 500, (reason: string) => `the feed's chain index stopped: ${reason}`)
+export const requestFailed = define('REQUEST_FAILED', 500, (request: string, reason: string) => `${request} answered 500: ${reason}`)

@@ -2,7 +2,6 @@ import { flag, type Command } from 'paparam'
 import { usage } from '../errors.js'
 import type { NetworkFlags } from '../network/options.js'
 
-// A parsed command: paparam's flags (camelCase names) and arguments.
 export interface Parsed {
   flags: Command['flags']
   args: Command['args']
@@ -61,9 +60,8 @@ export function seconds (p: Parsed, name: string): number | undefined {
   return n
 }
 
-// A follower of one feed keeps few connections: every connected peer that also
-// follows it sends word of every block it gets, and with many peers that word
-// costs more than the blocks (docs/performance.md, fan-out).
+// Every connected peer that follows the same feed sends word of every block it
+// gets; with many peers that costs more than the blocks (docs/performance.md).
 export const FOLLOW_MAX_PEERS = 4
 
 export function followerFlags (flags: NetworkFlags): NetworkFlags {

@@ -19,6 +19,7 @@ pass this machine's LAN address as --host.`),
   if (!isIPv4(host) || host === '0.0.0.0') throw usage(`--host must be a concrete IPv4 address of this machine, not ${JSON.stringify(host)}`)
   const port = int(p, 'port', { min: 1, max: 65535 }) ?? LOCAL_PORT
   const node = new BootstrapNode({ host, port, takeover: false })
+  ctx.warnings.watch(node, 'bootstrap node')
   ctx.shutdown.add(STOP_NETWORK, () => node.close())
   await node.hold()
   await ctx.stdout.line(node.address)

@@ -2,15 +2,16 @@ import type { Command } from 'paparam'
 import type { Parsed } from './args.js'
 import type { Output, Status } from './output.js'
 import type { Shutdown } from './shutdown.js'
+import type { Warnings } from './warnings.js'
 
 export interface Context {
   stdout: Output
   status: Status
   env: NodeJS.ProcessEnv
   shutdown: Shutdown
+  warnings: Warnings
 }
 
-// A command: its paparam declaration (flags, arguments, help) and what it runs.
 export interface CommandDef {
   command: Command
   run: (p: Parsed, ctx: Context) => Promise<number>

@@ -3,10 +3,11 @@ import path from 'node:path'
 import { defaultStorageDir } from '../storage.js'
 import { type Parsed, str } from './args.js'
 import type { Context } from './command.js'
-import type { Network } from '../network/swarm.js'
+import { Network } from '../network/swarm.js'
 import type { NetworkOptions } from '../network/options.js'
+import type { Store } from '../storage.js'
 import type { Status } from './output.js'
-import type { Shutdown } from './shutdown.js'
+import { STOP_NETWORK, type Shutdown } from './shutdown.js'
 import type { LineInput } from '../input.js'
 import type { JsonServer } from '../serve/http.js'
 import { LOCAL_PORT } from '../network/local.js'
@@ -24,8 +25,7 @@ export function defaultNick (): string {
   }
 }
 
-// The network flags a peer needs to reach this process, for the "follow it
-// with" hint the writer prints.
+// The flags a peer needs to reach this process, for the "follow it with" hint.
 export function followFlags (opts: NetworkOptions, wsPort: number | null): string {
   const flags: string[] = []
   if (opts.localBootstrap && opts.localBootstrap.port === LOCAL_PORT) flags.push('--local')
@@ -44,10 +44,14 @@ export function selfCommand (env: NodeJS.ProcessEnv): string {
   return env.npm_command === 'exec' ? 'npx hyperfeed' : 'hyperfeed'
 }
 
-// Tells the user where direct WebSocket peers can reach this process, where
-// --lan looks for peers (and which it finds and forgets), whether it runs the
-// --local bootstrap node for the others, and when no DHT bootstrap node
-// answers (a swarm then finds nobody, silently).
+export function openNetwork (store: Store, opts: NetworkOptions, { shutdown, warnings }: Pick<Context, 'shutdown' | 'warnings'>): Network {
+  const network = new Network(store, opts)
+  shutdown.add(STOP_NETWORK, () => network.close())
+  warnings.watch(network, 'network')
+  return network
+}
+
+// Without a bootstrap node that answers, a swarm finds nobody, silently: say so.
 export function announceNetwork (network: Network, status: Status): void {
   if (network.wsPort !== null) status.info(`accepting WebSocket peers at ws://${network.wsHost}:${network.wsPort}`)
   const lan = network.lanInterface
@@ -64,7 +68,7 @@ export function announceNetwork (network: Network, status: Status): void {
   network.on('bootstrap-reachable', () => status.info(`hyperfeed: a DHT bootstrap node answers again at ${where}`))
 }
 
-// Feeds stdin to `input` until it ends (true) or a signal comes (false).
+// true: stdin ended; false: a signal came
 export async function readStdin (input: LineInput, shutdown: Shutdown): Promise<boolean> {
   const reading = (async () => {
     for await (const chunk of process.stdin) {
@@ -76,7 +80,6 @@ export async function readStdin (input: LineInput, shutdown: Shutdown): Promise<
   return Promise.race([reading, shutdown.stopped().then(() => false)])
 }
 
-// A gateway is up: its URL on stdout, what it serves and how to write to it on stderr.
 export async function announceGateway (gateway: JsonServer, what: string, { stdout, status }: Pick<Context, 'stdout' | 'status'>): Promise<void> {
   await stdout.line(gateway.url)
   status.info(`hyperfeed: serving ${what} at ${gateway.url}`)

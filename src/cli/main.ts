@@ -5,6 +5,7 @@ import { EXIT_FAILURE, EXIT_USAGE, invalidKey, isHyperfeedError, usage } from '.
 import type { CommandDef, Context } from './command.js'
 import { Output, Status } from './output.js'
 import { Shutdown } from './shutdown.js'
+import { Warnings } from './warnings.js'
 import write from './write.js'
 import view from './view.js'
 import append from './append.js'
@@ -16,12 +17,6 @@ import info from './info.js'
 import bootstrap from './bootstrap.js'
 import { ROOM_COMMANDS, room } from './room/index.js'
 
-// RocksDB runs its work on libuv's thread pool. With the default four threads
-// on a small machine, replication spends a third of its time switching between
-// them; one thread syncs a feed about twice as fast (docs/performance.md).
-// Set before anything uses the pool.
-process.env.UV_THREADPOOL_SIZE ??= '1'
-
 export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap]
 const NAMES = [...COMMANDS.map(c => c.command.name), 'room']
 // commands whose first argument is a feed KEY
@@ -32,7 +27,6 @@ function version (): string {
   return pkg.version
 }
 
-// paparam's reasons, as one line naming the problem
 function describeBail (b: Bail, argv: string[]): string {
   const path: string[] = []
   for (let c: Command | null = b.command; c?.parent; c = c.parent) path.unshift(c.name)
@@ -99,7 +93,9 @@ export function report (err: unknown, ctx: Pick<Context, 'status' | 'env'>): num
 }
 
 async function run (): Promise<void> {
-  const ctx: Context = { stdout: new Output(process.stdout), status: new Status(process.stderr), env: process.env, shutdown: new Shutdown() }
+  const status = new Status(process.stderr)
+  const ctx: Context = { stdout: new Output(process.stdout), status, env: process.env, shutdown: new Shutdown(), warnings: new Warnings(status) }
+  await ctx.shutdown.ready()
   // Whatever escapes (a peer's stream error, a bug) still ends as one line, not a stack trace.
   const fatal = (err: unknown) => {
     process.exitCode = report(err, ctx)

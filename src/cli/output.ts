@@ -21,7 +21,6 @@ export class Output {
     return this.broken
   }
 
-  // Resolves when the reader has gone away.
   whenClosed (): Promise<void> {
     if (this.broken) return Promise.resolve()
     return new Promise(resolve => this.closedWaiters.push(resolve))
@@ -56,7 +55,6 @@ export class Output {
     })
   }
 
-  // Resolves when everything written so far has been handed to the OS.
   flush (): Promise<void> {
     if (this.broken || this.stream.writableLength === 0) return Promise.resolve()
     return new Promise(resolve => this.stream.write('', () => resolve()))
@@ -84,7 +82,6 @@ export class LineBuffer {
   }
 }
 
-// Messages for the person at the terminal: stderr, one line each.
 export class Status {
   private readonly stream: NodeJS.WriteStream
   private progressShown = false
@@ -102,7 +99,6 @@ export class Status {
     this.stream.write(text + '\n')
   }
 
-  // A line that rewrites itself; only on a terminal.
   progress (text: string): void {
     if (!this.tty) return
     this.stream.write('\r\x1b[2K' + text)

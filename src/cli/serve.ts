@@ -2,11 +2,10 @@ import { isIP } from 'node:net'
 import { arg, command, description, flag, summary } from 'paparam'
 import { followerFlags, int, networkFlags, networkOptions, storageFlags, str } from './args.js'
 import { type Context, define } from './command.js'
-import { announceGateway, announceNetwork, defaultNick, storageDir } from './common.js'
-import { STOP_NETWORK, STOP_SERVERS, STOP_STORAGE } from './shutdown.js'
+import { announceGateway, announceNetwork, defaultNick, openNetwork, storageDir } from './common.js'
+import { STOP_SERVERS, STOP_STORAGE } from './shutdown.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
 import { openFeed } from '../feed/open.js'
-import { Network } from '../network/swarm.js'
 import { type NetworkOptions, resolveNetworkOptions } from '../network/options.js'
 import { openRoom } from '../room/open.js'
 import { toHex } from '../keys.js'
@@ -50,12 +49,12 @@ while serving. The first line of stdout is the server's URL.`),
   if (roomName !== undefined) return serveRoom(roomName, { host, port, token, netOpts, nick: str(p, 'nick') ?? defaultNick(), storage: storageDir(p, ctx) }, ctx)
   const { feed } = await openFeed({ storage: storageDir(p, ctx), key, name }, { access: key !== undefined ? 'follow' : 'write' })
   shutdown.add(STOP_STORAGE, () => feed.close())
-  const network = new Network(feed.store, netOpts)
-  shutdown.add(STOP_NETWORK, () => network.close())
+  const network = openNetwork(feed.store, netOpts, ctx)
   await network.join(feed)
   // loaded here: only serve needs the HTTP server and its metrics
   const { Gateway } = await import('../serve/gateway.js')
   const gateway = new Gateway({ feed, network, host, port, token, difficulty })
+  ctx.warnings.watch(gateway, 'gateway')
   shutdown.add(STOP_SERVERS, () => gateway.close())
   await gateway.ready()
   await announceGateway(gateway, `${feed.writable ? 'the writable' : 'the read-only'} feed ${toHex(feed.key)}`, ctx)
@@ -68,11 +67,12 @@ async function serveRoom (name: string, { host, port, token, netOpts, nick, stor
   const { status, shutdown } = ctx
   const room = await openRoom(storage, name)
   shutdown.add(STOP_STORAGE, () => room.close())
-  const network = new Network(room.store, netOpts)
-  shutdown.add(STOP_NETWORK, () => network.close())
+  const network = openNetwork(room.store, netOpts, ctx)
   await network.join(room)
   const { RoomGateway } = await import('../serve/room-gateway.js')
   const gateway = new RoomGateway({ room, network, host, port, token, nick })
+  ctx.warnings.watch(gateway, 'gateway')
+  ctx.warnings.watch(room, 'room')
   shutdown.add(STOP_SERVERS, () => gateway.close())
   await gateway.ready()
   await announceGateway(gateway, `room "${name}" ${toHex(room.key)}`, ctx)

@@ -1,4 +1,5 @@
 import goodbye from 'graceful-goodbye'
+import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 
 // Shutdown order, lowest first: stop taking work (input, miners, followers),
@@ -14,31 +15,27 @@ interface Step {
   unregister: () => void
 }
 
-// The closing of one command's resources, in order. graceful-goodbye runs the
-// steps on SIGINT/SIGTERM (and when the event loop empties); the command runs
-// them itself when it ends. Each step runs once, whichever comes first.
-export class Shutdown {
+// Steps run on SIGINT/SIGTERM, when the event loop empties (graceful-goodbye)
+// or when the command ends, each once, whichever comes first.
+export class Shutdown extends ReadyResource {
   private readonly steps: Step[] = []
   private readonly controller = new AbortController()
-  private closing: Promise<void> | null = null
   private signals = 0
   private readonly onSignal = () => {
-    // a second signal means "now": the closing already under way is abandoned
+    // a second signal means "now": the closing under way is abandoned
     if (++this.signals > 1) process.exit(130)
     this.controller.abort()
   }
 
-  constructor () {
+  protected override async _open (): Promise<void> {
     process.on('SIGINT', this.onSignal)
     process.on('SIGTERM', this.onSignal)
   }
 
-  // Aborted on the first SIGINT or SIGTERM.
   get signal (): AbortSignal {
     return this.controller.signal
   }
 
-  // Resolves on the first SIGINT or SIGTERM.
   stopped (): Promise<void> {
     if (this.signal.aborted) return Promise.resolve()
     return new Promise(resolve => this.signal.addEventListener('abort', () => resolve(), { once: true }))
@@ -53,13 +50,7 @@ export class Shutdown {
     this.steps.push({ position, run, unregister: goodbye(run, position) })
   }
 
-  // Runs every step in order (each group of one position together).
-  close (): Promise<void> {
-    this.closing ??= this.closeNow()
-    return this.closing
-  }
-
-  private async closeNow (): Promise<void> {
+  protected override async _close (): Promise<void> {
     const positions = [...new Set(this.steps.map(s => s.position))].sort((a, b) => a - b)
     for (const position of positions) {
       const group = this.steps.filter(s => s.position === position)

@@ -1,13 +1,12 @@
 import { arg, command, description, flag, summary } from 'paparam'
 import { followerFlags, int, networkFlags, networkOptions, seconds, storageFlags, str } from './args.js'
 import { define, plural } from './command.js'
-import { storageDir } from './common.js'
-import { STOP_NETWORK, STOP_STORAGE } from './shutdown.js'
+import { openNetwork, storageDir } from './common.js'
+import { STOP_STORAGE } from './shutdown.js'
 import { MAX_DIFFICULTY } from '../chain/block.js'
 import { verifyChain } from '../feed/verify.js'
 import { openFeed } from '../feed/open.js'
 import { syncOnce } from '../feed/sync.js'
-import { Network } from '../network/swarm.js'
 import { resolveNetworkOptions } from '../network/options.js'
 import { EXIT_FAILURE, HyperfeedError, encryptedFeed } from '../errors.js'
 import { toHex } from '../keys.js'
@@ -38,8 +37,7 @@ Exit 0 when every block is valid; 1 with the first bad seq, height and reason.`)
   let end = feed.length
   let peerError: HyperfeedError | null = null
   if (!local) {
-    const network = new Network(feed.store, netOpts)
-    shutdown.add(STOP_NETWORK, () => network.close())
+    const network = openNetwork(feed.store, netOpts, ctx)
     await network.join(feed)
     try {
       // brought up to date (downloaded) here, checked below

@@ -2,14 +2,13 @@ import { arg, command, description, flag, summary } from 'paparam'
 import safetyCatch from 'safety-catch'
 import { bool, followerFlags, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
 import { type Context, define, plural } from './command.js'
-import { announceNetwork, storageDir } from './common.js'
-import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from './shutdown.js'
+import { announceNetwork, openNetwork, storageDir } from './common.js'
+import { STOP_STORAGE, STOP_WORK } from './shutdown.js'
 import { type EntryResult, formatHuman, formatJson } from '../entries.js'
 import type { Feed } from '../feed/feed.js'
 import type { Follower } from '../feed/follow.js'
 import { openFeed } from '../feed/open.js'
 import { syncOnce } from '../feed/sync.js'
-import { Network } from '../network/swarm.js'
 import { resolveNetworkOptions } from '../network/options.js'
 import { toHex } from '../keys.js'
 import { encryptedFeed, usage } from '../errors.js'
@@ -44,8 +43,7 @@ other viewers while it runs.`),
 
   const { feed } = await openFeed({ storage: storageDir(p, ctx), key: p.args.key }, { access: 'follow' })
   shutdown.add(STOP_STORAGE, () => feed.close())
-  const network = new Network(feed.store, netOpts)
-  shutdown.add(STOP_NETWORK, () => network.close())
+  const network = openNetwork(feed.store, netOpts, ctx)
   const current: { follower: Follower | null } = { follower: null }
   const stop = () => { current.follower?.destroy().catch(safetyCatch) }
   shutdown.add(STOP_WORK, stop)
@@ -56,7 +54,6 @@ other viewers while it runs.`),
     await stdout.lines(batch.map(r => format(r)))
   }
 
-  // What is stored here comes out first, before any peer is found.
   const local = feed.follow({ start, live: false, wait: false, verify: true })
   current.follower = local
   if (feed.readable) for await (const batch of local) await print(batch)
@@ -68,7 +65,6 @@ other viewers while it runs.`),
     const result = await syncOnce(feed, { start: local.position, timeout: timeout * 1000, verify: local.verifyNext, onEntries: print, signal: shutdown.signal })
     if (!result.complete) return 0 // stopped by a signal
     const { blocks, bytes } = result.downloaded
-    // (a plain feed has as many blocks as entries; a packed one says both)
     const inBlocks = result.blocks === result.length ? '' : ` in ${plural(result.blocks, 'block')}`
     status.info(`hyperfeed: ${plural(result.length, 'entry', 'entries')}${inBlocks}: ${result.blocks - blocks} were stored here already, ${blocks} downloaded (${bytes} bytes)`)
     if (!result.readable) throw encryptedFeed(toHex(feed.key))
@@ -93,7 +89,6 @@ other viewers while it runs.`),
   return 0
 })
 
-// A private feed without its invite: keep and share its bytes, print nothing.
 async function serveUnreadable (feed: Feed, { status, shutdown }: Context, current: { follower: Follower | null }): Promise<number> {
   status.info(`hyperfeed: ${encryptedFeed(toHex(feed.key)).message}; serving its bytes until Ctrl-C`)
   const keeper = feed.follow({ start: 0, live: true, verify: false })
@@ -103,7 +98,6 @@ async function serveUnreadable (feed: Feed, { status, shutdown }: Context, curre
   return 0
 }
 
-// On a terminal: have/total while catching up, and a line once in sync.
 function trackProgress (feed: Feed, { status }: Context) {
   let follower: Follower | null = null
   let synced = false

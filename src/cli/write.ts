@@ -1,15 +1,14 @@
 import { command, description, flag, summary } from 'paparam'
 import { bool, int, networkFlags, networkOptions, storageFlags, str } from './args.js'
 import { define } from './command.js'
-import { announceNetwork, defaultNick, followFlags, readStdin, selfCommand, storageDir } from './common.js'
+import { announceNetwork, defaultNick, followFlags, openNetwork, readStdin, selfCommand, storageDir } from './common.js'
 import { LineBuffer } from './output.js'
-import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from './shutdown.js'
+import { STOP_STORAGE, STOP_WORK } from './shutdown.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
 import { BlockWriter } from '../feed/block-writer.js'
 import { parseBlockData } from '../chain/mine.js'
 import { openFeed } from '../feed/open.js'
 import { LineInput } from '../input.js'
-import { Network } from '../network/swarm.js'
 import { resolveNetworkOptions } from '../network/options.js'
 import { toHex, toZ32 } from '../keys.js'
 
@@ -39,8 +38,7 @@ After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.`),
 
   const { feed } = await openFeed({ storage: storageDir(p, ctx), name }, { access: 'write', encrypt: bool(p, 'encrypt'), pack: bool(p, 'pack') ? {} : null })
   shutdown.add(STOP_STORAGE, () => feed.close())
-  const network = new Network(feed.store, netOpts)
-  shutdown.add(STOP_NETWORK, () => network.close())
+  const network = openNetwork(feed.store, netOpts, ctx)
   const blocks = new BlockWriter(feed, { difficulty })
 
   await stdout.line(toHex(feed.key))

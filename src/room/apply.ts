@@ -16,16 +16,8 @@ const HEX64 = /^[0-9a-f]{64}$/
 
 type Batch = Hyperbee.Batch<StateValue>
 
-// The room's apply: a pure function of the nodes it is given and the view.
-// No clocks, no randomness, nothing read but the nodes and the view, so every
+// No clocks, no randomness, nothing read but the nodes and the view: every
 // member computes the same view from the same nodes, in any arrival order.
-//  - the creator's first entry (room/create) sets the room up;
-//  - a non-member's entry counts only as a valid join: an invite the room
-//    knows, not used yet, signed for this writer; everything else from
-//    non-members (and removed members) never enters the room;
-//  - members' invites and the creator's removals change the membership;
-//  - every other entry of a member goes into the log, unreadable ones too;
-//    blocks are also judged and placed in the room's chain (fork-choice.ts).
 export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: Autobase.Host, roomKey: Buffer): Promise<void> {
   const state = view.state.batch()
   const creator = toHex(roomKey)
@@ -80,8 +72,7 @@ async function invite (state: Batch, r: EntryResult, author: string): Promise<vo
   await state.put(inviteKey(publicKey), { by: author, usedBy: null } satisfies InviteRecord)
 }
 
-// Only the creator removes, never itself; a removed member's later entries
-// are not given to apply again (Autobase drops them).
+// Autobase gives apply no later entry of a removed writer.
 async function remove (state: Batch, view: RoomView, host: Autobase.Host, r: EntryResult, author: string): Promise<void> {
   if (isUnreadable(r)) return
   const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
@@ -96,8 +87,6 @@ async function remove (state: Batch, view: RoomView, host: Autobase.Host, r: Ent
   await log(view, author, r.seq, r)
 }
 
-// A member's entry into the log; a block is also judged and placed in the
-// room's block tree (fork-choice.ts).
 async function post (state: Batch, view: RoomView, author: string, authorSeq: number, r: EntryResult): Promise<void> {
   const seq = view.log.length
   await log(view, author, authorSeq, r)
@@ -107,9 +96,8 @@ async function post (state: Batch, view: RoomView, author: string, authorSeq: nu
   }
 }
 
-// A packed block of a member (feed-style, see feed/pack.ts): each of its
-// entries goes into the log on its own. A member's entries are numbered as in
-// its core read as a feed: a packed block's entries count one each.
+// A member's entries are numbered as in its core read as a feed: a packed
+// block's entries count one each.
 async function unpack (state: Batch, view: RoomView, author: string, block: number, raw: Buffer): Promise<void> {
   const first = await entryNumber(state, author, block)
   const content = decodeBlock(first, raw)
@@ -121,7 +109,6 @@ async function unpack (state: Batch, view: RoomView, author: string, block: numb
   await state.put(countKey(author), { block: block + 1, entries: first + entries.length } satisfies EntryCount)
 }
 
-// The number of the first entry in block `block` of a member's core.
 async function entryNumber (state: Batch, author: string, block: number): Promise<number> {
   const count = (await state.get(countKey(author)))?.value as EntryCount | undefined
   return count === undefined ? block : count.entries + (block - count.block)

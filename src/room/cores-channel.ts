@@ -6,8 +6,6 @@ const PROTOCOL = 'hyperfeed/room-cores'
 // a peer may name at most this many cores of one room
 export const MAX_ROOM_CORES = 1024
 
-// The room's cores a copy holds: the members' writer cores (with the length
-// it has of each) and the view cores.
 export interface CoreList {
   writers: { key: Buffer, length: number }[]
   views: Buffer[]
@@ -36,16 +34,12 @@ const coreList = {
 
 export interface CoresChannel {
   send (list: CoreList): void
-  // asks the other side for its list now
   request (): void
   close (): void
 }
 
-// A small protocol beside the room's replication: each side tells the other
-// which of the room's cores it holds, and how much of each writer core. A
-// member learns from it of writers it has not heard of yet (a join that has
-// not reached it another way) and how far to sync; a copy that cannot read the
-// room (no encryption key) learns what to keep and forward.
+// Beside replication, each side names the room's cores it holds: how far to
+// sync, and, for a copy without the encryption key, what to keep and forward.
 export function openCoresChannel (stream: Duplex, discoveryKey: Buffer, { list, onList }: { list: () => CoreList, onList?: (list: CoreList) => void }): CoresChannel | null {
   const mux = Hypercore.getProtocolMuxer(stream)
   const channel = mux.createChannel({

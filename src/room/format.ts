@@ -5,8 +5,6 @@ import { ROOM_CREATE, ROOM_JOIN, ROOM_REMOVE, type MemberRecord } from './state.
 
 const TAG_LENGTH = 6
 
-// `--json`: {"seq":N,"author":HEX,"authorSeq":M,"value":ENTRY}, one line each;
-// blocks add "valid" and "chain" ("main" or "stale") or "error", as of printing.
 export function formatRoomJson (r: RoomEntry, mark?: BlockMark): string {
   const extra = mark === undefined ? '' : mark.valid ? `,"valid":true,"chain":"${mark.chain}"` : `,"valid":false,"error":${JSON.stringify(mark.error)}`
   const head = `{"seq":${r.seq},"author":"${r.author}","authorSeq":${r.authorSeq}${extra}`
@@ -18,8 +16,7 @@ export function formatRoomJson (r: RoomEntry, mark?: BlockMark): string {
   }
 }
 
-// Who is who in the human form. A member is shown by the nick it uses; when
-// two members use the same nick, each is shown with a short tag of its key
+// Two members with one nick are both shown with a tag of their key
 // (alice~3f2a1c), so nobody can pass for another.
 export class Names {
   private readonly members = new Map<string, string>()
@@ -40,7 +37,6 @@ export class Names {
     authors.add(author)
   }
 
-  // How to show `author`, posting as `nick` (default: its member nick).
   name (author: string, nick?: string): string {
     const shown = nick ?? this.members.get(author) ?? author.slice(0, TAG_LENGTH)
     this.claim(shown, author)
@@ -49,8 +45,6 @@ export class Names {
   }
 }
 
-// Human form: chat as `[HH:MM:SS] nick: text`, membership as `* ...` lines,
-// other entries as compact JSON; anything that could drive the terminal escaped.
 export function formatRoomHuman (r: RoomEntry, names: Names, mark?: BlockMark): string {
   if (isUnreadable(r)) return `! #${r.seq} unreadable: ${escapeTerminal(r.unreadable)} (from ${names.name(r.author)})`
   const v = r.value
@@ -66,7 +60,6 @@ export function formatRoomHuman (r: RoomEntry, names: Names, mark?: BlockMark): 
   }
 }
 
-// `#H <12 hex> <data>` on the main chain, `... STALE` off it, `... INVALID (why)`.
 function formatRoomBlock (v: Record<string, unknown>, mark: BlockMark): string {
   const height = Number.isSafeInteger(v.height) ? String(v.height) : '?'
   const hash = typeof v.hash === 'string' ? escapeTerminal(v.hash.slice(0, 12)) : '?'
@@ -79,7 +72,6 @@ function formatRoomBlock (v: Record<string, unknown>, mark: BlockMark): string {
   }
 }
 
-// `room chain`: `#H <12 hex> <nick or short author> <data>`.
 export function formatChainHuman (b: { height: number, hash: string, author: string, value: { data: unknown } }, names: Names): string {
   let data: string
   try {

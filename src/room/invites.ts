@@ -6,16 +6,15 @@ export const ROOM_INVITE_PREFIX = 'hyperfeed-room:'
 const JOIN_CONTEXT = Buffer.from('hyperfeed-room-join\n')
 const Z32_KEY = /^[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/
 
-// An invite: the room's key, the key its content is encrypted with, and the
-// seed of a key pair made for this invite alone. The room knows the pair's
-// public key (an invite entry); a join is valid once, signed with its secret.
+// The seed makes a key pair for this invite alone: the room knows its public
+// key, and a join signed with its secret is valid once.
 export interface RoomInvite {
   roomKey: Buffer
   encryptionKey: Buffer
   seed: Buffer
 }
 
-// What `room join` accepts: an invite, or a bare room key (store and forward only).
+// a bare room key: store and forward only
 export type RoomRef = { invite: RoomInvite, roomKey: Buffer } | { invite: null, roomKey: Buffer }
 
 
@@ -46,7 +45,6 @@ export function newInvite (roomKey: Buffer, encryptionKey: Buffer): RoomInvite {
   return { roomKey, encryptionKey, seed: crypto.randomBytes(32) }
 }
 
-// The invite's public key, as the room records it (hex).
 export function invitePublicKey (invite: RoomInvite): string {
   return toHex(crypto.keyPair(invite.seed).publicKey)
 }
@@ -55,7 +53,6 @@ function joinMessage (roomKey: Buffer, writerKey: Buffer): Buffer {
   return Buffer.concat([JOIN_CONTEXT, roomKey, writerKey])
 }
 
-// Proof that the holder of `invite` lets the writer `writerKey` into the room.
 export function signJoin (invite: RoomInvite, writerKey: Buffer): string {
   return toHex(crypto.sign(joinMessage(invite.roomKey, writerKey), crypto.keyPair(invite.seed).secretKey))
 }

@@ -4,13 +4,11 @@ import { toHex } from '../keys.js'
 import type { RoomRef } from './invites.js'
 import { Room } from './room.js'
 import { RoomRelay } from './relay.js'
-import safetyCatch from 'safety-catch'
 
 async function summarize (room: Room, joined: boolean): Promise<RoomSummary> {
   return { key: toHex(room.key), members: (await room.members()).filter(m => m.removed === null).length, length: room.length, joined }
 }
 
-// A room's store, with the "in use elsewhere" error a room user understands.
 async function openStore (root: StorageRoot, name: string): Promise<Store> {
   try {
     return await Store.open(root.roomDir(name))
@@ -20,15 +18,13 @@ async function openStore (root: StorageRoot, name: string): Promise<Store> {
   }
 }
 
-// A new room called `name` in this storage, with this storage as its creator.
 export async function createRoom (storage: string, name: string, { nick, difficulty }: { nick: string, difficulty?: number }): Promise<Room> {
   const root = await StorageRoot.open(storage)
   checkRoomName(name)
   if ((await root.roomSummary(name)) !== null) {
     throw roomExists(name)
   }
-  // whatever an interrupted create left behind is not a room yet (opening it
-  // first makes sure no other process is using it)
+  // an interrupted create left no room (opening it first: no other process uses it)
   await (await openStore(root, name)).close()
   await root.discardRoom(name)
   const store = await openStore(root, name)
@@ -42,7 +38,6 @@ export async function createRoom (storage: string, name: string, { nick, difficu
   return room
 }
 
-// The room this storage has under `name` (created or joined here).
 export async function openRoom (storage: string, name: string): Promise<Room> {
   const root = await StorageRoot.open(storage, { create: false })
   checkRoomName(name)
@@ -55,9 +50,7 @@ export async function openRoom (storage: string, name: string): Promise<Room> {
   return room
 }
 
-// A copy of the room named by an invite (or a bare key), stored as `name`,
-// to join (or relay). `fresh` says whether it was made now: a failed join
-// discards a fresh copy (discardRoom), so the same invite works later.
+// fresh: made now; a failed join discards it, so the same invite works later
 export async function openRoomToJoin (storage: string, name: string, ref: RoomRef): Promise<{ room: Room, fresh: boolean, joined: boolean }> {
   const root = await StorageRoot.open(storage)
   checkRoomName(name)
@@ -87,8 +80,6 @@ export async function listRooms (storage: string): Promise<{ name: string, summa
   return root === null ? [] : root.rooms()
 }
 
-// A copy of a room this storage has only the key of: it keeps and forwards
-// the room's cores for its members (RoomRelay), stored as `name`.
 export async function openRoomRelay (storage: string, name: string, key: Buffer): Promise<RoomRelay> {
   const root = await StorageRoot.open(storage)
   checkRoomName(name)
@@ -96,7 +87,7 @@ export async function openRoomRelay (storage: string, name: string, key: Buffer)
   if (summary !== null && summary.key !== toHex(key)) throw roomNameTaken(name)
   if (summary?.joined === true) throw alreadyMember(name)
   const store = await openStore(root, name)
-  const relay = new RoomRelay(store, key)
+  const relay = new RoomRelay(store, key, { ownsStore: true })
   try {
     await relay.ready()
     if (summary === null) await root.recordRoom(name, { key: toHex(key), members: 0, length: 0, joined: false })
@@ -105,6 +96,5 @@ export async function openRoomRelay (storage: string, name: string, key: Buffer)
     await store.close()
     throw err
   }
-  relay.once('close', () => { store.close().catch(safetyCatch) })
   return relay
 }

@@ -9,25 +9,24 @@ import { type CoreList, type CoresChannel, MAX_ROOM_CORES, openCoresChannel } fr
 
 const KEPT = 'hyperfeed/relay-cores'
 
-// A copy of a room for a storage that has its key but no invite: it cannot
-// read the room (its content is encrypted) and cannot post, but it keeps every
-// core the members name (see cores-channel.ts) and serves them, so members can
-// reach each other's entries through it while they are not online together.
+// A copy of a room without its encryption key: it cannot read or post, but it
+// keeps and serves every core members name, for members not online together.
 export class RoomRelay extends ReadyResource {
   readonly store: Store
   readonly key: Buffer
   readonly discoveryKey: Buffer
   private readonly cores = new Map<string, Hypercore>()
-  // which of the kept cores are writer cores (the rest are views)
   private readonly writers = new Set<string>()
   private readonly channels = new Set<CoresChannel>()
   private root: Hypercore | null = null
+  private readonly ownsStore: boolean
 
-  constructor (store: Store, key: Buffer) {
+  constructor (store: Store, key: Buffer, { ownsStore = false } = {}) {
     super()
     this.store = store
     this.key = key
     this.discoveryKey = discoveryKeyOf(key)
+    this.ownsStore = ownsStore
   }
 
   protected override async _open (): Promise<void> {
@@ -44,6 +43,7 @@ export class RoomRelay extends ReadyResource {
   protected override async _close (): Promise<void> {
     for (const channel of this.channels) channel.close()
     await Promise.all([...this.cores.values()].map(core => core.close().catch(safetyCatch)))
+    if (this.ownsStore) await this.store.close()
   }
 
   replicate (stream: Duplex): void {
@@ -61,7 +61,6 @@ export class RoomRelay extends ReadyResource {
     return this.store.corestore.findingPeers()
   }
 
-  // What this copy holds: cores, and their blocks and bytes stored here.
   async held (): Promise<{ cores: number, blocks: number, length: number, bytes: number }> {
     let blocks = 0
     let length = 0
@@ -74,15 +73,12 @@ export class RoomRelay extends ReadyResource {
     return { cores: this.cores.size, blocks, length, bytes }
   }
 
-  // Waits until this copy holds every block it knows of and nothing new has
-  // come for `quiet` ms, or until `timeout` ms or the signal: what it holds then.
   async settle ({ timeout, quiet = 1500, signal }: { timeout: number, quiet?: number, signal?: AbortSignal }): Promise<{ cores: number, blocks: number, length: number, bytes: number, complete: boolean }> {
     const deadline = Date.now() + timeout
     for (;;) {
       const held = await this.held()
       const complete = held.blocks === held.length
       if (Date.now() >= deadline || signal?.aborted === true || this.closing !== null) return { ...held, complete }
-      // quiet: nothing appended or downloaded for `quiet` ms
       const changed = await firstOf([{ emitter: this, event: 'update' }], { timeout: Math.min(quiet, deadline - Date.now()), signal })
       if (!changed && complete) return { ...held, complete }
     }
@@ -99,6 +95,7 @@ export class RoomRelay extends ReadyResource {
   }
 
   private async keepAll (list: CoreList): Promise<void> {
+    if (this.closing !== null) return
     const before = this.cores.size
     for (const [key, writer] of [...list.writers.map(w => [w.key, true] as const), ...list.views.map(v => [v, false] as const)]) {
       if (this.cores.size >= MAX_ROOM_CORES) break
@@ -110,7 +107,6 @@ export class RoomRelay extends ReadyResource {
     for (const channel of this.channels) channel.send(this.list())
   }
 
-  // Opens a core by key and downloads all of it, now and as it grows.
   private async keep (key: Buffer): Promise<Hypercore> {
     const hex = toHex(key)
     const existing = this.cores.get(hex)

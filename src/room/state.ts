@@ -1,10 +1,6 @@
 import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
 
-// A room's view, computed by apply on every member from the members' cores:
-//   log    the room's history, one JSON record per entry, in room order
-//   state  a key-value index of what apply decided: the room's settings,
-//          members, invites (and, for chains, blocks)
 export interface RoomView {
   log: Hypercore
   state: Hyperbee<StateValue>
@@ -25,11 +21,14 @@ export interface RoomConfig {
 export interface MemberRecord {
   key: string
   nick: string
-  // who let it in (null for the creator)
   invitedBy: string | null
   // log seq of its join (or of the room's creation)
   since: number
   removed: { by: string, seq: number } | null
+}
+
+export interface Member extends MemberRecord {
+  self: boolean
 }
 
 export interface InviteRecord {
@@ -37,11 +36,9 @@ export interface InviteRecord {
   usedBy: string | null
 }
 
-// One record of the log: an entry of a member's core, or why it cannot be read.
 export interface LogRecord {
   author: string
   authorSeq: number
-  // the entry's JSON text as the member wrote it
   value?: unknown
   error?: string
 }
@@ -52,3 +49,26 @@ export const ROOM_INVITE = 'room/invite'
 export const ROOM_JOIN = 'room/join'
 export const ROOM_REMOVE = 'room/remove'
 export const isRoomType = (type: string) => type.startsWith('room/')
+
+type State = Hyperbee<StateValue>
+
+export async function readConfig (state: State): Promise<RoomConfig | null> {
+  return ((await state.get(CONFIG))?.value as RoomConfig | undefined) ?? null
+}
+
+export async function readMember (state: State, hex: string): Promise<MemberRecord | null> {
+  return ((await state.get(memberKey(hex)))?.value as MemberRecord | undefined) ?? null
+}
+
+export async function readInvite (state: State, publicKey: string): Promise<InviteRecord | null> {
+  return ((await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined) ?? null
+}
+
+export async function readMembers (state: State, selfHex: string): Promise<Member[]> {
+  const out: Member[] = []
+  for await (const { value } of state.createReadStream(MEMBERS)) {
+    const m = value as MemberRecord
+    out.push({ ...m, self: m.key === selfHex })
+  }
+  return out.sort((a, b) => a.since - b.since)
+}

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client'
 import safetyCatch from 'safety-catch'
 import { type Entry, type EntryResult, chat, formatJson, isObject, isUnreadable } from '../entries.js'
 import { peerHas } from '../internals.js'
-import { badRequest, encryptedFeed, noNetwork, notAvailable, readOnlyFeed } from '../errors.js'
+import { badRequest, encryptedFeed, indexStopped, isHyperfeedError, noNetwork, notAvailable, notOpen, readOnlyFeed } from '../errors.js'
 import type { Feed } from '../feed/feed.js'
 import { toHex } from '../keys.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
@@ -13,6 +13,7 @@ import type { Network } from '../network/swarm.js'
 import { JsonServer, type Routes, type ServerOptions, MAX_PAGE, intParam, json, pageRange, text } from './http.js'
 import { LiveHub, type LiveStream } from './live.js'
 import { createMetrics } from './metrics.js'
+import { until } from '../wait.js'
 
 export { DEFAULT_LISTEN, DEFAULT_PORT } from './http.js'
 
@@ -42,12 +43,14 @@ export interface FeedStatus {
   readable: boolean
 }
 
-// HTTP API, /live WebSocket, /metrics and the web page for one feed.
 export class Gateway extends JsonServer {
   readonly feed: Feed
   readonly network: Network | null
-  readonly index: ChainIndex
-  private readonly blocks: BlockWriter | null
+  private readonly difficulty: number
+  private blocks: BlockWriter | null = null
+  private chainIndex: ChainIndex | null = null
+  // why the chain index stopped, once it has
+  private indexError: Error | null = null
   private readonly hub: LiveHub
   private readonly registry: Registry
   private readonly table: Routes
@@ -58,9 +61,7 @@ export class Gateway extends JsonServer {
     super(server)
     this.feed = feed
     this.network = network
-    this.blocks = feed.writable ? new BlockWriter(feed, { difficulty }) : null
-    this.index = new ChainIndex(feed)
-    this.index.on('error', noop) // a follower's read error: the entries API reports its own
+    this.difficulty = difficulty
     this.hub = new LiveHub({
       messages: (start) => this.liveMessages(start),
       status: () => {
@@ -68,7 +69,7 @@ export class Gateway extends JsonServer {
         const { blocks: _blocks, ...shown } = status
         return { message: JSON.stringify(status), shown: JSON.stringify(shown) }
       },
-      changes: [[feed, 'append'], [feed, 'peers'], [this.index, 'progress'], ...(network ? [[network, 'connection'], [network, 'disconnection']] as [Network, string][] : [])]
+      changes: [[feed, 'append'], [feed, 'peers'], [this, 'indexed'], ...(network ? [[network, 'connection'], [network, 'disconnection']] as [Network, string][] : [])]
     })
     this.registry = createMetrics({
       network,
@@ -76,7 +77,7 @@ export class Gateway extends JsonServer {
       transfer: () => ({ uploaded: feed.uploaded, downloaded: feed.downloaded }),
       liveClients: () => this.hub.size,
       entriesServed: () => this.served + this.hub.sent,
-      gauges: { hyperfeed_blocks: { help: 'block entries in the feed (checked so far)', value: () => this.index.blocks } }
+      gauges: { hyperfeed_blocks: { help: 'block entries in the feed (checked so far)', value: () => this.chainIndex?.blocks ?? 0 } }
     })
     this.table = {
       'GET /api/info': () => json(200, this.status()),
@@ -87,12 +88,31 @@ export class Gateway extends JsonServer {
       'POST /api/mine': async ({ body }) => json(201, await this.postMine(await body())),
       'POST /api/peers': async ({ body }) => json(201, await this.postPeer(await body()))
     }
-    if (!feed.writable) feed.update().then(() => { this.updated = true; this.hub.statusChanged() }, safetyCatch)
+  }
+
+  protected override async _open (): Promise<void> {
+    if (this.feed.writable) this.blocks = new BlockWriter(this.feed, { difficulty: this.difficulty })
+    const index = new ChainIndex(this.feed)
+    this.chainIndex = index
+    index.on('progress', () => this.emit('indexed'))
+    index.on('error', (err: Error) => {
+      this.indexError = err
+      this.emit('warning', indexStopped(err.message))
+      this.emit('indexed')
+    })
+    await this.hub.ready()
+    if (!this.feed.writable) this.feed.update().then(() => { this.updated = true; this.hub.statusChanged() }, safetyCatch)
+    await super._open()
   }
 
   protected routes (): Routes { return this.table }
   protected metrics (): Registry { return this.registry }
   protected live (ws: WebSocket, url: URL): void { this.hub.add(ws, intParam(url, 'start', 0)) }
+
+  private get index (): ChainIndex {
+    if (this.chainIndex === null) throw notOpen('the gateway')
+    return this.chainIndex
+  }
 
   status (): FeedStatus {
     const i = this.feed.info()
@@ -107,29 +127,35 @@ export class Gateway extends JsonServer {
       peers: this.network?.connections ?? i.peers,
       writable: i.writable,
       synced: i.writable || (this.updated && i.contiguousLength >= i.length),
-      blocks: this.index.blocks,
+      blocks: this.chainIndex?.blocks ?? 0,
       encrypted: this.feed.encrypted,
       readable: this.feed.readable
     }
+  }
+
+  // Throws once the index has stopped: the peers are not to blame then.
+  private async indexed (seq: number, timeout: number): Promise<boolean> {
+    const index = this.index
+    const done = await until(() => this.indexError !== null || index.position >= seq, [{ emitter: this, event: 'indexed' }], { timeout })
+    if (this.indexError !== null) throw isHyperfeedError(this.indexError) ? this.indexError : indexStopped(this.indexError.message)
+    return done
   }
 
   private checkReadable (): void {
     if (!this.feed.readable) throw encryptedFeed(toHex(this.feed.key))
   }
 
-  // Entries [start, end) (at most 1000), from the local copy, downloading what is missing.
   private async entries (url: URL) {
     this.checkReadable()
     const { start, end } = pageRange(url, this.feed.length)
     const upto = Math.min(end, this.feed.length)
     if (upto <= start) return text(200, '[]')
-    if (!(await this.index.reached(upto, READ_TIMEOUT))) throw notAvailable(upto)
+    if (!(await this.indexed(upto, READ_TIMEOUT))) throw notAvailable(upto)
     const entries = await this.feed.read(start, upto)
     this.served += entries.length
     return text(200, '[' + entries.map(r => this.message(r)).join(',') + ']')
   }
 
-  // The chain's block entries in [start, end) of the feed, with their validity.
   private async blockEntries (url: URL) {
     this.checkReadable()
     const start = intParam(url, 'start', 0)
@@ -144,21 +170,20 @@ export class Gateway extends JsonServer {
     return text(200, '[' + out.join(',') + ']')
   }
 
-  // An entry as `view --json` prints it (blocks with their validity).
   message (r: EntryResult): string {
     return formatJson(this.index.annotate(r))
   }
 
   private liveMessages (start: number): LiveStream {
     const follower = this.feed.follow({ start, live: true })
-    const { feed, index } = this
+    const gateway = this
     return {
       async * [Symbol.asyncIterator] () {
         for await (const batch of follower) {
-          if (!feed.readable) return // a private feed served without its invite: status only
-          // blocks are sent with their validity, once the chain index has checked them
-          if (batch.some(r => !isUnreadable(r) && r.value.type === 'block')) await index.reached(batch[batch.length - 1]!.seq + 1, INDEX_WAIT)
-          yield batch.map(r => formatJson(index.annotate(r)))
+          if (!gateway.feed.readable) return // a private feed served without its invite: status only
+          // blocks go out with their validity, once the chain index has checked them
+          if (batch.some(r => !isUnreadable(r) && r.value.type === 'block')) await gateway.indexed(batch[batch.length - 1]!.seq + 1, INDEX_WAIT)
+          yield batch.map(r => gateway.message(r))
         }
       },
       destroy: () => follower.destroy()
@@ -195,7 +220,7 @@ export class Gateway extends JsonServer {
     await this.hub.close()
     await this.closeServer()
     await this.blocks?.close()
-    await this.index.close()
+    await this.chainIndex?.close()
   }
 }
 
@@ -212,7 +237,6 @@ export function entryFromBody (body: unknown, defaultNick = WEB_NICK): Entry {
   return chat((body.nick as string | undefined) || defaultNick, body.text)
 }
 
-// A mining request: {"data": any JSON value, "difficulty"?: 0-32}.
 export function mineBody<D extends number | undefined> (body: unknown, fallback: D): { data: unknown, difficulty: number | D } {
   if (!isObject(body) || !('data' in body)) throw badRequest(`the body must be {"data": any JSON value, "difficulty"?: 0-${MAX_DIFFICULTY}}`)
   const difficulty = body.difficulty === undefined ? fallback : body.difficulty
@@ -220,5 +244,3 @@ export function mineBody<D extends number | undefined> (body: unknown, fallback:
   if (!Number.isInteger(difficulty) || (difficulty as number) < 0 || (difficulty as number) > MAX_DIFFICULTY) throw badRequest(`difficulty must be an integer from 0 to ${MAX_DIFFICULTY}`)
   return { data: body.data, difficulty: difficulty as number | D }
 }
-
-function noop () {}

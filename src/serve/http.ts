@@ -5,7 +5,7 @@ import { type Registry } from 'prom-client'
 import ReadyResource from 'ready-resource'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_ENTRY_BYTES } from '../entries.js'
-import { badListen, badRequest, bodyTooLarge, crossOrigin, hostNotAllowed, isHyperfeedError, methodNotAllowed, notFound, notJson, portInUse, tokenRequired } from '../errors.js'
+import { badListen, badRequest, bodyTooLarge, crossOrigin, hostNotAllowed, isHyperfeedError, methodNotAllowed, notFound, notJson, portInUse, requestFailed, tokenRequired } from '../errors.js'
 import { type Policy, hostAllowed, isLoopbackHost, newToken, originAllowed, tokenAllowed } from './security.js'
 
 export const DEFAULT_PORT = 3001
@@ -19,6 +19,8 @@ const ASSETS: Record<string, string> = {
   '/': 'index.html',
   '/index.html': 'index.html',
   '/app.js': 'app.js',
+  '/render.js': 'render.js',
+  '/room.js': 'room.js',
   '/style.css': 'style.css'
 }
 const TYPES: Record<string, string> = {
@@ -38,17 +40,14 @@ export interface ServerOptions {
 export interface Request {
   req: IncomingMessage
   url: URL
-  // the parsed JSON body of a POST (checked for origin, token and content type)
   body: () => Promise<unknown>
 }
 
-// A route answers with a JSON value, or with JSON text already built.
 export type Answer = { status: number, json: unknown } | { status: number, text: string }
 export type Routes = Record<string, (r: Request) => Promise<Answer> | Answer>
 
-// node:http plus ws, with the security rules every hyperfeed server keeps: the
-// page and its assets, JSON routes, a /live WebSocket and /metrics. Routing is
-// a table of "METHOD /path" keys: a handful of fixed paths need no framework.
+// node:http plus ws with the security rules every hyperfeed server keeps. Routes
+// are a table of "METHOD /path" keys: a handful of fixed paths need no framework.
 export abstract class JsonServer extends ReadyResource {
   readonly policy: Policy
   readonly host: string
@@ -62,7 +61,7 @@ export abstract class JsonServer extends ReadyResource {
     this.port = port
     const loopback = isLoopbackHost(host)
     this.policy = { loopback, token: token ?? (loopback ? null : newToken()) }
-    this.server = http.createServer((req, res) => { this.handle(req, res).catch(err => this.fail(res, err)) })
+    this.server = http.createServer((req, res) => { this.handle(req, res).catch(err => this.fail(req, res, err)) })
     this.server.on('clientError', (_err, socket) => socket.destroy())
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE })
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
@@ -70,7 +69,6 @@ export abstract class JsonServer extends ReadyResource {
 
   protected abstract routes (): Routes
   protected abstract metrics (): Registry
-  // a /live WebSocket client, after the upgrade passed the security checks
   protected abstract live (ws: WebSocket, url: URL): void
 
   protected override async _open (): Promise<void> {
@@ -90,12 +88,10 @@ export abstract class JsonServer extends ReadyResource {
       })
       this.server.listen(this.port, this.host, () => resolve())
     })
-    // from now on an error (say, out of file descriptors on accept) is
-    // reported, never thrown as an uncaught 'error' event
+    // from now on an error (say, out of file descriptors) is reported, not thrown
     this.server.on('error', (err) => this.emit('warning', err))
   }
 
-  // Stops answering: open requests and WebSocket clients are cut.
   protected async closeServer (): Promise<void> {
     await new Promise<void>(resolve => {
       this.server.close(() => resolve())
@@ -142,7 +138,7 @@ export abstract class JsonServer extends ReadyResource {
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw notJson()
   }
 
-  private fail (res: ServerResponse, err: unknown): void {
+  private fail (req: IncomingMessage, res: ServerResponse, err: unknown): void {
     let status = 500
     let message = 'internal error'
     if (isHyperfeedError(err)) {
@@ -152,6 +148,7 @@ export abstract class JsonServer extends ReadyResource {
       status = 504
       message = 'not available from any peer yet'
     }
+    if (status === 500) this.emit('warning', requestFailed(`${req.method} ${(req.url ?? '/').split('?')[0]!.slice(0, 100)}`, (err as Error)?.message ?? String(err)))
     if (res.headersSent) {
       res.destroy()
       return
@@ -184,7 +181,6 @@ export function intParam (url: URL, name: string, fallback: number): number {
   return Number(v)
 }
 
-// [start, end) of at most MAX_PAGE entries out of `length` (default: from 0).
 export function pageRange (url: URL, length: number): { start: number, end: number } {
   const start = intParam(url, 'start', 0)
   const end = Math.min(intParam(url, 'end', Math.max(start, Math.min(length, start + MAX_PAGE))), start + MAX_PAGE)

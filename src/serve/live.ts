@@ -5,13 +5,10 @@ import type { WebSocket } from 'ws'
 
 const STATUS_INTERVAL = 250
 
-// What /live sends: messages (one per entry, as JSON text) from a start on,
-// live, and a status message that is re-sent when what it shows changes.
 export interface LiveSource {
   messages (start: number): LiveStream
   // the status message, and the part of it that decides whether to re-send it
   status (): { message: string, shown: string }
-  // events after which the status may have changed
   changes: [EventEmitter, string][]
 }
 
@@ -24,21 +21,23 @@ interface Client {
   stream: LiveStream
 }
 
-// The /live WebSocket: each client gets the status, then the backlog from its
-// start, then every entry as it arrives, plus a fresh status whenever it changes.
+// Each /live client gets the status, the backlog from its start, then every
+// entry as it arrives, and a fresh status whenever what it shows changes.
 export class LiveHub extends ReadyResource {
   private readonly source: LiveSource
   private readonly clients = new Set<Client>()
   private last: string | null = null
   private timer: NodeJS.Timeout | null = null
   private readonly onChange = () => this.statusChanged()
-  // entries sent to clients so far
   sent = 0
 
   constructor (source: LiveSource) {
     super()
     this.source = source
-    for (const [emitter, event] of source.changes) emitter.on(event, this.onChange)
+  }
+
+  protected override async _open (): Promise<void> {
+    for (const [emitter, event] of this.source.changes) emitter.on(event, this.onChange)
   }
 
   get size (): number {
@@ -46,6 +45,10 @@ export class LiveHub extends ReadyResource {
   }
 
   add (ws: WebSocket, start: number): void {
+    if (this.closing !== null) {
+      ws.terminate()
+      return
+    }
     const stream = this.source.messages(start)
     const client: Client = { ws, stream }
     this.clients.add(client)
@@ -62,9 +65,7 @@ export class LiveHub extends ReadyResource {
     for await (const batch of stream) {
       if (ws.readyState !== ws.OPEN) return
       if (batch.length === 0) continue
-      // a client that goes away fails every send in flight: each has a
-      // callback, and the last one is awaited (flow control: the next batch
-      // waits for this one to reach the socket)
+      // flow control: the next batch waits for this one's last send
       let failed: Error | null = null
       for (let i = 0; i < batch.length - 1; i++) ws.send(batch[i]!, err => { if (err) failed ??= err })
       await new Promise<void>((resolve, reject) => ws.send(batch.at(-1)!, err => err ? reject(err) : resolve()))
@@ -73,8 +74,7 @@ export class LiveHub extends ReadyResource {
     }
   }
 
-  // Coalesces changes into at most one status message per interval, sent only
-  // when something a client shows actually changed.
+  // At most one status message per interval, and only when what a client shows changed.
   statusChanged (): void {
     if (this.timer !== null || this.closing !== null) return
     this.timer = setTimeout(() => {

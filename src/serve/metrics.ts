@@ -1,15 +1,13 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import type { Network } from '../network/swarm.js'
 
-// What a gateway reports at GET /metrics, in Prometheus' text format. Values
-// are read when scraped; totals are counters that follow the running sums.
+// Values are read when scraped; totals follow running sums kept elsewhere.
 export interface MetricSources {
   network: Network | null
   length: () => number
   transfer: () => { uploaded: { blocks: number, bytes: number }, downloaded: { blocks: number, bytes: number } }
   liveClients: () => number
   entriesServed: () => number
-  // extra gauges, e.g. a room's members or a chain's height
   gauges?: Record<string, { help: string, value: () => number }>
 }
 
@@ -17,7 +15,6 @@ export function createMetrics (sources: MetricSources): Registry {
   const registry = new Registry()
   const gauge = (name: string, help: string, value: () => number) =>
     new Gauge({ name, help, registers: [registry], collect () { this.set(value()) } })
-  // a counter that follows a running total kept elsewhere
   const total = (name: string, help: string, value: () => number) => {
     let seen = 0
     return new Counter({

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client'
 import safetyCatch from 'safety-catch'
 import { isObject } from '../entries.js'
 import { badRequest, methodNotAllowed, noNetwork } from '../errors.js'
-import { toHex } from '../keys.js'
+import { toHex, toZ32 } from '../keys.js'
 import type { Network } from '../network/swarm.js'
 import { formatRoomJson } from '../room/format.js'
 import type { RoomEntry } from '../room/follow.js'
@@ -12,14 +12,14 @@ import { JsonServer, type Routes, type ServerOptions, intParam, json, pageRange,
 import { LiveHub, type LiveStream } from './live.js'
 import { createMetrics } from './metrics.js'
 import { entryFromBody, mineBody } from './gateway.js'
-import { RoomChain, RoomMiner } from '../room/chain.js'
+import { RoomChain } from '../room/chain.js'
+import { RoomMiner } from '../room/miner.js'
 
 const SYNC_BEFORE_MINING = 5000
 
 export interface RoomGatewayOptions extends ServerOptions {
   room: Room
   network?: Network | null
-  // the nick of chat entries posted from the page without one
   nick?: string
 }
 
@@ -27,6 +27,7 @@ export interface RoomStatus {
   type: 'info'
   room: true
   key: string
+  z32: string
   writer: string
   member: boolean
   length: number
@@ -43,8 +44,7 @@ export interface RoomStatus {
   readable: boolean
 }
 
-// The HTTP API, /live and /metrics of a room, in the shapes of the feed
-// gateway's, with author and authorSeq on every entry.
+// The feed gateway's shapes, with author and authorSeq on every entry.
 export class RoomGateway extends JsonServer {
   readonly room: Room
   readonly network: Network | null
@@ -55,6 +55,7 @@ export class RoomGateway extends JsonServer {
   private readonly registry: Registry
   private readonly table: Routes
   private served = 0
+  private readonly onUpdate = () => { this.refresh().catch(safetyCatch) }
   private cached: { member: boolean, members: number, difficulty: number | null, blocks: number, tip: { height: number, hash: string } | null } = { member: false, members: 0, difficulty: null, blocks: 0, tip: null }
 
   constructor ({ room, network = null, nick = 'web', ...server }: RoomGatewayOptions) {
@@ -72,7 +73,6 @@ export class RoomGateway extends JsonServer {
       },
       changes: [[room, 'update'], ...(network ? [[network, 'connection'], [network, 'disconnection']] as [Network, string][] : [])]
     })
-    room.on('update', () => { this.refresh().catch(safetyCatch) })
     this.registry = createMetrics({
       network,
       length: () => room.length,
@@ -110,7 +110,9 @@ export class RoomGateway extends JsonServer {
   }
 
   protected override async _open (): Promise<void> {
+    this.room.on('update', this.onUpdate)
     await this.refresh()
+    await this.hub.ready()
     await super._open()
   }
 
@@ -137,6 +139,7 @@ export class RoomGateway extends JsonServer {
       type: 'info',
       room: true,
       key: toHex(this.room.key),
+      z32: toZ32(this.room.key),
       writer: toHex(this.room.writerKey),
       member: this.cached.member,
       length,
@@ -175,14 +178,12 @@ export class RoomGateway extends JsonServer {
     }
   }
 
-  // GET /api/chain: the main chain, its tip, work, stale and invalid counts.
   private async chainReport () {
     const blocks = []
     for await (const b of this.chain.blocks()) blocks.push({ height: b.height, hash: b.hash, author: b.author, value: b.value })
     return { ...(await this.chain.summary()), blocks }
   }
 
-  // The tutorials' GET /blocks: the main chain as a JSON array of blocks.
   private async blockList () {
     const blocks = []
     for await (const b of this.chain.blocks()) blocks.push(b.value)
@@ -197,7 +198,6 @@ export class RoomGateway extends JsonServer {
     return tutorial ? mined.block : { author: toHex(this.room.writerKey), authorSeq: mined.authorSeq, restarts: mined.restarts, value: mined.block }
   }
 
-  // The tutorials' peer list: WebSocket addresses this node replicates with.
   private wsPeers (): string[] {
     return (this.network?.peers() ?? []).filter(p => p.type === 'ws').map(p => p.remote)
   }
@@ -223,6 +223,7 @@ export class RoomGateway extends JsonServer {
   }
 
   protected override async _close (): Promise<void> {
+    this.room.off('update', this.onUpdate)
     await this.hub.close()
     await this.closeServer()
     await this.miner.close()

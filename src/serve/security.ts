@@ -16,7 +16,6 @@ function hostOf (hostHeader: string): string {
 }
 
 export interface Policy {
-  // listening on loopback only
   loopback: boolean
   // required on POST (Authorization: Bearer TOKEN); null: none
   token: string | null

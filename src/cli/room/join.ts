@@ -9,7 +9,6 @@ import { HyperfeedError, usage } from '../../errors.js'
 import { toHex } from '../../keys.js'
 import { parseRoomRef } from '../../room/invites.js'
 import { discardRoom, openRoomRelay, openRoomToJoin } from '../../room/open.js'
-import { Network } from '../../network/swarm.js'
 import { resolveNetworkOptions } from '../../network/options.js'
 
 export default define(command('join',
@@ -30,7 +29,7 @@ room's encrypted entries for its members without being able to read them.`),
   const storage = storageDir(p, ctx)
   if (ref.invite === null) {
     const copy = await openRoomRelay(storage, name, ref.roomKey)
-    return relay(copy, new Network(copy.store, resolveNetworkOptions(networkOptions(p), ctx.env)), opts, ctx)
+    return relay(copy, resolveNetworkOptions(networkOptions(p), ctx.env), opts, ctx)
   }
   const { room, fresh, joined } = await openRoomToJoin(storage, name, ref)
   closeWithShutdown(room, ctx)

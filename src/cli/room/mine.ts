@@ -7,7 +7,7 @@ import { DEFAULT_TIMEOUT, closeWithShutdown, goOnline } from './session.js'
 import { MAX_DIFFICULTY } from '../../chain/block.js'
 import { parseBlockData } from '../../chain/mine.js'
 import { notDelivered, usage } from '../../errors.js'
-import { RoomMiner } from '../../room/chain.js'
+import { RoomMiner } from '../../room/miner.js'
 import { openRoom } from '../../room/open.js'
 
 export default define(command('mine',

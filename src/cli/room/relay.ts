@@ -1,16 +1,17 @@
 import { type Context } from '../command.js'
-import { STOP_NETWORK, STOP_STORAGE } from '../shutdown.js'
+import { openNetwork } from '../common.js'
+import { STOP_STORAGE } from '../shutdown.js'
 import { type ChatOptions } from './session.js'
 import { encryptedRoom, noMember } from '../../errors.js'
 import { toHex } from '../../keys.js'
 import { firstOf } from '../../wait.js'
-import type { Network } from '../../network/swarm.js'
+import type { NetworkOptions } from '../../network/options.js'
 import type { RoomRelay } from '../../room/relay.js'
 
-// `room join ROOMKEY`: keep and forward the room's encrypted cores.
-export async function relay (relay: RoomRelay, network: Network, opts: ChatOptions, { status, shutdown }: Context): Promise<number> {
+export async function relay (relay: RoomRelay, netOpts: NetworkOptions, opts: ChatOptions, ctx: Context): Promise<number> {
+  const { status, shutdown } = ctx
   shutdown.add(STOP_STORAGE, () => relay.close())
-  shutdown.add(STOP_NETWORK, () => network.close())
+  const network = openNetwork(relay.store, netOpts, ctx)
   await network.join(relay)
   if (!opts.once) {
     status.info(`hyperfeed: ${encryptedRoom(toHex(relay.key)).message}; relaying until Ctrl-C`)

@@ -2,23 +2,23 @@ import safetyCatch from 'safety-catch'
 import { flag } from 'paparam'
 import { type Parsed, bool, networkFlags, networkOptions, seconds, storageFlags, str } from '../args.js'
 import { type Context, plural } from '../command.js'
-import { announceNetwork, defaultNick, readStdin } from '../common.js'
-import { STOP_NETWORK, STOP_STORAGE, STOP_WORK } from '../shutdown.js'
+import { announceNetwork, defaultNick, openNetwork, readStdin } from '../common.js'
+import { STOP_STORAGE, STOP_WORK } from '../shutdown.js'
 import { noMember } from '../../errors.js'
 import { LineInput } from '../../input.js'
-import { Network } from '../../network/swarm.js'
+import type { Network } from '../../network/swarm.js'
 import { resolveNetworkOptions } from '../../network/options.js'
 import { toHex } from '../../keys.js'
 import type { RoomEntry } from '../../room/follow.js'
 import { Names, formatRoomHuman, formatRoomJson } from '../../room/format.js'
-import { RoomChain, RoomMiner } from '../../room/chain.js'
+import { RoomChain } from '../../room/chain.js'
+import { RoomMiner } from '../../room/miner.js'
 import { parseBlockData } from '../../chain/mine.js'
 import type { Room } from '../../room/room.js'
 import { isRoomType } from '../../room/state.js'
 
 export const DEFAULT_TIMEOUT = 30
 
-// The flags of every command that ends up in a room's chat.
 export const chatFlags = () => [
   flag('--name <name>', 'the room\'s name in this storage (default: default)'),
   flag('--nick <nick>', 'your nick in the room (default: your user name)'),
@@ -45,10 +45,8 @@ export function chatOptions (p: Parsed): ChatOptions {
   }
 }
 
-// The room's network, closed in order with the rest of the command.
 export async function goOnline (room: Room, p: Parsed, ctx: Context): Promise<Network> {
-  const network = new Network(room.store, resolveNetworkOptions(networkOptions(p), ctx.env))
-  ctx.shutdown.add(STOP_NETWORK, () => network.close())
+  const network = openNetwork(room.store, resolveNetworkOptions(networkOptions(p), ctx.env), ctx)
   await network.join(room)
   announceNetwork(network, ctx.status)
   return network
@@ -56,12 +54,9 @@ export async function goOnline (room: Room, p: Parsed, ctx: Context): Promise<Ne
 
 export function closeWithShutdown (room: Room, ctx: Context): void {
   ctx.shutdown.add(STOP_STORAGE, () => room.close())
-  room.on('warning', (err: Error) => ctx.status.info(`hyperfeed: room: ${err.message}`))
+  ctx.warnings.watch(room, 'room')
 }
 
-// A room as `room chat` shows it: the history, then entries from every member
-// as they arrive; each line of stdin is posted (as `write` does), with /invite,
-// /members and /remove as commands. With --once: sync, print, exit.
 export async function chat (room: Room, network: Network, opts: ChatOptions, ctx: Context): Promise<number> {
   const { stdout, status, shutdown } = ctx
   const names = new Names(await room.members())

@@ -1,5 +1,6 @@
 // The hyperfeed web page: live entries over /live, writes over the JSON API.
-'use strict'
+import { render } from './render.js'
+import { bindInvite, loadChain, loadMembers } from './room.js'
 
 const INITIAL_WINDOW = 500
 const EARLIER_PAGE = 200
@@ -13,7 +14,7 @@ const scroller = $('scroller')
 const state = {
   room: false, // a room: entries have authors, and the order may change as entries arrive
   ids: new Set(), // rooms: author:authorSeq of every entry shown (each once, whatever its seq)
-  members: new Map(), // rooms: member key -> nick
+  members: new Map(), // rooms: key -> nick
   tip: null, // rooms: the main chain's tip shown
   difficultySet: false,
   first: null, // lowest seq shown
@@ -52,85 +53,6 @@ $('copy').addEventListener('click', async () => {
   setTimeout(() => { $('copy').textContent = 'copy' }, 1200)
 })
 
-function pad (n) { return String(n).padStart(2, '0') }
-function clock (ms) {
-  const d = new Date(ms)
-  if (Number.isNaN(d.getTime())) return ''
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-}
-function el (tag, cls, text) {
-  const e = document.createElement(tag)
-  if (cls) e.className = cls
-  if (text !== undefined) e.textContent = text
-  return e
-}
-function isChat (v) {
-  return v && v.type === 'chat' && typeof v.nick === 'string' && typeof v.text === 'string' && Number.isInteger(v.time)
-}
-
-// A room member as shown: the nick it posts with and a short tag of its key,
-// so two members with one nick are told apart and nobody passes for another.
-function who (author, nick) {
-  const span = el('span', 'who', nick || state.members.get(author) || author.slice(0, 6))
-  span.append(el('span', 'tag', author.slice(0, 6)))
-  span.title = author
-  return span
-}
-
-function render (msg) {
-  const li = el('li', 'entry')
-  li.dataset.seq = msg.seq
-  if (msg.author) li.dataset.author = msg.author
-  li.append(el('span', 'seq', '#' + msg.seq))
-  if (msg.error !== undefined && msg.value === undefined) {
-    li.classList.add('other', 'unreadable')
-    li.append(el('div', 'card', 'unreadable entry: ' + msg.error))
-    return li
-  }
-  const v = msg.value
-  if (v.type === 'block' && msg.valid !== undefined) {
-    li.classList.add('block')
-    if (!msg.valid) li.classList.add('invalid')
-    const card = el('div', 'card')
-    const head = el('div', 'head')
-    head.append(el('span', 'height', 'block #' + v.height))
-    head.append(el('code', 'hash', String(v.hash).slice(0, 12)))
-    head.append(el('span', 'badge', !msg.valid ? 'invalid' : msg.chain === 'stale' ? 'stale' : msg.chain === 'main' ? 'main chain' : 'valid'))
-    if (msg.chain === 'stale') li.classList.add('stale')
-    if (msg.author) head.append(who(msg.author))
-    head.append(el('span', 'meta', `difficulty ${v.difficulty} · nonce ${v.nonce}${Number.isInteger(v.time) ? ' · ' + clock(v.time) : ''}`))
-    card.append(head)
-    card.append(el('pre', 'mono', JSON.stringify(v.data)))
-    if (!msg.valid) card.append(el('div', 'reason', msg.error))
-    li.append(card)
-    return li
-  }
-  if (state.room && typeof v.type === 'string' && v.type.startsWith('room/')) {
-    li.classList.add('system')
-    const line = el('div', 'line')
-    line.append(who(msg.author))
-    const target = v.type === 'room/remove' && typeof v.member === 'string' ? ' removed ' + (state.members.get(v.member) || v.member.slice(0, 6)) : ''
-    line.append(document.createTextNode(v.type === 'room/create' ? ' created the room' : v.type === 'room/join' ? ' joined' : target || ' ' + v.type))
-    li.append(line)
-    return li
-  }
-  if (isChat(v)) {
-    li.classList.add('chat')
-    const bubble = el('div', 'bubble')
-    bubble.append(msg.author ? who(msg.author, v.nick) : el('span', 'who', v.nick))
-    bubble.append(document.createTextNode(v.text))
-    bubble.append(el('span', 'time', clock(v.time)))
-    li.append(bubble)
-    return li
-  }
-  li.classList.add('other')
-  const card = el('div', 'card')
-  card.append(el('div', 'type', v.type))
-  card.append(el('pre', 'mono', JSON.stringify(v)))
-  li.append(card)
-  return li
-}
-
 function nearBottom () {
   return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80
 }
@@ -141,7 +63,7 @@ function append (messages) {
   if (fresh.length === 0) return
   const stick = nearBottom()
   const frag = document.createDocumentFragment()
-  for (const m of fresh) frag.append(render(m))
+  for (const m of fresh) frag.append(render(m, state))
   list.append(frag)
   state.last = Math.max(state.last, ...fresh.map(m => m.seq))
   if (state.first === null) state.first = fresh[0].seq
@@ -174,7 +96,7 @@ $('earlier').addEventListener('click', async () => {
   }
   const before = scroller.scrollHeight
   const frag = document.createDocumentFragment()
-  for (const m of entries) frag.append(render(m))
+  for (const m of entries) frag.append(render(m, state))
   list.prepend(frag)
   state.first = start
   scroller.scrollTop += scroller.scrollHeight - before
@@ -187,16 +109,16 @@ function showInfo (info) {
     state.room = true
     $('room').hidden = false
     $('members').hidden = false
-    loadMembers()
+    loadMembers(state.members)
   }
   if (state.room) {
     $('members').textContent = `${info.members} member${info.members === 1 ? '' : 's'}`
     $('invite').hidden = !info.member
-    if (info.members !== state.members.size) loadMembers()
+    if (info.members !== state.members.size) loadMembers(state.members)
     const tip = info.tip ? info.tip.hash : null
     if (tip !== state.tip) {
       state.tip = tip
-      loadChain()
+      loadChain(state.members)
     }
     if (info.difficulty !== null && !state.difficultySet) {
       $('difficulty').value = info.difficulty
@@ -239,57 +161,6 @@ function setConnection (on, text) {
   $('conn').textContent = text
   $('conn').className = 'pill ' + (on ? 'on' : 'off')
 }
-
-// The room's main chain as cards, genesis first (the latest 50).
-async function loadChain () {
-  try {
-    const chain = await (await fetch('/api/chain')).json()
-    $('chain').hidden = chain.blocks.length === 0
-    $('chainsummary').textContent = chain.tip
-      ? `${chain.tip.height + 1} block${chain.tip.height === 0 ? '' : 's'} · work ${chain.tip.work} · ${chain.stale} stale · ${chain.counts.invalid} invalid`
-      : ''
-    const ol = $('chaincards')
-    ol.textContent = ''
-    for (const b of chain.blocks.slice(-50)) {
-      const li = el('li', 'chaincard')
-      li.append(el('span', 'height', '#' + b.height))
-      li.append(el('code', 'hash', b.hash.slice(0, 12)))
-      li.append(who(b.author))
-      li.append(el('pre', 'mono', JSON.stringify(b.value.data)))
-      ol.append(li)
-    }
-    ol.scrollLeft = ol.scrollWidth
-  } catch {}
-}
-
-async function loadMembers () {
-  try {
-    const members = await (await fetch('/api/members')).json()
-    const ul = $('memberlist')
-    ul.textContent = ''
-    for (const m of members) {
-      state.members.set(m.key, m.nick)
-      const li = el('li', 'member' + (m.removed ? ' removed' : ''))
-      li.append(who(m.key, m.nick))
-      if (m.self) li.append(el('span', 'self', 'this server'))
-      if (m.removed) li.append(el('span', 'self', 'removed'))
-      ul.append(li)
-    }
-  } catch {}
-}
-
-$('invite').addEventListener('click', async () => {
-  try {
-    const { invite } = await post('/api/invites', {})
-    $('invitetoken').textContent = invite
-    $('invitebox').hidden = false
-    showError('')
-  } catch (err) {
-    showError(err.message)
-  }
-})
-
-$('copyinvite').addEventListener('click', () => navigator.clipboard.writeText($('invitetoken').textContent).catch(() => {}))
 
 async function connect () {
   // a room may reorder what it shows: resume from the first entry shown, known ones are skipped
@@ -387,7 +258,7 @@ $('mine').addEventListener('submit', async (event) => {
   button.textContent = 'mining…'
   try {
     await post(state.room ? '/api/blocks' : '/api/mine', { data, difficulty: Number($('difficulty').value) })
-    if (state.room) loadChain()
+    if (state.room) loadChain(state.members)
     $('data').value = ''
     showError('')
   } catch (err) {
@@ -398,4 +269,5 @@ $('mine').addEventListener('submit', async (event) => {
   }
 })
 
+bindInvite(post, showError)
 connect()
