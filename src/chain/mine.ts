@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import ReadyResource from 'ready-resource'
 import { type Block, type BlockTemplate, MAX_DIFFICULTY, toBlock } from './block.js'
 import { miningCancelled, miningExhausted, miningStopped, usage } from '../errors.js'
 import { MAX_NESTING, nestedDeeper } from '../entries.js'
@@ -25,19 +26,18 @@ export function checkDifficulty (d: number): number {
   return d
 }
 
-// Mines blocks on a worker thread, so the process keeps replicating while it
-// searches. One worker, kept for the miner's life; close() stops a search.
-export class Miner {
+// Mines on a worker thread, so the process keeps replicating while it searches.
+// The worker is started by the first search and kept until close().
+export class Miner extends ReadyResource {
   private worker: Worker | null = null
   private nextId = 0
   private readonly pending = new Map<number, { worker: Worker, resolve: (r: MineResult) => void, reject: (err: Error) => void }>()
-  private closed = false
 
   async mine (template: BlockTemplate): Promise<Mined> {
     checkDifficulty(template.difficulty)
     if (template.data === undefined) throw usage('a block needs data (any JSON value)')
     if (nestedDeeper(template.data)) throw usage(`block data may nest at most ${MAX_NESTING} levels of arrays and objects`)
-    if (this.closed) throw miningStopped()
+    if (this.closing !== null) throw miningStopped()
     const started = performance.now()
     const result = await this.run({ template, start: 0 })
     if (result.nonce < 0) throw miningExhausted()
@@ -89,8 +89,7 @@ export class Miner {
     await worker.terminate()
   }
 
-  async close (): Promise<void> {
-    this.closed = true
+  protected override async _close (): Promise<void> {
     const worker = this.worker
     this.worker = null
     if (worker) await worker.terminate()

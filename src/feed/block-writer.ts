@@ -1,3 +1,4 @@
+import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { type BlockTemplate, DEFAULT_DIFFICULTY, nextTemplate } from '../chain/block.js'
 import { Miner, type Mined, checkDifficulty } from '../chain/mine.js'
@@ -29,14 +30,14 @@ export async function mineNext (feed: Feed, data: unknown, { difficulty = DEFAUL
 // The blocks of one writable feed, mined one at a time on a worker thread:
 // each request mines on the tip the one before it made. Shared by everything
 // that mines into the feed (the writer's /block lines, the gateway's API).
-export class BlockWriter {
+export class BlockWriter extends ReadyResource {
   readonly feed: Feed
   readonly difficulty: number
   private miner: Miner | null = null
   private queue: Promise<unknown> = Promise.resolve()
-  private closing: Promise<void> | null = null
 
   constructor (feed: Feed, { difficulty = DEFAULT_DIFFICULTY } = {}) {
+    super()
     this.feed = feed
     this.difficulty = checkDifficulty(difficulty)
   }
@@ -51,12 +52,9 @@ export class BlockWriter {
     return run
   }
 
-  // Stops mining: a block being mined is abandoned, never half-appended.
-  close (): Promise<void> {
-    this.closing ??= (async () => {
-      await this.miner?.close()
-      await this.queue
-    })()
-    return this.closing
+  // A block being mined is abandoned, never half-appended.
+  protected override async _close (): Promise<void> {
+    await this.miner?.close()
+    await this.queue
   }
 }

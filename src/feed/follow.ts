@@ -1,4 +1,5 @@
 import type Hypercore from 'hypercore'
+import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { type EntryResult, isUnreadable } from '../entries.js'
 import { ChainChecker, isBlockEntry } from '../chain/block.js'
@@ -42,10 +43,11 @@ export interface FollowSource {
 
 // Reads a feed in order, in batches of entries read concurrently. Local entries
 // come out at once; missing ones are fetched (prefetched in ranges) from peers.
-// Packed blocks are unpacked: positions count entries.
-export class Follower implements AsyncIterable<EntryResult[]> {
+// Packed blocks are unpacked: positions count entries. Iterating opens it;
+// close() (or destroy(), or leaving the loop) stops it.
+export class Follower extends ReadyResource implements AsyncIterable<EntryResult[]> {
   private readonly source: FollowSource
-  private readonly session: Hypercore
+  private session: Hypercore | null = null
   private readonly opts: Required<Omit<FollowOptions, 'end' | 'verify'>> & { end: number }
   readonly chain: ChainChecker | null
   private primed: boolean
@@ -54,20 +56,25 @@ export class Follower implements AsyncIterable<EntryResult[]> {
   private openRange: Hypercore.Download | null = null
   private prefetchEnd = 0
   private wake: (() => void) | null = null
-  private destroyed = false
   private readonly onAppend = () => this.wakeUp()
   // the next entry to give out, and the block it is in
   position: number
   private block = 0
 
   constructor (source: FollowSource, { start = 0, end, live = end === undefined, prefetch = true, wait = true, batch = DEFAULT_BATCH, verify = false }: FollowOptions = {}) {
+    super()
     this.source = source
-    this.session = source.core.session()
     this.position = start
     this.chain = verify === false ? null : verify === true ? new ChainChecker() : verify instanceof ChainChecker ? verify : new ChainChecker(verify)
     this.primed = start === 0 || verify instanceof ChainChecker
     this.opts = { start, end: end ?? Infinity, live, prefetch, wait, batch }
-    this.session.on('append', this.onAppend)
+  }
+
+  protected override async _open (): Promise<void> {
+    const session = this.source.core.session()
+    this.session = session
+    session.on('append', this.onAppend)
+    await session.ready()
   }
 
   // The `verify` option for a follower that continues where this one stopped.
@@ -78,22 +85,26 @@ export class Follower implements AsyncIterable<EntryResult[]> {
 
   async * [Symbol.asyncIterator] (): AsyncGenerator<EntryResult[]> {
     try {
-      yield * this.run()
+      await this.ready()
+      if (this.session !== null && this.closing === null) yield * this.run(this.session)
     } finally {
-      await this.destroy()
+      await this.close()
     }
   }
 
-  private async * run (): AsyncGenerator<EntryResult[]> {
+  private get stopped (): boolean {
+    return this.closing !== null
+  }
+
+  private async * run (session: Hypercore): AsyncGenerator<EntryResult[]> {
     const { end, live, prefetch, wait, batch } = this.opts
-    await this.session.ready()
     // entries before `start` in the first block are skipped
     let skip = 0
     if (this.position > 0) {
       let at: EntryLocation | null
       for (;;) {
         at = await this.source.locate(this.position, { wait })
-        if (at !== null || !live || this.destroyed) break
+        if (at !== null || !live || this.stopped) break
         await this.waitForAppend() // entry `start` is not written yet
       }
       if (at === null) return
@@ -101,11 +112,11 @@ export class Follower implements AsyncIterable<EntryResult[]> {
       skip = at.offset
     }
     this.prefetchEnd = this.block
-    while (!this.destroyed) {
+    while (!this.stopped) {
       if (this.position >= end) return
       // entries [0, end) lie in blocks [0, end) (a block holds one entry or more)
-      const target = Math.min(end, this.session.length)
-      if (prefetch && wait) this.prefetch(target)
+      const target = Math.min(end, session.length)
+      if (prefetch && wait) this.prefetch(session, target)
       if (this.block >= target) {
         if (!live) return
         await this.waitForAppend()
@@ -113,12 +124,12 @@ export class Follower implements AsyncIterable<EntryResult[]> {
       }
       const upto = Math.min(target, this.block + batch)
       const gets: Promise<Buffer | null>[] = []
-      for (let b = this.block; b < upto; b++) gets.push(this.session.get(b, { wait }))
+      for (let b = this.block; b < upto; b++) gets.push(session.get(b, { wait }))
       let blocks: (Buffer | null)[]
       try {
         blocks = await Promise.all(gets)
       } catch (err) {
-        if (this.destroyed) return
+        if (this.stopped) return
         throw err
       }
       const out: EntryResult[] = []
@@ -174,7 +185,7 @@ export class Follower implements AsyncIterable<EntryResult[]> {
   // per requested block, so a window keeps memory flat on long feeds. Once the
   // reader is within a window of the end, a live follower asks for everything
   // from there on, including blocks not written yet.
-  private prefetch (target: number): void {
+  private prefetch (session: Hypercore, target: number): void {
     if (this.openRange !== null) {
       if (target - this.block <= PREFETCH_WINDOW) return
       // far behind again (a burst of appends, or the feed's real length just
@@ -188,17 +199,18 @@ export class Follower implements AsyncIterable<EntryResult[]> {
       return false
     })
     if (this.opts.live && this.opts.end === Infinity && target - this.block <= PREFETCH_WINDOW) {
-      this.openRange = this.session.download({ start: this.prefetchEnd, end: -1 })
+      this.openRange = session.download({ start: this.prefetchEnd, end: -1 })
       return
     }
     const want = Math.min(target, this.block + PREFETCH_WINDOW)
     if (want - this.prefetchEnd < PREFETCH_STEP && want < target) return
     if (want <= this.prefetchEnd) return
-    this.downloads.push({ end: want, range: this.session.download({ start: this.prefetchEnd, end: want }) })
+    this.downloads.push({ end: want, range: session.download({ start: this.prefetchEnd, end: want }) })
     this.prefetchEnd = want
   }
 
   private waitForAppend (): Promise<void> {
+    if (this.stopped) return Promise.resolve()
     return new Promise(resolve => { this.wake = resolve })
   }
 
@@ -208,13 +220,15 @@ export class Follower implements AsyncIterable<EntryResult[]> {
     if (wake) wake()
   }
 
-  async destroy (): Promise<void> {
-    if (this.destroyed) return
-    this.destroyed = true
-    this.session.off('append', this.onAppend)
+  destroy (): Promise<void> {
+    return this.close()
+  }
+
+  protected override async _close (): Promise<void> {
     for (const d of this.downloads) d.range.destroy()
     this.openRange?.destroy()
     this.wakeUp()
-    await this.session.close().catch(safetyCatch)
+    this.session?.off('append', this.onAppend)
+    await this.session?.close().catch(safetyCatch)
   }
 }

@@ -61,6 +61,7 @@ export class Gateway extends JsonServer {
     this.blocks = feed.writable ? new BlockWriter(feed, { difficulty }) : null
     this.index = new ChainIndex(feed)
     this.index.on('error', noop) // a follower's read error: the entries API reports its own
+    this.index.ready().catch(noop)
     this.hub = new LiveHub({
       messages: (start) => this.liveMessages(start),
       status: () => {
