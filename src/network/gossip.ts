@@ -1,9 +1,9 @@
-import { EventEmitter } from 'node:events'
 import { isIP } from 'node:net'
 import type { Duplex } from 'node:stream'
 import c from 'compact-encoding'
 import Hypercore from 'hypercore'
 import crypto from 'hypercore-crypto'
+import ReadyResource from 'ready-resource'
 
 const PROTOCOL = 'hyperfeed/peers'
 // at most this many addresses known, and sent in one message
@@ -58,6 +58,7 @@ interface Live {
   // the remote dialed this connection only to check our address
   remoteProbe: boolean
   send: (hello: Hello) => void
+  probeTimer: NodeJS.Timeout | null
 }
 
 // Address exchange between direct WebSocket peers, as the tutorials' message
@@ -67,7 +68,7 @@ interface Live {
 // most MAX_KEPT addresses, and only addresses this node reached itself (or
 // its own) are passed on. Between two nodes only the one with the lower id
 // dials a learned address, so two nodes never dial each other at once.
-export class Gossip extends EventEmitter {
+export class Gossip extends ReadyResource {
   readonly id = crypto.randomBytes(32).toString('hex')
   private readonly listen: () => { port: number, host: string }
   private readonly live = new Set<Live>()
@@ -83,6 +84,11 @@ export class Gossip extends EventEmitter {
     this.listen = listen
   }
 
+  protected override async _close (): Promise<void> {
+    for (const l of this.live) if (l.probeTimer !== null) clearTimeout(l.probeTimer)
+    this.live.clear()
+  }
+
   get known (): PeerAddress[] {
     return [...this.verified].map(([url, id]) => ({ url, id })).slice(0, MAX_KNOWN)
   }
@@ -95,8 +101,9 @@ export class Gossip extends EventEmitter {
   }
 
   attach (conn: GossipConnection): void {
+    if (this.closing !== null) return
     const mux = Hypercore.getProtocolMuxer(conn.stream)
-    const live: Live = { conn, remoteId: null, remoteProbe: false, send: () => {} }
+    const live: Live = { conn, remoteId: null, remoteProbe: false, send: () => {}, probeTimer: null }
     const channel = mux.createChannel({
       protocol: PROTOCOL,
       onopen: () => message.send(this.hello(conn.probe)),
@@ -109,10 +116,10 @@ export class Gossip extends EventEmitter {
     })
     live.send = (hello) => { if (channel.opened && !channel.closed) message.send(hello) }
     this.live.add(live)
-    const probeTimer = conn.probe ? setTimeout(() => { if (live.remoteId === null) conn.close() }, PROBE_TIMEOUT) : null
-    probeTimer?.unref()
+    live.probeTimer = conn.probe ? setTimeout(() => { if (live.remoteId === null) conn.close() }, PROBE_TIMEOUT) : null
+    live.probeTimer?.unref()
     conn.stream.once('close', () => {
-      if (probeTimer !== null) clearTimeout(probeTimer)
+      if (live.probeTimer !== null) clearTimeout(live.probeTimer)
       this.live.delete(live)
     })
     channel.open()
@@ -125,6 +132,7 @@ export class Gossip extends EventEmitter {
   }
 
   private onHello (live: Live, raw: unknown): void {
+    if (this.closing !== null) return
     const hello = parseHello(raw)
     if (hello === null) return // not ours to judge further: garbage is ignored
     const { conn } = live

@@ -2,7 +2,7 @@ import dns from 'node:dns/promises'
 import { isIPv4 } from 'node:net'
 import { badBootstrap, usage } from '../errors.js'
 import { LOCAL_HOST, LOCAL_PORT } from './local.js'
-import { checkLanHost, pickInterface } from './lan.js'
+import { checkLanHost, pickInterface } from './lan-interface.js'
 
 export interface DhtNode {
   host: string
@@ -18,7 +18,9 @@ export interface NetworkOptions {
   host?: string
   // run (or take over) the shared loopback bootstrap node of --local
   localBootstrap?: { host: string, port: number } | null
-  // treat this node as reachable (true for loopback and self-bootstrapped LANs)
+  // false: this node is reachable, no NAT in the way. Default: false when every
+  // bootstrap node is on loopback or a private network (10/8, 172.16/12,
+  // 192.168/16, 169.254/16), else HyperDHT finds out for itself
   firewalled?: boolean
   wsPort?: number | null
   wsHost?: string
@@ -70,8 +72,6 @@ export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessE
     bootstrap,
     host,
     localBootstrap,
-    // a DHT you bootstrap yourself (loopback or LAN) has no NAT in the way
-    firewalled: bootstrap === null,
     wsPort: flags.wsPort ?? null,
     wsHost: flags.wsHost,
     peers: flags.peers ?? [],
@@ -113,4 +113,12 @@ export async function resolveNodes (nodes: DhtNode[]): Promise<DhtNode[]> {
 
 export function isLoopback (host: string): boolean {
   return host === 'localhost' || host.startsWith('127.')
+}
+
+// Loopback, or an IPv4 private or link-local range.
+export function isPrivateHost (host: string): boolean {
+  if (isLoopback(host)) return true
+  if (!isIPv4(host)) return false
+  const [a, b] = host.split('.').map(Number) as [number, number]
+  return a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254)
 }
