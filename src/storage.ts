@@ -88,7 +88,7 @@ export class StorageRoot {
     const hex = toHex(key)
     const existing = await fs.promises.readFile(file, 'utf8').catch(() => null)
     if (existing?.trim() === hex) return
-    await guarded(this.dir, () => fs.promises.writeFile(file, hex + '\n'))
+    await guarded(this.dir, () => replaceFile(file, hex + '\n'))
   }
 
   // Where this root keeps a feed: the writer directory that created it, or the
@@ -123,10 +123,7 @@ export class StorageRoot {
 
   async recordRoom (name: string, summary: RoomSummary): Promise<void> {
     const file = this.roomDir(name) + '.json'
-    await guarded(this.dir, async () => {
-      await fs.promises.writeFile(file + '.tmp', JSON.stringify(summary) + '\n')
-      await fs.promises.rename(file + '.tmp', file)
-    })
+    await guarded(this.dir, () => replaceFile(file, JSON.stringify(summary) + '\n'))
   }
 
   async rooms (): Promise<{ name: string, summary: RoomSummary }[]> {
@@ -220,6 +217,19 @@ function storageError (dir: string, err: unknown): HyperfeedError {
   const message = err instanceof Error ? err.message : String(err)
   if (/could not be locked/i.test(message)) return storageLocked(dir)
   return storageUnusable(dir, message)
+}
+
+// Written whole or not at all: a crash mid-write leaves the old file, never a
+// truncated one (a reader may be looking at it from another process).
+async function replaceFile (file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`
+  try {
+    await fs.promises.writeFile(tmp, content)
+    await fs.promises.rename(tmp, file)
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true })
+    throw err
+  }
 }
 
 // mkdir -p, one level at a time: a recursive mkdir reports ENOENT where the

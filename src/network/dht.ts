@@ -6,7 +6,7 @@ import { toHex } from '../keys.js'
 import { BootstrapNode } from './local.js'
 import { BootstrapHealth } from './health.js'
 import { PeerBudget } from './peer-budget.js'
-import { type DhtNode, isPrivateHost, resolveNodes } from './options.js'
+import { type DhtNode, firewalledOn, resolveNodes } from './options.js'
 import type { PeerSummary, Replicable } from './swarm.js'
 
 // In --local mode every process re-announces this often, so that after a
@@ -71,9 +71,7 @@ export class DhtSwarm extends ReadyResource {
       this.refreshTimer.unref()
     }
     const nodes = bootstrap !== null ? await resolveNodes(bootstrap) : null
-    // a DHT bootstrapped on loopback or a private network has no NAT in the way
-    // (hyperdht's own checks decide elsewhere, slowly: NOTES.md)
-    const firewalled = this.opts.firewalled ?? !(nodes !== null && nodes.every(n => isPrivateHost(n.host)))
+    const firewalled = this.opts.firewalled ?? firewalledOn(nodes)
     const dht = new DHT({
       ...(nodes !== null ? { bootstrap: nodes } : {}),
       ...(host !== undefined ? { host } : {}),

@@ -115,6 +115,13 @@ export function isLoopback (host: string): boolean {
   return host === 'localhost' || host.startsWith('127.')
 }
 
+// Whether a DHT node on these (resolved) bootstrap nodes must prove it is
+// reachable: not on loopback or a private network, where no NAT is in the way
+// (proving it costs seconds to minutes there: NOTES.md).
+export function firewalledOn (nodes: DhtNode[] | null): boolean {
+  return nodes === null || !nodes.every(n => isPrivateHost(n.host))
+}
+
 // Loopback, or an IPv4 private or link-local range.
 export function isPrivateHost (host: string): boolean {
   if (isLoopback(host)) return true
