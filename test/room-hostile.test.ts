@@ -1,5 +1,7 @@
 import test from 'brittle'
-import { GENESIS_PREV, Network, Room, RoomChain, RoomMiner, Store, blockHash, hexLeadingZeroBits, parseRoomRef, toBlock, type Block } from '../src/index.js'
+import { GENESIS_PREV, Network, Room, Store, blockHash, parseRoomRef, type Block } from '../src/index.js'
+import { hexLeadingZeroBits, toBlock } from '../src/chain/block.js'
+import { RoomChain, RoomMiner } from '../src/room/chain.js'
 import { netOptions, testnet } from './helpers/index.js'
 
 function mine (prev: Block | null, data: unknown, difficulty: number, { height, prevHash }: { height?: number, prevHash?: string } = {}): Block {
