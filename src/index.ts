@@ -6,9 +6,8 @@
 /// <reference path="./types/small.d.cts" preserve="true" />
 /// <reference path="./types/autobase.d.cts" preserve="true" />
 /// <reference path="./types/multicast-dns.d.cts" preserve="true" />
-// The library's public API, documented in docs/library.md. Everything else is internal.
+// The public API, documented in docs/library.md.
 
-// feeds
 export { Feed, type FeedInfo, type FeedSource, type AppendResult, type OpenOptions } from './feed/feed.js'
 export type { Follower, FollowOptions } from './feed/follow.js'
 export { openFeed, type FeedAccess, type FeedReference, type OpenedFeed } from './feed/open.js'
@@ -16,14 +15,12 @@ export { syncOnce, type SyncOptions, type SyncResult } from './feed/sync.js'
 export { Store, defaultStorageDir } from './storage.js'
 export { parseKey, parseFeedRef, toHex, toZ32 } from './keys.js'
 
-// entries
 export {
   type Entry, type ChatEntry, type EntryResult, type ReadableEntry, type UnreadableEntry,
   MAX_ENTRY_BYTES, chat, encodeEntry, decodeEntry, parseEntryJson, isChat, isUnreadable,
   formatHuman, formatJson, escapeTerminal
 } from './entries.js'
 
-// mined blocks
 export {
   type Block, type BlockTemplate, type ChainTip, type BlockCheck,
   GENESIS_PREV, DEFAULT_DIFFICULTY, MAX_DIFFICULTY, blockHash, verifyBlock, nextTemplate
@@ -32,20 +29,16 @@ export { mineBlock, type Mined } from './chain/mine.js'
 export { BlockWriter } from './feed/block-writer.js'
 export { verifyChain, type ChainReport } from './feed/verify.js'
 
-// the network
 export { Network, type Replicable, type PeerSummary } from './network/swarm.js'
 export type { NetworkOptions, DhtNode } from './network/options.js'
 export { BootstrapNode, type BootstrapNodeOptions } from './network/local.js'
 
-// rooms
 export { Room, type Member, type RoomInfo } from './room/room.js'
 export type { RoomFollower, RoomEntry, RoomFollowOptions } from './room/follow.js'
 export { parseRoomRef, formatInvite, type RoomInvite, type RoomRef } from './room/invites.js'
 export { createRoom, openRoom, openRoomToJoin, discardRoom, listRooms } from './room/open.js'
 
-// serving over HTTP
 export { Gateway, type GatewayOptions, type FeedStatus } from './serve/gateway.js'
 export { RoomGateway, type RoomGatewayOptions, type RoomStatus } from './serve/room-gateway.js'
 
-// errors
 export { HyperfeedError, isHyperfeedError, ERROR_CODES } from './errors.js'

@@ -26,8 +26,7 @@ export function checkDifficulty (d: number): number {
   return d
 }
 
-// Mines on a worker thread, so the process keeps replicating while it searches.
-// The worker is started by the first search and kept until close().
+// On a worker thread, so the process keeps replicating while it searches.
 export class Miner extends ReadyResource {
   private worker: Worker | null = null
   private nextId = 0
@@ -60,8 +59,7 @@ export class Miner extends ReadyResource {
       this.pending.delete(id)
       p?.resolve(result)
     })
-    // a worker's end fails only its own searches: a cancelled worker exits
-    // after the next search has already started on a fresh one
+    // a worker's end fails only its own searches: a cancelled worker exits after the next search started on a fresh one
     worker.on('error', (err) => this.failAll(err, worker))
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = null
@@ -79,8 +77,7 @@ export class Miner extends ReadyResource {
     }
   }
 
-  // Abandons the search under way (the tip it mines on has moved): it
-  // rejects with MINING_CANCELLED; the next mine() starts a fresh worker.
+  // The tip moved: the search rejects with MINING_CANCELLED; the next one starts a fresh worker.
   async cancel (): Promise<void> {
     const worker = this.worker
     if (worker === null) return
@@ -97,7 +94,6 @@ export class Miner extends ReadyResource {
   }
 }
 
-// One block, with a miner of its own.
 export async function mineBlock (template: BlockTemplate): Promise<Mined> {
   const miner = new Miner()
   try {
@@ -107,7 +103,6 @@ export async function mineBlock (template: BlockTemplate): Promise<Mined> {
   }
 }
 
-// Parses the DATA_JSON of `mine` and `/block`.
 export function parseBlockData (text: string): unknown {
   try {
     return JSON.parse(text)

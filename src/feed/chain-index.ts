@@ -5,10 +5,8 @@ import type { Follower } from './follow.js'
 import safetyCatch from 'safety-catch'
 import { until } from '../wait.js'
 
-// Follows the whole feed once, checking every block against the chain, and
-// remembers which seqs are blocks and which of those are invalid, so every API
-// call and live client can report validity without re-reading from the start.
-// For a followed feed this is also what keeps the whole feed downloading.
+// Every block's validity, checked once as the feed is followed, so the API and live clients
+// need not re-read from the start. For a followed feed it also keeps the whole feed downloading.
 export class ChainIndex extends ReadyResource {
   private readonly feed: Feed
   private follower: Follower | null = null
@@ -46,7 +44,6 @@ export class ChainIndex extends ReadyResource {
     }
   }
 
-  // Entries before this seq have been checked.
   get position (): number {
     return this.follower?.position ?? 0
   }
@@ -59,12 +56,10 @@ export class ChainIndex extends ReadyResource {
     return this.follower?.chain?.tip ?? null
   }
 
-  // Resolves once entries up to (not including) seq are checked; false on timeout.
   reached (seq: number, timeout: number): Promise<boolean> {
     return until(() => this.position >= seq, [{ emitter: this, event: 'progress' }], { timeout })
   }
 
-  // Adds validity to the block entries of checked entries.
   annotate (r: EntryResult): EntryResult {
     if (isUnreadable(r) || r.value.type !== 'block' || r.seq >= this.position) return r
     const error = this.invalid.get(r.seq)
@@ -85,7 +80,6 @@ export class ChainIndex extends ReadyResource {
     return false
   }
 
-  // Seqs of the blocks in [start, end), at most `limit`.
   blocksIn (start: number, end: number, limit: number): number[] {
     let lo = 0
     let hi = this.blockSeqs.length

@@ -9,30 +9,23 @@ import { PeerBudget } from './peer-budget.js'
 import { type DhtNode, firewalledOn, resolveNodes } from './options.js'
 import type { PeerSummary, Replicable } from './swarm.js'
 
-// In --local mode every process re-announces this often, so that after a
-// bootstrap takeover the new node learns every feed again within seconds.
+// --local: after a bootstrap takeover the new node learns every feed again within seconds
 const LOCAL_REFRESH_INTERVAL = 5000
-// unannouncing needs the DHT: when it is gone, stop waiting after this long
+// unannouncing needs the DHT: when it is gone, stop waiting
 const LEAVE_TIMEOUT = 2000
-// while a joined topic has no peer, it is looked up again after these delays (ms)
+// Hyperswarm looks a topic up again only after ten minutes
 const RETRY_DISCOVERY = [1000, 2000, 4000, 8000, 15_000, 30_000, 60_000, 120_000]
 
 export interface DhtSwarmOptions {
-  // null: the public Hyperswarm DHT
   bootstrap: DhtNode[] | null
   host?: string | undefined
   localBootstrap: { host: string, port: number } | null
-  // undefined: reachable when every bootstrap node is on loopback or a private network
   firewalled?: boolean | undefined
   maxPeers?: number | undefined
   keyPair: { publicKey: Buffer, secretKey: Buffer }
-  // what is joined now (for the --local refresh, the retries and the peer budget)
   joined: () => Replicable[]
 }
 
-// Hyperswarm over HyperDHT, and what keeps it finding peers: the --local
-// bootstrap node, discovery retries, the bootstrap health check and the
-// follower's peer budget. Emits 'stream' for each new connection.
 export class DhtSwarm extends ReadyResource {
   private readonly opts: DhtSwarmOptions
   swarm: Hyperswarm | null = null
@@ -86,7 +79,7 @@ export class DhtSwarm extends ReadyResource {
       conn.once('close', () => this.emit('disconnection', remote))
       this.emit('connection', remote)
     })
-    // only while every joined thing is a single feed: a room's connections carry cores the budget does not know
+    // a room's connections carry cores the budget does not know
     this.budget = new PeerBudget(swarm, () => {
       const all = this.opts.joined()
       return all.every(r => r.core !== undefined) ? all.map(r => r.core!) : []
@@ -109,8 +102,6 @@ export class DhtSwarm extends ReadyResource {
     })
   }
 
-  // Announces `r` and looks it up; until that first round is done, reads that
-  // miss data wait for peers.
   join (r: Replicable, { server = true, client = true } = {}): void {
     if (this.swarm === null) return
     const done = r.findingPeers?.() ?? noop
@@ -119,8 +110,7 @@ export class DhtSwarm extends ReadyResource {
     this.retryDiscovery(r)
   }
 
-  // Two peers that join a topic at the same moment can each look it up before
-  // the other has announced, and Hyperswarm looks again only ten minutes later.
+  // Two peers joining at once can each look the topic up before the other has announced.
   private retryDiscovery (r: Replicable): void {
     const lonely = () => r.core !== undefined ? r.core.peers.length === 0 : this.connections === 0
     const step = (i: number) => {
@@ -151,7 +141,6 @@ export class DhtSwarm extends ReadyResource {
     for (const r of this.opts.joined()) this.swarm.status(r.discoveryKey)?.refresh().catch(safetyCatch)
   }
 
-  // The swarm (leaving topics), then the bootstrap node this process may run for others.
   protected override async _close (): Promise<void> {
     if (this.refreshTimer) clearInterval(this.refreshTimer)
     for (const timer of this.retries) clearTimeout(timer)

@@ -6,9 +6,7 @@ export const UNREACHABLE_AFTER = 5000
 const PING_INTERVAL = 2500
 const RECHECK_INTERVAL = 10_000
 
-// Without a bootstrap node a swarm finds nobody and nothing else would say so:
-// emits 'unreachable' once no bootstrap node has answered a ping for
-// UNREACHABLE_AFTER ms, and 'reachable' when one answers again.
+// Without a bootstrap node a swarm finds nobody, and nothing else would say so.
 export class BootstrapHealth extends ReadyResource {
   private readonly dht: DHT
   private readonly nodes: { host: string, port: number }[]

@@ -9,8 +9,7 @@ export interface LanInterface {
   netmask: string
 }
 
-// The interface --lan uses: the one named, else the one with the default
-// route, else the only one up with an IPv4 address. Never loopback.
+// The one named, else the one with the default route, else the only one up. Never loopback.
 export function pickInterface (name?: string): LanInterface {
   const up = new Map<string, LanInterface>()
   const loopback = new Set<string>()
@@ -37,7 +36,6 @@ export function pickInterface (name?: string): LanInterface {
   return only
 }
 
-// With --lan the WebSocket listener must be reachable at the address announced.
 export function checkLanHost (iface: LanInterface, wsHost: string | undefined): void {
   if (wsHost !== undefined && wsHost !== '0.0.0.0' && wsHost !== iface.address) {
     throw usage(`--lan announces ${iface.address} (${iface.name}) but --ws-host binds ${wsHost}: drop --ws-host or make it ${iface.address}`)
@@ -50,8 +48,7 @@ export function sameSubnet (address: string, { address: own, netmask }: LanInter
   return (toInt(address) & mask) === (toInt(own) & mask)
 }
 
-// Linux's routing table; elsewhere there is none to read and pickInterface
-// falls back to the only interface up.
+// Linux's routing table; elsewhere pickInterface falls back to the only interface up.
 function defaultRouteInterfaces (): string[] {
   let table: string
   try {

@@ -8,11 +8,11 @@ import { TTL, announcement, asksFor, question, sightings } from './mdns-records.
 const MDNS_GROUP = '224.0.0.251'
 const MDNS_PORT = 5353
 const TOPIC_CONTEXT = 'hyperfeed/lan/v1'
-// every process repeats its records this often; a peer silent for TTL is forgotten
+// a peer silent for TTL is forgotten
 const ANNOUNCE_INTERVAL = 5000
-// on join: announce and ask at once, then again in case a packet was lost
+// again after JOIN_RETRY in case a packet was lost
 const JOIN_RETRY = 1000
-// answers go out at most this often, a little after the question (as mDNS does) so that several merge
+// answers wait a little (as mDNS does) so that several merge
 const ANSWER_GAP = 1000
 const ANSWER_DELAY_MIN = 20
 const ANSWER_DELAY_MAX = 120
@@ -21,7 +21,6 @@ const TOPICS_PER_PACKET = 8
 const MAX_PACKETS_PER_SECOND = 20
 const MAX_SOURCES = 64
 const MAX_LAN_PEERS = 32
-// a few hyperfeeds on one machine, not a flood from one
 const MAX_PER_HOST = 8
 const DIAL_GAP = 100
 const RETRY_AFTER = 30_000
@@ -36,24 +35,17 @@ export interface LanPeer {
 
 export interface LanOptions {
   iface: LanInterface
-  // 32 hex characters; of two peers, the one with the lower id dials
+  // of two peers, the one with the lower id dials
   id: string
-  // the WebSocket port this process accepts peers on
   port: number
-  // whether a connection to `url` is open or being made already
   dialing: (url: string) => boolean
 }
 
-// What is announced for a feed or room: only someone who has its key can
-// compute it, so the announcement does not say which feed this is.
+// Only someone with the key can compute it: the announcement does not say which feed this is.
 export function lanTopic (key: Buffer, discoveryKey: Buffer): string {
   return createHmac('sha256', key).update(TOPIC_CONTEXT).update(discoveryKey).digest('hex').slice(0, 32)
 }
 
-// Finds peers for the joined topics on one network by multicast DNS. Emits
-// 'found' and 'lost' for peers, and 'dial' (paced) for the ones this process
-// should connect to. Only packets from the interface's subnet are read, and
-// at most MAX_LAN_PEERS peers are remembered.
 export class LanDiscovery extends ReadyResource {
   readonly iface: LanInterface
   readonly id: string
@@ -82,19 +74,17 @@ export class LanDiscovery extends ReadyResource {
   protected override async _open (): Promise<void> {
     const mdns = multicastDns({
       interface: this.iface.address,
-      // Linux and macOS deliver group traffic to a socket bound to the group
-      // (not to one bound to the interface's own address); Windows wants any
+      // Linux and macOS deliver group traffic to a socket bound to the group; Windows wants any
       bind: process.platform === 'win32' ? '0.0.0.0' : MDNS_GROUP,
       ip: MDNS_GROUP,
       port: MDNS_PORT,
       ttl: 255,
-      // other processes on this machine must hear us
       loopback: true,
       reuseAddr: true
     })
     let started = false
     await new Promise<void>((resolve, reject) => {
-      // a warning before 'ready' means it could not join the group on the interface
+      // a warning before 'ready': it could not join the group on the interface
       const fail = (err: Error) => {
         if (started) this.emit('warning', err)
         else reject(lanUnavailable(this.iface.name, this.iface.address, err.message))
@@ -133,7 +123,6 @@ export class LanDiscovery extends ReadyResource {
     this.topics.delete(topic)
   }
 
-  // A dial to a peer failed: leave it alone for a while.
   failed (url: string): void {
     for (const peer of this.peers.values()) if (peer.url === url) peer.retryAt = Date.now() + RETRY_AFTER
   }
@@ -208,7 +197,6 @@ export class LanDiscovery extends ReadyResource {
       this.emit('found', peer)
     }
     peer.expires = Date.now() + ttl * 1000
-    // only the lower id dials, so two peers never dial each other at once
     if (this.id < id && Date.now() >= peer.retryAt && !this.dialing(url) && !this.queue.includes(id)) {
       this.queue.push(id)
       this.dialNext()
@@ -241,7 +229,7 @@ export class LanDiscovery extends ReadyResource {
     this.emit('lost', peer, reason)
   }
 
-  // Says goodbye (our records with TTL 0, so peers forget us now), then closes the socket.
+  // Says goodbye (TTL 0: peers forget us now).
   protected override async _close (): Promise<void> {
     if (this.interval !== null) clearInterval(this.interval)
     if (this.dialTimer !== null) clearTimeout(this.dialTimer)

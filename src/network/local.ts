@@ -5,9 +5,8 @@ import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { portInUse } from '../errors.js'
 
-// --local uses one bootstrap node on a fixed loopback port. It sits below the
-// kernel's ephemeral range and outside hyperdht's default 49737-49741, so no
-// ordinary DHT node (which binds those first, then an ephemeral port) takes it.
+// --local's port: below the ephemeral range and outside hyperdht's default 49737-49741,
+// which ordinary DHT nodes bind first.
 export const LOCAL_HOST = '127.0.0.1'
 export const LOCAL_PORT = 30737
 const POLL_INTERVAL = 1000
@@ -15,14 +14,11 @@ const POLL_INTERVAL = 1000
 export interface BootstrapNodeOptions {
   host?: string
   port?: number
-  // keep trying to take the port over when it is held by another process
   takeover?: boolean
 }
 
-// Runs the DHT bootstrap node at host:port if nobody does, and (with takeover)
-// starts it when the process holding it exits. A TCP listener on the same port
-// arbitrates: unlike a DHT node that fails to bind, a failed TCP listen leaves
-// nothing behind, and the kernel frees it when its holder dies.
+// Runs the bootstrap node if nobody does and (takeover) when its holder exits. A TCP listener
+// on the port arbitrates: a failed listen leaves nothing behind, and the kernel frees it when its holder dies.
 export class BootstrapNode extends ReadyResource {
   readonly host: string
   readonly port: number
@@ -39,7 +35,7 @@ export class BootstrapNode extends ReadyResource {
     this.takeover = takeover
   }
 
-  // whether this process runs the node (after ready(): else another one does)
+  // after ready(): false when another process runs it
   get holding (): boolean {
     return this.node !== null
   }
@@ -98,7 +94,6 @@ export class BootstrapNode extends ReadyResource {
     return true
   }
 
-  // For `hyperfeed bootstrap`: hold the port or fail with a clear message.
   async hold (): Promise<void> {
     await this.ready()
     if (!this.holding) throw portInUse(`bootstrap address ${this.address}`)

@@ -1,9 +1,8 @@
 import { isIPv4 } from 'node:net'
 import type multicastDns from 'multicast-dns'
 
-// hyperfeed's records, in DNS-SD form: a PTR per topic (a subtype of
-// _hyperfeed._tcp) naming a process's instance, whose SRV and A records say
-// where it accepts WebSocket peers. Everything read is checked and bounded.
+// DNS-SD records: a PTR per topic (a subtype of _hyperfeed._tcp) names a process's instance,
+// whose SRV and A records say where it accepts WebSocket peers.
 const SERVICE = '_hyperfeed._tcp.local'
 export const TTL = 15
 const MAX_TTL = 120
@@ -13,7 +12,6 @@ const SUBTYPE = /^_([0-9a-f]{32})\._sub\._hyperfeed\._tcp\.local$/
 const INSTANCE = /^([0-9a-f]{32})\._hyperfeed\._tcp\.local$/
 const HOST = /^([0-9a-f]{32})\.local$/
 
-// Where one process says it accepts peers for topics we joined.
 export interface Sighting {
   id: string
   address: string
@@ -21,7 +19,7 @@ export interface Sighting {
   ttl: number
 }
 
-// This process's records for `topics` (TTL 0 says goodbye).
+// TTL 0 says goodbye
 export function announcement (id: string, address: string, port: number, topics: string[], ttl: number): multicastDns.ResourceRecord[] {
   const instance = `${id}.${SERVICE}`
   const host = `${id}.local`
@@ -33,8 +31,7 @@ export function announcement (id: string, address: string, port: number, topics:
   ]
 }
 
-// A question for `topics`, carrying our own PTRs as known answers (mDNS's
-// known-answer suppression): nobody answers with what we have, and we do not answer ourselves.
+// Our own PTRs go as known answers: nobody answers with what we have, nor do we answer ourselves.
 export function question (id: string, topics: string[]): multicastDns.Packet {
   const ptrs = pointers(id, topics, TTL)
   return { questions: ptrs.map(r => ({ name: r.name, type: 'PTR' })), answers: ptrs }
@@ -44,7 +41,6 @@ function pointers (id: string, topics: string[], ttl: number): multicastDns.Reso
   return topics.map(t => ({ name: `_${t}._sub.${SERVICE}`, type: 'PTR', ttl, data: `${id}.${SERVICE}` }))
 }
 
-// Whether a query asks for one of `topics` without already knowing our answer.
 export function asksFor (packet: multicastDns.Packet, id: string, topics: Set<string>): boolean {
   if (!Array.isArray(packet.questions)) return false
   const instance = `${id}.${SERVICE}`
@@ -59,8 +55,7 @@ export function asksFor (packet: multicastDns.Packet, id: string, topics: Set<st
   })
 }
 
-// The processes a response from `from` announces for `topics`. The address
-// must be the sender's: nobody makes us dial a third party.
+// The address must be the sender's: nobody makes us dial a third party.
 export function sightings (packet: multicastDns.Packet, from: string, topics: Set<string>): Sighting[] {
   const records = [...(Array.isArray(packet.answers) ? packet.answers : []), ...(Array.isArray(packet.additionals) ? packet.additionals : [])].slice(0, MAX_RECORDS)
   const instances = new Map<string, number>()

@@ -6,15 +6,11 @@ import { peerHas, peersContiguousLength } from '../internals.js'
 const CHECK_INTERVAL = 2000
 // a connection gets this long to open a channel for one of our cores
 const GRACE = 5000
-// a connection dropped for being useless is not reconnected for this long
 const BAN_TIME = 60_000
 
-// Keeps a follower's few connections useful. With a small connection budget
-// (view's default), slots must not stay with peers that give nothing: a
-// connection that carries none of our cores (another feed, a stalled or broken
-// peer) is dropped, and while a core is behind, a full budget gives up a peer
-// that has nothing we lack, so discovery can find one that has more. A writer
-// keeps every connection: each one is a reader it serves.
+// With view's small connection budget, slots must not stay with peers that give nothing:
+// a connection without our cores is dropped, and while a core is behind a full budget gives
+// up the peer with least to give. A writer keeps every connection: each is a reader it serves.
 export class PeerBudget extends ReadyResource {
   private readonly swarm: Hyperswarm
   private readonly cores: () => Hypercore[]
@@ -57,7 +53,6 @@ export class PeerBudget extends ReadyResource {
     for (const core of cores) {
       const best = Math.max(core.length, peersContiguousLength(core))
       if (core.contiguousLength >= best) continue
-      // behind, with a full budget: the peer with the least to give makes room
       let worst: Hyperswarm.Connection | null = null
       let least = Infinity
       for (const conn of this.since.keys()) {

@@ -15,37 +15,31 @@ import { WsMesh } from './ws-mesh.js'
 
 const SWARM_KEY_NAME = 'hyperfeed/swarm'
 
-// Something replicated over every connection: a feed's store, or a room.
 export interface Replicable {
   readonly key: Buffer
   readonly discoveryKey: Buffer
-  // a feed's core (a room has many, and no `core`)
+  // a room has many cores, and no `core`
   readonly core?: Hypercore
-  // attaches replication to a swarm connection or a protocol stream
   replicate (stream: Duplex): void
-  // while discovery runs, reads that miss data wait for peers (Hypercore's findingPeers)
   findingPeers? (): () => void
 }
 
 export interface PeerSummary {
   type: 'swarm' | 'ws'
-  // the peer's swarm key (hex) or WebSocket address
   remote: string
-  // its replication Noise key, as Hypercore's peers know it (null before the handshake)
+  // Hypercore's name for the peer (null before the handshake)
   publicKey: string | null
 }
 
-// Finds and keeps connections for the feeds and rooms it has joined, over the
-// DHT (DhtSwarm) and direct WebSocket peers (WsMesh, with --lan); every
-// connection replicates all of them.
+// Every connection, over the DHT (DhtSwarm) or direct (WsMesh), replicates everything joined.
 export class Network extends ReadyResource {
   readonly store: Store
   readonly options: NetworkOptions
   private dht: DhtSwarm | null = null
-  // always there: peers may be added later (addPeer)
+  // always there: peers may be added later
   private mesh: WsMesh | null = null
   private readonly joined = new Map<string, Replicable>()
-  // every live connection or protocol stream, to replicate later joins on
+  // to replicate later joins on
   private readonly streams = new Set<Duplex>()
 
   constructor (store: Store, options: NetworkOptions = {}) {
@@ -87,8 +81,6 @@ export class Network extends ReadyResource {
     for (const event of events) source.on(event, (...args: unknown[]) => this.emit(event, ...args))
   }
 
-  // A new encrypted replication stream for a raw transport (a WebSocket),
-  // carrying everything joined now and later.
   private readonly protocolStream = (isInitiator: boolean): Duplex => {
     const stream = Hypercore.createProtocolStream(isInitiator)
     this.attach(stream)
@@ -109,7 +101,6 @@ export class Network extends ReadyResource {
     return this.dht?.bootstrapNode ?? null
   }
 
-  // address exchange with direct WebSocket peers (null: --no-gossip, or none)
   get gossip (): Gossip | null {
     return this.mesh?.gossip ?? null
   }
@@ -118,7 +109,6 @@ export class Network extends ReadyResource {
     return (this.dht?.connections ?? 0) + (this.mesh?.connections ?? 0)
   }
 
-  // WebSocket peers this network keeps or tries (given, and learned by gossip)
   get wsPeerCount (): number {
     return this.mesh?.dialing ?? 0
   }
@@ -143,14 +133,12 @@ export class Network extends ReadyResource {
     return [...this.dht?.peers() ?? [], ...this.mesh?.peers() ?? []]
   }
 
-  // Connects one more WebSocket peer (kept, and reconnected, until close).
   async addPeer (url: string): Promise<string> {
     await this.ready()
     if (this.closing !== null || this.mesh === null) throw closed()
     return this.mesh.addPeer(url)
   }
 
-  // Replicates `r` over every connection, announces it and looks it up.
   async join (r: Replicable, { server = true, client = true } = {}): Promise<void> {
     await this.ready()
     const id = toHex(r.discoveryKey)
@@ -168,13 +156,11 @@ export class Network extends ReadyResource {
     await this.dht?.leave(r)
   }
 
-  // Resolves once the current discovery round has connected to what it found.
   async flush (): Promise<void> {
     await this.ready()
     await this.dht?.flush()
   }
 
-  // Direct peers and LAN discovery first, then the DHT swarm.
   protected override async _close (): Promise<void> {
     await this.mesh?.close()
     await this.dht?.close()

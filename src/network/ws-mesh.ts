@@ -11,7 +11,7 @@ import { type ProtocolStreamFactory, type WsConnection, type WsPeerOptions, WsLi
 import type { PeerSummary } from './swarm.js'
 
 export interface WsMeshOptions {
-  // accept peers on this port (0: any free one); null: only with --lan
+  // null: only with --lan
   wsPort: number | null
   wsHost?: string | undefined
   peers: string[]
@@ -19,14 +19,12 @@ export interface WsMeshOptions {
   lan: LanInterface | null
 }
 
-// Direct WebSocket peers: the listener, the peers dialed (given, learned by
-// gossip, found by --lan) and the address exchange between them. Each
-// connection replicates over a protocol stream from `protocolStream`.
+// Direct WebSocket peers: the listener, the peers dialed (given, learned by gossip, found
+// by --lan) and the address exchange between them.
 export class WsMesh extends ReadyResource {
   private readonly protocolStream: ProtocolStreamFactory
   private readonly opts: WsMeshOptions
   private listener: WsListener | null = null
-  // the address the listener binds (undefined: every address)
   private listenHost: string | undefined
   private lan: LanDiscovery | null = null
   private readonly dialed: WsPeer[] = []
@@ -56,7 +54,6 @@ export class WsMesh extends ReadyResource {
       await gossip.ready()
     }
     if (wsPort !== null || lan !== null) {
-      // --lan alone listens on a free port of the interface it announces
       this.listenHost = wsPort !== null ? wsHost : lan?.address
       const listener = new WsListener(this.protocolStream, { port: wsPort ?? 0, host: this.listenHost })
       this.listener = listener
@@ -69,7 +66,7 @@ export class WsMesh extends ReadyResource {
     if (lan !== null) {
       const discovery = new LanDiscovery({
         iface: lan,
-        // the gossip id, so that gossip and --lan agree on who dials whom
+        // gossip and --lan must agree on who dials whom
         id: (this.gossip?.id ?? crypto.randomBytes(16).toString('hex')).slice(0, 32),
         port: this.wsPort!,
         dialing: (url) => this.dialed.some(p => p.url === url && !p.stopped)
@@ -104,21 +101,19 @@ export class WsMesh extends ReadyResource {
     })
     peer.on('gave-up', () => {
       drop()
-      // a learned address that keeps failing is forgotten; until then, it is dialed again when a peer names it
+      // a learned address that keeps failing is forgotten
       if (opts.learned === true) this.gossip?.failed(peer.url)
     })
     peer.ready().catch(safetyCatch)
     return peer
   }
 
-  // An address gossip named: to check who answers there (probe), or to keep a connection to that node.
   private dialLearned (url: string, probe: boolean): void {
     if (this.closing !== null || checkGossipUrl(url) === null) return
     if (this.dialed.some(p => p.url === url)) return
     this.startPeer(url, { maxAttempts: MAX_ATTEMPTS, once: true, probe, learned: !probe })
   }
 
-  // A peer --lan found: given up (and left alone for a while) after MAX_ATTEMPTS failures in a row.
   private dialLan (url: string): void {
     if (this.closing !== null) return
     let connected = false
@@ -127,7 +122,6 @@ export class WsMesh extends ReadyResource {
     peer.once('gave-up', () => { if (!connected) this.lan?.failed(url) })
   }
 
-  // Connects one more peer (kept, and reconnected, until close).
   addPeer (url: string): string {
     const existing = this.dialed.find(p => p.url === checkWsUrl(url).toString())
     return existing?.url ?? this.startPeer(url).url
@@ -161,7 +155,6 @@ export class WsMesh extends ReadyResource {
     return this.lan?.iface ?? null
   }
 
-  // where the peers --lan knows of accept connections
   get lanPeers (): string[] {
     return [...this.lan?.peers.values() ?? []].map(p => wsAddress(p.url))
   }
@@ -173,7 +166,6 @@ export class WsMesh extends ReadyResource {
     return out
   }
 
-  // LAN discovery first (saying goodbye), then the peers, the listener and gossip.
   protected override async _close (): Promise<void> {
     await this.lan?.close()
     await Promise.all(this.dialed.map(p => p.close()))
@@ -182,12 +174,11 @@ export class WsMesh extends ReadyResource {
   }
 }
 
-// What to tell peers: the host the listener binds, or '' (each peer then uses the address it sees us at).
+// '': each peer uses the address it sees us at
 function advertisedHost (wsHost: string | undefined): string {
   return wsHost === undefined || wsHost === '0.0.0.0' || wsHost === '::' ? '' : wsHost
 }
 
-// ws://HOST:PORT, as the user types it (without the URL's trailing slash)
 function wsAddress (url: string): string {
   return url.replace(/\/$/, '')
 }

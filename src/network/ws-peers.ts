@@ -9,13 +9,10 @@ const RECONNECT_MAX = 15_000
 const MAX_PAYLOAD = 64 * 1024 * 1024
 const MAX_INBOUND = 256
 
-// Makes a new encrypted replication stream (what store.replicate(isInitiator) returns).
 export type ProtocolStreamFactory = (isInitiator: boolean) => Duplex
 
-// A WebSocket is a plain byte stream, so replication runs its own encrypted
-// protocol stream over it: pump ends both sides when either errors or closes.
-// A socket closed during the handshake never ends the protocol stream's
-// side of the pipe, so its close destroys the stream.
+// A WebSocket is a plain byte stream: replication runs its own encrypted protocol stream over
+// it. A socket closed during the handshake never ends the stream's side of the pipe.
 function replicateOver (protocolStream: ProtocolStreamFactory, ws: WebSocket, isInitiator: boolean, onclose: () => void): Duplex {
   const socket = createWebSocketStream(ws)
   const stream = protocolStream(isInitiator)
@@ -32,9 +29,8 @@ export interface WsConnection {
 }
 
 export interface WsPeerOptions {
-  // give up after this many attempts in a row that do not connect (default: never)
+  // default: never give up
   maxAttempts?: number
-  // connect once: no reconnecting after the link drops
   once?: boolean
 }
 
@@ -49,7 +45,6 @@ export function checkWsUrl (url: string): URL {
   return parsed
 }
 
-// Accepts replication connections on a WebSocket port (--ws-port).
 export class WsListener extends ReadyResource {
   private server: WebSocketServer | null = null
   private readonly protocolStream: ProtocolStreamFactory
@@ -120,8 +115,6 @@ export class WsListener extends ReadyResource {
   }
 }
 
-// Keeps one replication connection to a WebSocket peer (--peer), reconnecting
-// with exponential backoff whenever the link drops.
 export class WsPeer extends ReadyResource {
   readonly url: string
   private readonly protocolStream: ProtocolStreamFactory
