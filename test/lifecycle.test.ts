@@ -218,6 +218,14 @@ test('Follower: destroy() is close(); close twice ends a live loop waiting for e
   for await (const _ of never) t.fail('a closed follower yields nothing')
 })
 
+test('Feed and Store: close twice; a feed that owns its store closes it', async (t) => {
+  const feed = await Feed.openWriterIn({ storage: await t.tmp() }, 'owner')
+  const store = feed.store
+  await closeTwice(t, feed, 'Feed')
+  t.ok(store.closed, 'its store is closed with it')
+  await closeTwice(t, store, 'Store')
+})
+
 test('LanDiscovery: close twice says goodbye and releases the socket (in a namespace of its own)', { skip: !CAN_NETNS }, async (t) => {
   const [host] = lanHosts(t, 1)!
   const lan = fileURLToPath(new URL('../src/network/lan.js', import.meta.url))
