@@ -18,8 +18,10 @@ import { packed } from './bench/packed.js'
 import { fanout } from './bench/fanout.js'
 import { shaped } from './bench/shaped.js'
 import {
-  ChainChecker, Feed, Miner, Network, Store, blockHash, nextTemplate, toBlock, type ChainTip, type Entry
+  Feed, Network, Store, blockHash, nextTemplate, type ChainTip, type Entry
 } from '../src/index.js'
+import { ChainChecker, toBlock } from '../src/chain/block.js'
+import { Miner } from '../src/chain/mine.js'
 
 // 1. Writer ingest (median of a few rounds, hyperfeed and raw taking turns)
 async function ingest (): Promise<void> {

@@ -1,7 +1,6 @@
 import { entryTooLarge, invalidEntry } from './errors.js'
 
 export const MAX_ENTRY_BYTES = 1024 * 1024
-// the type of a packed block: {"type":"batch","first":K,"entries":[...]}
 export const BATCH_TYPE = 'batch'
 const CHAT_KEYS = 4
 
@@ -20,9 +19,8 @@ export interface ChatEntry extends Entry {
 export interface ReadableEntry {
   seq: number
   value: Entry
-  // the entry's JSON text as stored, when it fits on one line (printed as is)
+  // as stored, when one line (printed as is)
   raw?: string
-  // set for block entries by the chain checker
   valid?: boolean
   error?: string
 }
@@ -42,12 +40,10 @@ export function chat (nick: string, text: string, time = Date.now()): ChatEntry 
   return { type: 'chat', nick, text, time }
 }
 
-// Block data nested deeper than this is refused: JSON.stringify's limit
-// depends on the machine's stack, and whether a block is valid must not.
+// JSON.stringify's depth limit depends on the machine's stack; a block's validity must not.
 export const MAX_NESTING = 64
 
-// Whether a parsed JSON value nests arrays and objects more than `max` deep
-// (iteratively: the value may be far deeper than the stack).
+// Iterative: the value may be far deeper than the stack.
 export function nestedDeeper (value: unknown, max = MAX_NESTING): boolean {
   if (typeof value !== 'object' || value === null) return false
   const stack: [object, number][] = [[value, 1]]
@@ -76,8 +72,7 @@ export function isChat (value: Entry): value is ChatEntry {
   return keys === CHAT_KEYS
 }
 
-// Checks an entry and returns the exact bytes of its block (UTF-8 JSON, as
-// Hypercore's json encoding writes it). Throws a coded error for anything else.
+// The exact bytes of its block, or a coded error.
 export function encodeEntry (value: unknown): Buffer {
   if (!isObject(value)) throw invalidEntry(`an entry must be a JSON object, not ${describe(value)}`)
   if (typeof value.type !== 'string') throw invalidEntry('an entry needs a string "type" field')
@@ -96,9 +91,8 @@ export function encodeEntry (value: unknown): Buffer {
   return block
 }
 
-// Parses one line typed or piped as JSON (`write --json`, `append --json`).
 export function parseEntryJson (text: string): Entry {
-  // UTF-8 takes at least a byte a character: longer lines cannot fit
+  // UTF-8 takes at least a byte a character
   if (text.length > MAX_ENTRY_BYTES) throw entryTooLarge(Buffer.byteLength(text), MAX_ENTRY_BYTES)
   let value: unknown
   try {
@@ -115,8 +109,7 @@ const LINE_BREAK = /[\r\n]/
 // 4 KiB of JSON nests at most ~2k deep; V8's JSON.stringify manages a few thousand.
 const RAW_MAX = 4096
 
-// Decodes a block from any feed. Never throws: whatever another program wrote
-// comes back either as an entry or as the reason it cannot be read.
+// Never throws: what another program wrote comes back as an entry or as why it cannot be read.
 export function decodeEntry (seq: number, block: Uint8Array): EntryResult {
   if (block.byteLength > MAX_ENTRY_BYTES) {
     return { seq, unreadable: `entry is ${block.byteLength} bytes, over the ${MAX_ENTRY_BYTES}-byte limit` }
@@ -135,27 +128,21 @@ export function decodeEntry (seq: number, block: Uint8Array): EntryResult {
   }
   if (!isObject(value)) return { seq, unreadable: `JSON ${describe(value)}, not an object` }
   if (typeof value.type !== 'string') return { seq, unreadable: 'object without a string "type"' }
-  // Pass the stored text through verbatim when it is one line and too short to
-  // nest deeper than JSON.stringify can go (so every output path agrees on
-  // what is printable); longer entries are re-serialised, with that check.
+  // only text too short to nest beyond JSON.stringify passes through verbatim, so every output agrees on what prints
   return text.length > RAW_MAX || LINE_BREAK.test(text) ? { seq, value: value as Entry } : { seq, value: value as Entry, raw: text }
 }
 
-// `--json` form: exactly one line per entry.
 export function formatJson (r: EntryResult): string {
   if (isUnreadable(r)) return JSON.stringify({ seq: r.seq, error: r.unreadable })
   try {
     if (r.valid === undefined) return `{"seq":${r.seq},"value":${r.raw ?? JSON.stringify(r.value)}}`
     return JSON.stringify(r.valid ? { seq: r.seq, valid: true, value: r.value } : { seq: r.seq, valid: false, error: r.error, value: r.value })
   } catch {
-    // too deep to print: still one line, keeping a block's verdict
     if (r.valid !== undefined) return JSON.stringify({ seq: r.seq, valid: r.valid, error: r.error ?? 'entry too deeply nested to print' })
     return JSON.stringify({ seq: r.seq, error: 'entry too deeply nested to print' })
   }
 }
 
-// Human form: chat as `[HH:MM:SS] nick: text`, other entries as compact JSON,
-// with anything that could drive the terminal escaped.
 export function formatHuman (r: EntryResult): string {
   if (isUnreadable(r)) return `! #${r.seq} unreadable: ${r.unreadable}`
   const v = r.value
@@ -168,7 +155,6 @@ export function formatHuman (r: EntryResult): string {
   }
 }
 
-// `#H <first 12 hex of hash> <data>` for a valid block, `... INVALID (reason)` otherwise.
 function formatBlock (v: Entry, r: ReadableEntry): string {
   const height = Number.isSafeInteger(v.height) ? String(v.height) : '?'
   const hash = typeof v.hash === 'string' ? escapeTerminal(v.hash.slice(0, 12)) : '?'

@@ -22,7 +22,13 @@ export function isHyperfeedError (err: unknown): err is HyperfeedError {
   return err instanceof HyperfeedError
 }
 
+const codes = new Set<string>()
+
+// Every code a HyperfeedError can carry.
+export const ERROR_CODES: ReadonlySet<string> = codes
+
 function define<A extends unknown[]> (code: string, status: number, message: (...args: A) => string, exitCode = EXIT_FAILURE) {
+  codes.add(code)
   return (...args: A) => new HyperfeedError(code, message(...args), { exitCode, status })
 }
 

@@ -6,41 +6,39 @@
 /// <reference path="./types/small.d.cts" preserve="true" />
 /// <reference path="./types/autobase.d.cts" preserve="true" />
 /// <reference path="./types/multicast-dns.d.cts" preserve="true" />
+// The public API, documented in docs/library.md.
+
 export { Feed, type FeedInfo, type FeedSource, type AppendResult, type OpenOptions } from './feed/feed.js'
-export { Follower, type FollowOptions } from './feed/follow.js'
+export type { Follower, FollowOptions } from './feed/follow.js'
 export { openFeed, type FeedAccess, type FeedReference, type OpenedFeed } from './feed/open.js'
 export { syncOnce, type SyncOptions, type SyncResult } from './feed/sync.js'
-export { Store, StorageRoot, defaultStorageDir, checkFeedName } from './storage.js'
+export { Store, defaultStorageDir } from './storage.js'
+export { parseKey, parseFeedRef, toHex, toZ32 } from './keys.js'
+
 export {
   type Entry, type ChatEntry, type EntryResult, type ReadableEntry, type UnreadableEntry,
   MAX_ENTRY_BYTES, chat, encodeEntry, decodeEntry, parseEntryJson, isChat, isUnreadable,
   formatHuman, formatJson, escapeTerminal
 } from './entries.js'
-export { LineInput, type Appender, type LineInputOptions, type LineCommand } from './input.js'
-export { Network, type Replicable, type PeerSummary } from './network/swarm.js'
-export { resolveNetworkOptions, parseBootstrap, type NetworkOptions, type NetworkFlags, type DhtNode } from './network/options.js'
-export { BootstrapNode, LOCAL_HOST, LOCAL_PORT } from './network/local.js'
-export { WsListener, WsPeer } from './network/ws-peers.js'
-export { parseKey, parseFeedRef, toHex, toZ32, discoveryKeyOf } from './keys.js'
-export { HyperfeedError, isHyperfeedError } from './errors.js'
+
 export {
   type Block, type BlockTemplate, type ChainTip, type BlockCheck,
-  GENESIS_PREV, DEFAULT_DIFFICULTY, MAX_DIFFICULTY,
-  blockHash, preimage, leadingZeroBits, hexLeadingZeroBits, verifyBlock, ChainChecker, nextTemplate, toBlock, isBlockEntry
+  GENESIS_PREV, DEFAULT_DIFFICULTY, MAX_DIFFICULTY, blockHash, verifyBlock, nextTemplate
 } from './chain/block.js'
-export { Miner, mineBlock, parseBlockData, type Mined } from './chain/mine.js'
-export { BlockWriter, mineNext } from './feed/block-writer.js'
+export { mineBlock, type Mined } from './chain/mine.js'
+export { BlockWriter } from './feed/block-writer.js'
 export { verifyChain, type ChainReport } from './feed/verify.js'
-export { ChainIndex } from './feed/chain-index.js'
-export { Gateway, type GatewayOptions, type FeedStatus } from './serve/gateway.js'
+
+export { Network, type Replicable, type PeerSummary } from './network/swarm.js'
+export type { NetworkOptions, DhtNode } from './network/options.js'
+export { BootstrapNode, type BootstrapNodeOptions } from './network/local.js'
+
 export { Room, type Member, type RoomInfo } from './room/room.js'
-export { RoomFollower, type RoomEntry, type RoomFollowOptions } from './room/follow.js'
+export type { RoomFollower, RoomEntry, RoomFollowOptions } from './room/follow.js'
 export { parseRoomRef, formatInvite, type RoomInvite, type RoomRef } from './room/invites.js'
-export { RoomChain, type ChainSummary, type MainBlock, type BlockMark } from './room/chain.js'
-export { RoomMiner, type RoomMined } from './room/miner.js'
-export { RoomRelay } from './room/relay.js'
-export { createRoom, openRoom, openRoomToJoin, openRoomRelay, discardRoom, listRooms } from './room/open.js'
+export { createRoom, openRoom, openRoomToJoin, discardRoom, listRooms } from './room/open.js'
+
+export { Gateway, type GatewayOptions, type FeedStatus } from './serve/gateway.js'
 export { RoomGateway, type RoomGatewayOptions, type RoomStatus } from './serve/room-gateway.js'
-export { Gossip, type PeerAddress } from './network/gossip.js'
-export { packBlocks, decodeBlock, type PackOptions, type BlockContent, PACK_ENTRIES, PACK_BYTES, MAX_PACKED_ENTRY_BYTES } from './feed/pack.js'
-export { EntryIndex } from './feed/entry-index.js'
+
+export { HyperfeedError, isHyperfeedError, ERROR_CODES } from './errors.js'

@@ -2,32 +2,25 @@ import { StringDecoder } from 'node:string_decoder'
 import { type Entry, MAX_ENTRY_BYTES, chat, encodeEntry, parseEntryJson } from './entries.js'
 import { HyperfeedError, entryTooLarge, invalidEntry, unknownCommand } from './errors.js'
 
-// Where lines go: a feed, or a room (anything that appends entries in order,
-// all or nothing per call, and says where the first one landed).
+// Where lines go: a feed or a room (all or nothing per call).
 export interface Appender {
   append (entries: Entry[], encoded?: Buffer[]): Promise<{ seq: number, length: number }>
-  // the largest entry it takes, when below MAX_ENTRY_BYTES (a packed feed's)
   readonly maxEntryBytes?: number
 }
 
-// Longest partial line kept while waiting for its newline; past this the line
-// can never become a valid entry, so it is dropped as it streams in.
+// past this a line can never be a valid entry: it is dropped as it streams in
 const MAX_LINE_CHARS = 2 * MAX_ENTRY_BYTES
-// appends of a few thousand entries are Hypercore's fastest (measured: 2,500
-// beats both 1,000 and 10,000)
+// appends of a few thousand entries are Hypercore's fastest (2,500 beat 1,000 and 10,000)
 const MAX_BATCH = 2500
 const HIGH_WATER_LINES = 50_000
 
-// A `/name args` line: returns the entries to append in its place.
 export type LineCommand = (args: string) => Promise<Entry[]>
 
 export interface LineInputOptions {
   nick: string
   json?: boolean
   commands?: Record<string, LineCommand>
-  // a line was refused; nothing was appended for it
   onReject?: (err: HyperfeedError, line: string) => void
-  // a line's entries are on disk; seq of its (last) entry
   onAppend?: (seq: number, line: string) => void
 }
 
@@ -39,9 +32,7 @@ interface Pending {
   seq?: number
 }
 
-// Turns the writer's input into entries: each line a chat entry (or, with
-// json, an entry object), `/command` lines run in order, and lines that arrive
-// while an append is in flight go out together as one batch.
+// The writer's input as entries: lines that arrive while an append is in flight go out as one batch.
 export class LineInput {
   private readonly target: Appender
   private readonly opts: LineInputOptions
@@ -58,8 +49,7 @@ export class LineInput {
     this.opts = opts
   }
 
-  // Feeds a chunk of input. Returns false when the caller should wait for
-  // drained() before pushing more.
+  // false: wait for drained() before pushing more
   push (chunk: Buffer | string): boolean {
     this.throwIfFailed()
     const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk))
@@ -77,22 +67,18 @@ export class LineInput {
     return this.queue.length < HIGH_WATER_LINES
   }
 
-  // Lines are parsed as they arrive, so parsing overlaps the append in flight.
   private take (raw: string, tooLong: boolean): void {
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
     if (tooLong) {
       this.queue.push({ text: text.slice(0, 40) + '...', entry: null, error: invalidEntry(`the line is longer than ${MAX_LINE_CHARS} characters`) })
-    } else if (text.length === 0) {
-      // skipped
     } else if (text.startsWith('/') && !text.startsWith('//')) {
       this.queue.push({ command: text })
-    } else {
+    } else if (text.length > 0) {
       this.queue.push(this.toEntry(text))
     }
   }
 
-  // Input ended: the last line counts even without a newline. Resolves when
-  // every line is appended (or refused).
+  // the last line counts even without a newline
   async end (): Promise<void> {
     const rest = this.partial + this.decoder.end()
     this.partial = ''
@@ -102,7 +88,6 @@ export class LineInput {
     await this.idle()
   }
 
-  // Resolves when everything queued so far has been handled.
   async idle (): Promise<void> {
     while (this.working !== null) await this.working
     this.throwIfFailed()
@@ -132,7 +117,7 @@ export class LineInput {
     while (this.queue.length > 0) {
       const items = this.queue.splice(0, MAX_BATCH)
       if (this.queue.length < HIGH_WATER_LINES) for (const wake of this.drainWaiters.splice(0)) wake()
-      // outcomes are reported in input order, after the batch they belong to is on disk
+      // outcomes are reported in input order, once their batch is on disk
       let batch: Pending[] = []
       for (const item of items) {
         if ('command' in item) {
@@ -155,7 +140,7 @@ export class LineInput {
         entries.forEach((p, i) => { p.seq = seq + i })
       } catch (err) {
         if (!isRefusal(err)) throw err
-        // the feed refused the batch (all or nothing): find the line(s) at fault
+        // refused (all or nothing): find the line(s) at fault
         for (const p of entries) {
           try {
             p.seq = (await this.target.append([p.entry!], [p.block!])).seq

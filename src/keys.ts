@@ -5,8 +5,7 @@ import { invalidKey } from './errors.js'
 const HEX_KEY = /^[0-9a-fA-F]{64}$/
 const Z32_KEY = /^[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/
 
-// A key as 64 hex characters or as 52 z32 characters (the form keet and other
-// Holepunch tools print). Anything else is a usage error.
+// 64 hex or 52 z32 characters (the form keet and other Holepunch tools print).
 export function parseKey (input: string): Buffer {
   const s = input.trim()
   if (!HEX_KEY.test(s) && !Z32_KEY.test(s)) throw invalidKey(input)
@@ -20,12 +19,10 @@ export const INVITE_PREFIX = 'hyperfeed:'
 
 export interface FeedRef {
   key: Buffer
-  // the block encryption key of a private feed, from an invite
   encryptionKey: Buffer | null
 }
 
-// A feed named by its key, or by an invite to a private feed:
-// "hyperfeed:<key z32>:<encryption key z32>".
+// "hyperfeed:<key z32>:<encryption key z32>" names a private feed.
 export function parseFeedRef (input: string): FeedRef {
   const s = input.trim()
   if (s.startsWith(INVITE_PREFIX)) {

@@ -8,15 +8,9 @@ import safetyCatch from 'safety-catch'
 import { type HyperfeedError, foreignDirectory, notOpen, storageLocked, storageMissing, storageUnusable, usage } from './errors.js'
 import { toHex } from './keys.js'
 
-// Layout of a storage root (the --storage directory):
-//   HYPERFEED             marker: this directory is hyperfeed storage
-//   writers/<name>/       a corestore holding the writable feed called <name>
-//   writers/<name>.key    that feed's public key in hex, so `info KEY` can find it
-//   feeds/<key hex>/      a corestore holding a followed feed
-//   rooms/<name>/         a corestore holding the room called <name> here
-//   rooms/<name>.json     its key, members and length, for `room list`
-// One corestore per feed lets a writer and viewers run side by side from one root:
-// each process locks only the corestore it uses.
+// A storage root (--storage): HYPERFEED (the marker), writers/<name>/ and <name>.key (a feed
+// this root writes, and its key for `info KEY`), feeds/<key>/ (a followed copy), rooms/<name>/ and
+// <name>.json (for `room list`). One corestore per feed: each process locks only the one it uses.
 export const MARKER = 'HYPERFEED'
 const MARKER_CONTENT = JSON.stringify({ hyperfeed: 1 }) + '\n'
 const CORESTORE_MARKER = 'CORESTORE'
@@ -41,13 +35,11 @@ export function checkRoomName (name: string): string {
   return name
 }
 
-// What `room list` shows, kept beside a room's storage (rooms/<name>.json) so
-// it can be read while another process holds the room open.
+// Kept beside the room's storage, readable while another process holds the room open.
 export interface RoomSummary {
   key: string
   members: number
   length: number
-  // false while the join is not complete
   joined: boolean
 }
 
@@ -58,8 +50,7 @@ export class StorageRoot {
     this.dir = dir
   }
 
-  // Opens (creating if needed) a storage root. Never touches a directory that
-  // is neither empty nor already hyperfeed storage.
+  // Never touches a directory that is neither empty nor hyperfeed storage.
   static async open (dir: string, { create = true } = {}): Promise<StorageRoot> {
     const abs = path.resolve(dir)
     const entries = await listDir(abs)
@@ -88,11 +79,9 @@ export class StorageRoot {
     const hex = toHex(key)
     const existing = await fs.promises.readFile(file, 'utf8').catch(() => null)
     if (existing?.trim() === hex) return
-    await guarded(this.dir, () => fs.promises.writeFile(file, hex + '\n'))
+    await guarded(this.dir, () => replaceFile(file, hex + '\n'))
   }
 
-  // Where this root keeps a feed: the writer directory that created it, or the
-  // directory of a followed copy. null when this root has never seen it.
   async locate (key: Buffer): Promise<{ dir: string, writerName: string | null } | null> {
     const hex = toHex(key)
     const writers = path.join(this.dir, 'writers')
@@ -110,7 +99,6 @@ export class StorageRoot {
     return path.join(this.dir, 'rooms', checkRoomName(name))
   }
 
-  // What this root knows of the room `name` without opening it (no lock).
   async roomSummary (name: string): Promise<RoomSummary | null> {
     if (!((await listDir(this.roomDir(name)))?.includes(CORESTORE_MARKER) ?? false)) return null
     try {
@@ -123,10 +111,7 @@ export class StorageRoot {
 
   async recordRoom (name: string, summary: RoomSummary): Promise<void> {
     const file = this.roomDir(name) + '.json'
-    await guarded(this.dir, async () => {
-      await fs.promises.writeFile(file + '.tmp', JSON.stringify(summary) + '\n')
-      await fs.promises.rename(file + '.tmp', file)
-    })
+    await guarded(this.dir, () => replaceFile(file, JSON.stringify(summary) + '\n'))
   }
 
   async rooms (): Promise<{ name: string, summary: RoomSummary }[]> {
@@ -140,13 +125,11 @@ export class StorageRoot {
     return out.sort((a, b) => a.name.localeCompare(b.name))
   }
 
-  // Removes what a failed join left behind, so the name is free again.
   async discardRoom (name: string): Promise<void> {
     await fs.promises.rm(this.roomDir(name), { recursive: true, force: true })
     await fs.promises.rm(this.roomDir(name) + '.json', { force: true })
   }
 
-  // The key of the writer feed `name`, if this root has created it.
   async writerKey (name: string): Promise<Buffer | null> {
     if (!((await listDir(this.writerDir(name)))?.includes(CORESTORE_MARKER) ?? false)) return null
     const hex = (await fs.promises.readFile(this.writerDir(name) + '.key', 'utf8').catch(() => '')).trim()
@@ -154,7 +137,6 @@ export class StorageRoot {
   }
 }
 
-// Bytes a directory tree takes on disk.
 export async function diskUsage (dir: string): Promise<number> {
   let total = 0
   for (const entry of await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => [])) {
@@ -165,8 +147,7 @@ export async function diskUsage (dir: string): Promise<number> {
   return total
 }
 
-// A corestore in one directory, which must be new, empty or a corestore already.
-// readOnly opens it without taking the lock, so `info` works beside a running writer.
+// readOnly takes no lock, so `info` works beside a running writer.
 export class Store extends ReadyResource {
   readonly dir: string
   readonly readOnly: boolean
@@ -199,8 +180,7 @@ export class Store extends ReadyResource {
       throw foreignDirectory(dir)
     }
     if (!readOnly) await guarded(dir, () => fs.promises.access(dir, fs.constants.W_OK))
-    // RocksDB's memtable (64 MiB by default, two of them) is most of a viewer's
-    // memory; a smaller one keeps memory flat however long the feed is.
+    // RocksDB's default memtables (two of 64 MiB) were most of a viewer's memory.
     const corestore = new Corestore(coreStorage(dir, { readOnly, writeBufferSize: WRITE_BUFFER_SIZE }), { readOnly })
     try {
       await corestore.ready()
@@ -222,8 +202,19 @@ function storageError (dir: string, err: unknown): HyperfeedError {
   return storageUnusable(dir, message)
 }
 
-// mkdir -p, one level at a time: a recursive mkdir reports ENOENT where the
-// real reason is a read-only file system or a permission.
+// A crash mid-write leaves the old file, never a truncated one.
+async function replaceFile (file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`
+  try {
+    await fs.promises.writeFile(tmp, content)
+    await fs.promises.rename(tmp, file)
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true })
+    throw err
+  }
+}
+
+// One level at a time: a recursive mkdir reports ENOENT where the reason is EROFS or EACCES.
 async function makeDir (dir: string): Promise<void> {
   const parent = path.dirname(dir)
   if (parent !== dir && !fs.existsSync(parent)) await makeDir(parent)

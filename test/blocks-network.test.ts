@@ -2,7 +2,9 @@ import test from 'brittle'
 import Corestore from 'corestore'
 import Hyperswarm from 'hyperswarm'
 import DHT from 'hyperdht'
-import { GENESIS_PREV, Miner, blockHash, chat, mineNext, type Block } from '../src/index.js'
+import { GENESIS_PREV, blockHash, chat, type Block } from '../src/index.js'
+import { Miner } from '../src/chain/mine.js'
+import { mineNext } from '../src/feed/block-writer.js'
 import { netOptions, network, runCli, spawnCli, testnet, writer } from './helpers/index.js'
 
 test('a 1,000-block chain replicated to a viewer verifies, and view marks every block valid', { timeout: 120_000 }, async (t) => {

@@ -1,5 +1,7 @@
 import test from 'brittle'
-import { ChainChecker, GENESIS_PREV, Miner, blockHash, hexLeadingZeroBits, leadingZeroBits, nextTemplate, verifyBlock, type Block } from '../src/index.js'
+import { GENESIS_PREV, blockHash, nextTemplate, verifyBlock, type Block } from '../src/index.js'
+import { ChainChecker, hexLeadingZeroBits, leadingZeroBits } from '../src/chain/block.js'
+import { Miner } from '../src/chain/mine.js'
 
 // Hashes computed outside hyperfeed (printf '%s' PREIMAGE | sha256sum), fixed here.
 const KNOWN = [

@@ -1,5 +1,6 @@
 import test from 'brittle'
-import { Feed, Store, blockHash, nextTemplate, toBlock, type Entry, type ChainTip } from '../src/index.js'
+import { Feed, Store, blockHash, nextTemplate, type Entry, type ChainTip } from '../src/index.js'
+import { toBlock } from '../src/chain/block.js'
 import { netOptions, network, runCli, sleep, spawnCli, testnet, writer } from './helpers/index.js'
 
 // n entries, every tenth a block (difficulty 0) chained on the one before.

@@ -1,7 +1,8 @@
 import test from 'brittle'
 import Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
-import { GENESIS_PREV, blockHash, hexLeadingZeroBits, toBlock, type Block } from '../src/index.js'
+import { GENESIS_PREV, blockHash, type Block } from '../src/index.js'
+import { hexLeadingZeroBits, toBlock } from '../src/chain/block.js'
 import { type KV, getCounts, getTip, getVerdict, mainChain, placeBlock } from '../src/chain/fork-choice.js'
 
 // A batch of a real Hyperbee on a real store, as apply gets a room's state.

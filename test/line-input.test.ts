@@ -1,5 +1,6 @@
 import test from 'brittle'
-import { LineInput, type HyperfeedError } from '../src/index.js'
+import { type HyperfeedError } from '../src/index.js'
+import { LineInput } from '../src/input.js'
 import { writer } from './helpers/index.js'
 
 test('lines that arrive together are appended in one batch, in order', async (t) => {

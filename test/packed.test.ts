@@ -2,7 +2,10 @@ import test from 'brittle'
 import Corestore from 'corestore'
 import Hyperswarm from 'hyperswarm'
 import DHT from 'hyperdht'
-import { Feed, LineInput, MAX_ENTRY_BYTES, MAX_PACKED_ENTRY_BYTES, Network, Room, Store, blockHash, chat, encodeEntry, isUnreadable, packBlocks, parseRoomRef, toBlock, GENESIS_PREV } from '../src/index.js'
+import { Feed, MAX_ENTRY_BYTES, Network, Room, Store, blockHash, chat, encodeEntry, isUnreadable, parseRoomRef, GENESIS_PREV } from '../src/index.js'
+import { toBlock } from '../src/chain/block.js'
+import { MAX_PACKED_ENTRY_BYTES, packBlocks } from '../src/feed/pack.js'
+import { LineInput } from '../src/input.js'
 import { netOptions, runCli, spawnCli, testnet } from './helpers/index.js'
 
 const line = (i: number) => JSON.stringify({ type: 'n', i })

@@ -1,5 +1,8 @@
 import test from 'brittle'
-import { GENESIS_PREV, Network, Room, RoomChain, RoomMiner, Store, blockHash, hexLeadingZeroBits, parseRoomRef, toBlock, type Block } from '../src/index.js'
+import { GENESIS_PREV, Network, Room, Store, blockHash, parseRoomRef, type Block } from '../src/index.js'
+import { hexLeadingZeroBits, toBlock } from '../src/chain/block.js'
+import { RoomChain } from '../src/room/chain.js'
+import { RoomMiner } from '../src/room/miner.js'
 import { netOptions, testnet } from './helpers/index.js'
 
 function mine (prev: Block | null, data: unknown, difficulty: number, { height, prevHash }: { height?: number, prevHash?: string } = {}): Block {

@@ -1,8 +1,11 @@
 // Rooms: many writers on Autobase. End-to-end figures run real `hyperfeed
 // room` processes; the partition figures use the library in one process.
 import {
-  GENESIS_PREV, Network, Room, RoomChain, RoomMiner, Store, blockHash, chat, parseRoomRef, toBlock, type Block
+  GENESIS_PREV, Network, Room, Store, blockHash, chat, parseRoomRef, type Block
 } from '../../src/index.js'
+import { toBlock } from '../../src/chain/block.js'
+import { RoomChain } from '../../src/room/chain.js'
+import { RoomMiner } from '../../src/room/miner.js'
 import { BIN, QUICK, type Proc, figure, figures, fmtK, now, percentile, proc, sleep, tmp } from './common.js'
 
 const SIZES = QUICK

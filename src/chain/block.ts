@@ -1,11 +1,8 @@
 import crypto from 'node:crypto'
 import { type Entry, MAX_NESTING, isObject, nestedDeeper } from '../entries.js'
 
-// A block entry, byte for byte the contract other programs check:
-// {"type":"block","height":H,"time":MS,"prev":PREV,"difficulty":D,"nonce":N,"data":DATA,"hash":HASH}
-// HASH = hex sha256 of the UTF-8 of JSON.stringify([height, time, prev, difficulty, nonce, data]),
-// with at least `difficulty` leading zero bits, and DATA nested at most
-// MAX_NESTING (64) arrays/objects deep.
+// The contract other programs check: hash = hex sha256 of JSON.stringify([height, time, prev,
+// difficulty, nonce, data]), with `difficulty` leading zero bits; data nested at most MAX_NESTING deep.
 export interface Block extends Entry {
   type: 'block'
   height: number
@@ -44,7 +41,6 @@ export function blockHash (b: Pick<Block, 'height' | 'time' | 'prev' | 'difficul
   return crypto.hash('sha256', preimage(b), 'hex')
 }
 
-// Leading zero bits of a digest.
 export function leadingZeroBits (digest: Uint8Array): number {
   let bits = 0
   for (const byte of digest) {
@@ -57,7 +53,6 @@ export function leadingZeroBits (digest: Uint8Array): number {
   return bits
 }
 
-// Leading zero bits of a hash written as lowercase hex.
 export function hexLeadingZeroBits (hex: string): number {
   let bits = 0
   for (let i = 0; i < hex.length; i++) {
@@ -79,8 +74,7 @@ export interface ChainTip {
 
 export type BlockCheck = { valid: true } | { valid: false, error: string }
 
-// Checks that a value is a well-formed block, its hash and its work, and that it
-// extends `tip` (the last valid block before it; null when there is none).
+// `tip`: the last valid block before it (null: none yet).
 export function verifyBlock (value: unknown, tip: ChainTip | null, { minDifficulty = 0 } = {}): BlockCheck {
   const shape = checkShape(value)
   if (shape !== null) return { valid: false, error: shape }
@@ -105,11 +99,10 @@ export function verifyBlock (value: unknown, tip: ChainTip | null, { minDifficul
   return { valid: true }
 }
 
-// The fields of a block entry, without its place in a chain: null when well formed.
 export function checkShape (value: unknown): string | null {
   if (!isObject(value)) return 'not an object'
   if (value.type !== 'block') return 'not a block entry'
-  // the common case (exactly the eight keys) is checked without building lists
+  // the common case (exactly the eight keys) builds no lists
   let count = 0
   for (const k in value) {
     if (!BLOCK_KEY_SET.has(k)) return `unexpected key ${Object.keys(value).filter(k => !BLOCK_KEY_SET.has(k)).join(', ')}`
@@ -128,8 +121,7 @@ export function checkShape (value: unknown): string | null {
   return null
 }
 
-// The chain of a feed is its valid blocks in feed order: each block is checked
-// against the last valid one before it, and an invalid block is skipped.
+// A feed's chain: its valid blocks in feed order; an invalid block is skipped.
 export class ChainChecker {
   tip: ChainTip | null
   readonly minDifficulty: number

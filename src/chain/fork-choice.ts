@@ -1,19 +1,10 @@
 import { type Block, GENESIS_PREV, blockHash, checkShape, hexLeadingZeroBits } from './block.js'
 
-// Fork choice over a set of blocks, kept in a key-value store (a room's state):
-// every valid block is kept; the main chain ends at the valid block with the
-// most cumulative work (sum of 2^difficulty from genesis), ties broken by the
-// lowest hash. It depends only on which blocks are in the set, never on the
-// order they came in: a block whose prev is not known yet waits (pending) and
-// is placed when its prev arrives.
-//
-//   b/<hash>             a valid block: height, prev, cumulative work, where it is
-//   bad/<hash>           a block whose hash is right but that is invalid (why)
-//   o/<prev>/<hash>/..   a block entry waiting for its prev
-//   v/<author>/<seq>     the verdict on a member's block entry
-//   tip                  the main chain's last block
-//   chain                counts
-// The main chain itself is not stored: a reader walks it back from the tip
+// Fork choice over a set of blocks kept in a key-value store (a room's state): the main
+// chain ends at the valid block with the most cumulative work (sum of 2^difficulty), ties
+// to the lowest hash, whatever order the blocks came in. Keys: b/<hash> valid block,
+// bad/<hash> invalid, o/<prev>/<hash>/.. waiting for its prev, v/<author>/<seq> verdict,
+// tip, chain (counts). The main chain is not stored: readers walk it back from the tip
 // (MainChain), so a reorganisation costs apply one write however deep it goes.
 export interface KV {
   get (key: string): Promise<{ value: unknown } | null>
@@ -27,11 +18,10 @@ export interface PlacedBlock {
   height: number
   prev: string
   difficulty: number
-  // cumulative work from genesis, as a decimal string (a BigInt)
+  // a decimal string (a BigInt)
   work: string
   author: string
   authorSeq: number
-  // where the entry is in the room's log
   seq: number
 }
 
@@ -47,11 +37,10 @@ export type Verdict =
   | { status: 'pending', hash: string, error: string }
 
 export interface ChainCounts {
-  // block entries judged valid, invalid, waiting (a block posted twice counts twice)
+  // a block posted twice counts twice
   valid: number
   invalid: number
   pending: number
-  // distinct valid blocks
   blocks: number
 }
 
@@ -70,8 +59,6 @@ export function workOf (difficulty: number): bigint {
   return 1n << BigInt(difficulty)
 }
 
-// Checks what a block says about itself: its shape, hash, proof of work and
-// the room's minimum difficulty. Its place (prev, height) is decided later.
 export function checkIntrinsic (value: unknown, minDifficulty: number): { ok: true } | { ok: false, error: string, hashRight: boolean } {
   const shape = checkShape(value)
   if (shape !== null) return { ok: false, error: shape, hashRight: false }
@@ -89,8 +76,6 @@ export function checkIntrinsic (value: unknown, minDifficulty: number): { ok: tr
   return { ok: true }
 }
 
-// Judges one block entry of a member and places it (and any block that was
-// waiting for it) in the tree, moving the main chain when one gets heavier.
 export async function placeBlock (kv: KV, value: unknown, { author, authorSeq, seq, minDifficulty }: { author: string, authorSeq: number, seq: number, minDifficulty: number }): Promise<Verdict> {
   const counts = await getCounts(kv)
   const intrinsic = checkIntrinsic(value, minDifficulty)
@@ -102,7 +87,6 @@ export async function placeBlock (kv: KV, value: unknown, { author, authorSeq, s
   }
   const b = value as Block
   if ((await kv.get('b/' + b.hash)) !== null) {
-    // the same block again (another member posted it too): nothing changes
     return record(kv, counts, author, authorSeq, { status: 'valid', hash: b.hash })
   }
   const placement = await locate(kv, b)
@@ -120,8 +104,7 @@ export async function placeBlock (kv: KV, value: unknown, { author, authorSeq, s
   return verdict
 }
 
-// Records that the block `hash` is invalid: blocks waiting for it (and for
-// those) are invalid too, whenever they came.
+// Blocks waiting for an invalid block (and for those) are invalid too, whenever they came.
 async function markBad (kv: KV, counts: ChainCounts, first: string, error: string): Promise<void> {
   if ((await kv.get('bad/' + first)) !== null || (await kv.get('b/' + first)) !== null) return
   await kv.put('bad/' + first, error)
@@ -144,8 +127,7 @@ async function markBad (kv: KV, counts: ChainCounts, first: string, error: strin
   await kv.put(COUNTS, counts)
 }
 
-// The block entries waiting for `hash`, read out before any is removed: a
-// Hyperbee batch's range stream is not a snapshot, and deleting under it skips keys.
+// Read out before any is removed: a Hyperbee batch's range stream is not a snapshot.
 async function waitingFor (kv: KV, hash: string): Promise<{ key: string, value: unknown }[]> {
   const out: { key: string, value: unknown }[] = []
   for await (const entry of kv.createReadStream({ gt: `o/${hash}/`, lt: `o/${hash}0` })) out.push(entry)
@@ -166,8 +148,7 @@ async function locate (kv: KV, b: Block): Promise<{ status: 'ok', work: bigint }
   return { status: 'ok', work: BigInt(parent.work) + workOf(b.difficulty) }
 }
 
-// Adds a valid block, then every block that was waiting for it (and for
-// those), iteratively: a long chain that arrives backwards costs no stack.
+// Iterative: a long chain that arrives backwards costs no stack.
 async function accept (kv: KV, counts: ChainCounts, first: Block, firstWork: bigint, author: string, authorSeq: number, seq: number): Promise<void> {
   const queue: { block: Block, work: bigint, author: string, authorSeq: number, seq: number }[] = [{ block: first, work: firstWork, author, authorSeq, seq }]
   let best = await getTip(kv)
@@ -192,13 +173,11 @@ async function accept (kv: KV, counts: ChainCounts, first: Block, firstWork: big
       if (location !== null) {
         counts.invalid++
         await kv.put(verdictKey(w.author, w.authorSeq), { status: 'invalid', hash: w.block.hash, error: location } satisfies Verdict)
-        // and so is whatever waits for it, as if it had come after it
         await markBad(kv, counts, w.block.hash, location)
         continue
       }
       counts.valid++
       await kv.put(verdictKey(w.author, w.authorSeq), { status: 'valid', hash: w.block.hash } satisfies Verdict)
-      // the same block waiting twice (posted by two members) is placed once
       if (queue.some(q => q.block.hash === w.block.hash) || (await kv.get('b/' + w.block.hash)) !== null) continue
       queue.push({ block: w.block, work: work + workOf(w.block.difficulty), author: w.author, authorSeq: w.authorSeq, seq: w.seq })
     }
@@ -207,7 +186,6 @@ async function accept (kv: KV, counts: ChainCounts, first: Block, firstWork: big
   if (moved !== null) await moveTip(kv, moved)
 }
 
-// The main chain now ends at `tip`.
 async function moveTip (kv: KV, tip: PlacedBlock): Promise<void> {
   await kv.put(TIP, { hash: tip.hash, height: tip.height, work: tip.work } satisfies ChainTip)
 }
@@ -235,16 +213,12 @@ export async function getBlock (kv: Pick<KV, 'get'>, hash: string): Promise<Plac
   return ((await kv.get('b/' + hash))?.value as PlacedBlock | undefined) ?? null
 }
 
-// The main chain as one reader sees it: walked back from the tip through each
-// block's prev and kept in memory, so after a reorganisation the walk goes only
-// as deep as the fork, and only for a reader that looks.
+// Kept in memory, so after a reorganisation a reader walks back only as deep as the fork.
 export class MainChain {
   private tipHash: string | null = null
-  // the main chain's hashes by height
   private hashes: string[] = []
   private refreshing: Promise<readonly string[]> | null = null
 
-  // The main chain's hashes by height, as of the tip now.
   async refresh (kv: Pick<KV, 'get'>): Promise<readonly string[]> {
     while (this.refreshing !== null) await this.refreshing
     this.refreshing = this.walk(kv).finally(() => { this.refreshing = null })
@@ -252,8 +226,8 @@ export class MainChain {
   }
 
   private async walk (kv: Pick<KV, 'get'>): Promise<readonly string[]> {
-    // the view can change between reads (Autobase re-applies): a walk that
-    // finds a block missing starts again from the tip then, a few times at most
+    // the view can change between reads (Autobase re-applies): a walk that finds a block
+    // missing starts again from the tip, a few times at most
     for (let attempt = 0; attempt < 3; attempt++) {
       const tip = await getTip(kv)
       if (tip === null) {
@@ -291,7 +265,6 @@ export class MainChain {
   }
 }
 
-// The main chain's blocks, genesis first, from `start` height.
 export async function * mainChain (kv: Pick<KV, 'get'>, { start = 0, chain = new MainChain() }: { start?: number, chain?: MainChain } = {}): AsyncGenerator<PlacedBlock> {
   const hashes = await chain.refresh(kv)
   for (let h = start; h < hashes.length; h++) {

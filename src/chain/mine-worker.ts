@@ -5,10 +5,8 @@ import type { MineRequest, MineResult } from './mine.js'
 const ZERO = 48
 const NINE = 57
 
-// The nonce search, run on a worker thread. The preimage is
-// JSON.stringify([height, time, prev, difficulty, nonce, data]) and only the
-// nonce changes, so the preimage stays in one buffer and the nonce's digits
-// are counted up in place, like an odometer: per try, one sha256 and nothing else.
+// Only the nonce changes, so the preimage stays in one buffer and its digits are counted up in
+// place, like an odometer: per try, one sha256 and nothing else.
 function search ({ template, start }: MineRequest): MineResult {
   const { height, time, prev, difficulty, data } = template
   const head = Buffer.from('[' + height + ',' + time + ',' + JSON.stringify(prev) + ',' + difficulty + ',')
@@ -25,7 +23,6 @@ function search ({ template, start }: MineRequest): MineResult {
     view = buf.subarray(0, head.length + digits + tail.length)
   }
   place(start)
-  // the first 32 bits of the digest, read big-endian, must be below this
   const threshold = 2 ** (32 - difficulty)
   for (let nonce = start; nonce <= Number.MAX_SAFE_INTEGER; nonce++) {
     const digest = crypto.hash('sha256', view, 'buffer') as unknown as Buffer

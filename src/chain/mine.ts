@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import ReadyResource from 'ready-resource'
 import { type Block, type BlockTemplate, MAX_DIFFICULTY, toBlock } from './block.js'
 import { miningCancelled, miningExhausted, miningStopped, usage } from '../errors.js'
 import { MAX_NESTING, nestedDeeper } from '../entries.js'
@@ -25,19 +26,17 @@ export function checkDifficulty (d: number): number {
   return d
 }
 
-// Mines blocks on a worker thread, so the process keeps replicating while it
-// searches. One worker, kept for the miner's life; close() stops a search.
-export class Miner {
+// On a worker thread, so the process keeps replicating while it searches.
+export class Miner extends ReadyResource {
   private worker: Worker | null = null
   private nextId = 0
   private readonly pending = new Map<number, { worker: Worker, resolve: (r: MineResult) => void, reject: (err: Error) => void }>()
-  private closed = false
 
   async mine (template: BlockTemplate): Promise<Mined> {
     checkDifficulty(template.difficulty)
     if (template.data === undefined) throw usage('a block needs data (any JSON value)')
     if (nestedDeeper(template.data)) throw usage(`block data may nest at most ${MAX_NESTING} levels of arrays and objects`)
-    if (this.closed) throw miningStopped()
+    if (this.closing !== null) throw miningStopped()
     const started = performance.now()
     const result = await this.run({ template, start: 0 })
     if (result.nonce < 0) throw miningExhausted()
@@ -60,8 +59,7 @@ export class Miner {
       this.pending.delete(id)
       p?.resolve(result)
     })
-    // a worker's end fails only its own searches: a cancelled worker exits
-    // after the next search has already started on a fresh one
+    // a worker's end fails only its own searches: a cancelled worker exits after the next search started on a fresh one
     worker.on('error', (err) => this.failAll(err, worker))
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = null
@@ -79,8 +77,7 @@ export class Miner {
     }
   }
 
-  // Abandons the search under way (the tip it mines on has moved): it
-  // rejects with MINING_CANCELLED; the next mine() starts a fresh worker.
+  // The tip moved: the search rejects with MINING_CANCELLED; the next one starts a fresh worker.
   async cancel (): Promise<void> {
     const worker = this.worker
     if (worker === null) return
@@ -89,8 +86,7 @@ export class Miner {
     await worker.terminate()
   }
 
-  async close (): Promise<void> {
-    this.closed = true
+  protected override async _close (): Promise<void> {
     const worker = this.worker
     this.worker = null
     if (worker) await worker.terminate()
@@ -98,7 +94,6 @@ export class Miner {
   }
 }
 
-// One block, with a miner of its own.
 export async function mineBlock (template: BlockTemplate): Promise<Mined> {
   const miner = new Miner()
   try {
@@ -108,7 +103,6 @@ export async function mineBlock (template: BlockTemplate): Promise<Mined> {
   }
 }
 
-// Parses the DATA_JSON of `mine` and `/block`.
 export function parseBlockData (text: string): unknown {
   try {
     return JSON.parse(text)

@@ -1,3 +1,4 @@
+import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { type BlockTemplate, DEFAULT_DIFFICULTY, nextTemplate } from '../chain/block.js'
 import { Miner, type Mined, checkDifficulty } from '../chain/mine.js'
@@ -7,8 +8,7 @@ import { toHex } from '../keys.js'
 
 const MINE_ATTEMPTS = 3
 
-// Mines the next block of a writable feed and appends it. If another block
-// landed while mining (something else appended one), mines again on the new tip.
+// If something else appended a block while mining, mines again on the new tip.
 export async function mineNext (feed: Feed, data: unknown, { difficulty = DEFAULT_DIFFICULTY, miner, onTemplate }: { difficulty?: number, miner: Miner, onTemplate?: (t: BlockTemplate) => void }): Promise<Mined & { seq: number }> {
   if (!feed.writable) throw notWritable(`feed ${toHex(feed.key)}`)
   for (let attempt = 1; ; attempt++) {
@@ -26,17 +26,15 @@ export async function mineNext (feed: Feed, data: unknown, { difficulty = DEFAUL
   }
 }
 
-// The blocks of one writable feed, mined one at a time on a worker thread:
-// each request mines on the tip the one before it made. Shared by everything
-// that mines into the feed (the writer's /block lines, the gateway's API).
-export class BlockWriter {
+// One block at a time, each on the tip the one before it made: shared by everything that mines into the feed.
+export class BlockWriter extends ReadyResource {
   readonly feed: Feed
   readonly difficulty: number
   private miner: Miner | null = null
   private queue: Promise<unknown> = Promise.resolve()
-  private closing: Promise<void> | null = null
 
   constructor (feed: Feed, { difficulty = DEFAULT_DIFFICULTY } = {}) {
+    super()
     this.feed = feed
     this.difficulty = checkDifficulty(difficulty)
   }
@@ -51,12 +49,9 @@ export class BlockWriter {
     return run
   }
 
-  // Stops mining: a block being mined is abandoned, never half-appended.
-  close (): Promise<void> {
-    this.closing ??= (async () => {
-      await this.miner?.close()
-      await this.queue
-    })()
-    return this.closing
+  // a block being mined is abandoned, never half-appended
+  protected override async _close (): Promise<void> {
+    await this.miner?.close()
+    await this.queue
   }
 }

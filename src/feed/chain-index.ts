@@ -1,32 +1,40 @@
-import { EventEmitter } from 'node:events'
+import ReadyResource from 'ready-resource'
 import { type EntryResult, isUnreadable } from '../entries.js'
 import type { Feed } from './feed.js'
 import type { Follower } from './follow.js'
 import safetyCatch from 'safety-catch'
 import { until } from '../wait.js'
 
-// Follows the whole feed once, checking every block against the chain, and
-// remembers which seqs are blocks and which of those are invalid, so every API
-// call and live client can report validity without re-reading from the start.
-// For a followed feed this is also what keeps the whole feed downloading.
-export class ChainIndex extends EventEmitter {
+// Every block's validity, checked once as the feed is followed, so the API and live clients
+// need not re-read from the start. For a followed feed it also keeps the whole feed downloading.
+export class ChainIndex extends ReadyResource {
   private readonly feed: Feed
-  private readonly follower: Follower
+  private follower: Follower | null = null
   private readonly blockSeqs: number[] = []
   private readonly invalid = new Map<number, string>()
-  private readonly running: Promise<void>
+  private running: Promise<void> = Promise.resolve()
 
   constructor (feed: Feed) {
     super()
     this.setMaxListeners(0)
     this.feed = feed
-    this.follower = feed.follow({ start: 0, live: true, verify: true })
-    this.running = this.run()
+  }
+
+  protected override async _open (): Promise<void> {
+    const follower = this.feed.follow({ start: 0, live: true, verify: true })
+    try {
+      await follower.ready()
+    } catch (err) {
+      await follower.close()
+      throw err
+    }
+    this.follower = follower
+    this.running = this.run(follower)
     this.running.catch(err => this.emit('error', err))
   }
 
-  private async run (): Promise<void> {
-    for await (const batch of this.follower) {
+  private async run (follower: Follower): Promise<void> {
+    for await (const batch of follower) {
       for (const r of batch) {
         if (isUnreadable(r) || r.valid === undefined) continue
         this.blockSeqs.push(r.seq)
@@ -36,9 +44,8 @@ export class ChainIndex extends EventEmitter {
     }
   }
 
-  // Entries before this seq have been checked.
   get position (): number {
-    return this.follower.position
+    return this.follower?.position ?? 0
   }
 
   get blocks (): number {
@@ -46,15 +53,13 @@ export class ChainIndex extends EventEmitter {
   }
 
   get tip () {
-    return this.follower.chain?.tip ?? null
+    return this.follower?.chain?.tip ?? null
   }
 
-  // Resolves once entries up to (not including) seq are checked; false on timeout.
   reached (seq: number, timeout: number): Promise<boolean> {
     return until(() => this.position >= seq, [{ emitter: this, event: 'progress' }], { timeout })
   }
 
-  // Adds validity to the block entries of checked entries.
   annotate (r: EntryResult): EntryResult {
     if (isUnreadable(r) || r.value.type !== 'block' || r.seq >= this.position) return r
     const error = this.invalid.get(r.seq)
@@ -75,7 +80,6 @@ export class ChainIndex extends EventEmitter {
     return false
   }
 
-  // Seqs of the blocks in [start, end), at most `limit`.
   blocksIn (start: number, end: number, limit: number): number[] {
     let lo = 0
     let hi = this.blockSeqs.length
@@ -93,8 +97,8 @@ export class ChainIndex extends EventEmitter {
     return out
   }
 
-  async close (): Promise<void> {
-    await this.follower.destroy()
+  protected override async _close (): Promise<void> {
+    await this.follower?.close()
     await this.running.catch(safetyCatch) // reported as 'error' when it happened
   }
 }

@@ -6,16 +6,13 @@ const PROBE_CACHE = 4096
 
 type Probe = { first: number, count: number } | null
 
-// Entry numbers over blocks. A feed is plain blocks (one entry each), then,
-// from the first packed block on, packed blocks only (see pack.ts): entry N is
-// block N before that, and after it the packed block whose `first` is the
-// largest not above N. Finding it reads O(log blocks) blocks.
+// Entry numbers over blocks: plain blocks (one entry each), then only packed ones, so entry N is
+// block N before the first packed block, and after it the packed block with the largest `first` <= N.
 export class EntryIndex {
   private readonly core: Hypercore
-  // the first packed block: undefined until known, null when there is none
+  // undefined until known, null when there is none
   private packedFrom: number | null | undefined
   private readonly probes = new Map<number, Probe>()
-  // the last count: entries in blocks [0, blocks)
   private counted = { blocks: 0, entries: 0 }
   private lastPacked = false
 
@@ -23,18 +20,15 @@ export class EntryIndex {
     this.core = core
   }
 
-  // Entries as last counted (count() brings it up to date).
   get length (): number {
     return this.counted.entries
   }
 
-  // whether the feed has packed blocks (its last block is one)
   get packed (): boolean {
     return this.lastPacked
   }
 
-  // Counts the entries up to the core's length, from its last block. Without
-  // wait, a last block not stored here leaves the count where it was.
+  // without wait, a last block not stored here leaves the count where it was
   async count ({ wait = true } = {}): Promise<number> {
     const blocks = this.core.length
     if (blocks === this.counted.blocks) return this.counted.entries
@@ -51,8 +45,6 @@ export class EntryIndex {
     return this.set(blocks, last.first + last.count)
   }
 
-  // Entries in blocks [0, blocks), from block blocks - 1 (which must be stored
-  // here: null when it is not).
   async entriesIn (blocks: number): Promise<number | null> {
     if (blocks <= 0) return 0
     const last = await this.probe(blocks - 1, false)
@@ -60,7 +52,6 @@ export class EntryIndex {
     return last === null ? blocks : last.first + last.count // plain blocks come before packed ones
   }
 
-  // The writer's own appends: no reading back.
   appended (blocks: number, entries: number, packed: boolean): void {
     this.lastPacked = packed
     if (packed && typeof this.packedFrom !== 'number') this.packedFrom = this.counted.blocks
@@ -68,8 +59,6 @@ export class EntryIndex {
     this.set(this.counted.blocks + blocks, this.counted.entries + entries)
   }
 
-  // Where entry `entry` is; null when it is not written yet (or, without
-  // wait, when the blocks needed to find it are not stored here).
   async locate (entry: number, { wait = true } = {}): Promise<EntryLocation | null> {
     const blocks = this.core.length
     if (blocks === 0) return null
@@ -77,7 +66,6 @@ export class EntryIndex {
     if (from === undefined) return null
     if (from === null) return entry < blocks ? { block: entry, offset: 0 } : null
     if (entry < from) return { block: entry, offset: 0 }
-    // the last packed block starting at or before `entry`
     let lo = from
     let hi = blocks - 1
     while (lo < hi) {
@@ -90,11 +78,9 @@ export class EntryIndex {
     const at = await this.probe(lo, wait)
     if (at === undefined || at === null) return null
     if (entry < at.first + at.count) return { block: lo, offset: Math.max(0, entry - at.first) }
-    // past the end of that block: the next block, if there is one
     return lo + 1 < blocks ? { block: lo + 1, offset: 0 } : null
   }
 
-  // The first packed block (binary search: blocks are plain, then packed).
   private async firstPacked (blocks: number, wait: boolean): Promise<number | null | undefined> {
     if (this.packedFrom === null && blocks <= this.counted.blocks) return null
     if (typeof this.packedFrom === 'number') return this.packedFrom
@@ -117,7 +103,6 @@ export class EntryIndex {
     return lo
   }
 
-  // A block's packing (undefined: not stored here and not waiting).
   private async probe (block: number, wait: boolean): Promise<Probe | undefined> {
     const cached = this.probes.get(block)
     if (cached !== undefined) return cached

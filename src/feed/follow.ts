@@ -1,76 +1,69 @@
 import type Hypercore from 'hypercore'
+import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { type EntryResult, isUnreadable } from '../entries.js'
 import { ChainChecker, isBlockEntry } from '../chain/block.js'
 import { decodeBlock } from './pack.js'
 
 const DEFAULT_BATCH = 256
-// blocks downloaded ahead of the reader (a packed block holds many entries)
 const PREFETCH_WINDOW = 32_768
 const PREFETCH_STEP = PREFETCH_WINDOW / 4
 
 export interface FollowOptions {
-  // entry numbers (with packed blocks, entries are not blocks)
+  // entry numbers (a packed block holds many entries)
   start?: number
-  // exclusive end; without it a live follower never ends and a non-live one
-  // stops at the length it finds when it gets there
+  // exclusive; without it a live follower never ends and a non-live one stops at the length it finds
   end?: number
   live?: boolean
-  // download the whole range in the background, in parallel ranges, instead of
-  // block by block as entries are read
   prefetch?: boolean
-  // wait for missing blocks to arrive from peers (false: stop at the first gap)
   wait?: boolean
-  // blocks read concurrently per batch
   batch?: number
-  // check block entries against the chain (marks them valid or not); when
   // starting past 0, the blocks before `start` are read first to know the chain
   verify?: boolean | ChainChecker | { minDifficulty: number }
 }
 
-// Where entry N is: its block, and how many entries of that block come before it.
 export interface EntryLocation {
   block: number
   offset: number
 }
 
-// What a follower needs of a feed: its core, and how to find an entry's block.
 export interface FollowSource {
   readonly core: Hypercore
   locate (entry: number, opts?: { wait?: boolean }): Promise<EntryLocation | null>
 }
 
-// Reads a feed in order, in batches of entries read concurrently. Local entries
-// come out at once; missing ones are fetched (prefetched in ranges) from peers.
-// Packed blocks are unpacked: positions count entries.
-export class Follower implements AsyncIterable<EntryResult[]> {
+// Reads a feed in order, in batches read concurrently, prefetching ranges from peers.
+// Iterating opens it; leaving the loop, close() or destroy() stops it.
+export class Follower extends ReadyResource implements AsyncIterable<EntryResult[]> {
   private readonly source: FollowSource
-  private readonly session: Hypercore
+  private session: Hypercore | null = null
   private readonly opts: Required<Omit<FollowOptions, 'end' | 'verify'>> & { end: number }
   readonly chain: ChainChecker | null
   private primed: boolean
-  // ranges being downloaded ahead of the reader, and where the last one ends (blocks)
   private downloads: { end: number, range: Hypercore.Download }[] = []
   private openRange: Hypercore.Download | null = null
   private prefetchEnd = 0
   private wake: (() => void) | null = null
-  private destroyed = false
   private readonly onAppend = () => this.wakeUp()
-  // the next entry to give out, and the block it is in
   position: number
   private block = 0
 
   constructor (source: FollowSource, { start = 0, end, live = end === undefined, prefetch = true, wait = true, batch = DEFAULT_BATCH, verify = false }: FollowOptions = {}) {
+    super()
     this.source = source
-    this.session = source.core.session()
     this.position = start
     this.chain = verify === false ? null : verify === true ? new ChainChecker() : verify instanceof ChainChecker ? verify : new ChainChecker(verify)
     this.primed = start === 0 || verify instanceof ChainChecker
     this.opts = { start, end: end ?? Infinity, live, prefetch, wait, batch }
-    this.session.on('append', this.onAppend)
   }
 
-  // The `verify` option for a follower that continues where this one stopped.
+  protected override async _open (): Promise<void> {
+    const session = this.source.core.session()
+    this.session = session
+    session.on('append', this.onAppend)
+    await session.ready()
+  }
+
   get verifyNext (): boolean | ChainChecker {
     if (this.chain === null) return false
     return this.primed ? this.chain : true
@@ -78,22 +71,25 @@ export class Follower implements AsyncIterable<EntryResult[]> {
 
   async * [Symbol.asyncIterator] (): AsyncGenerator<EntryResult[]> {
     try {
-      yield * this.run()
+      await this.ready()
+      if (this.session !== null && this.closing === null) yield * this.run(this.session)
     } finally {
-      await this.destroy()
+      await this.close()
     }
   }
 
-  private async * run (): AsyncGenerator<EntryResult[]> {
+  private get stopped (): boolean {
+    return this.closing !== null
+  }
+
+  private async * run (session: Hypercore): AsyncGenerator<EntryResult[]> {
     const { end, live, prefetch, wait, batch } = this.opts
-    await this.session.ready()
-    // entries before `start` in the first block are skipped
     let skip = 0
     if (this.position > 0) {
       let at: EntryLocation | null
       for (;;) {
         at = await this.source.locate(this.position, { wait })
-        if (at !== null || !live || this.destroyed) break
+        if (at !== null || !live || this.stopped) break
         await this.waitForAppend() // entry `start` is not written yet
       }
       if (at === null) return
@@ -101,11 +97,11 @@ export class Follower implements AsyncIterable<EntryResult[]> {
       skip = at.offset
     }
     this.prefetchEnd = this.block
-    while (!this.destroyed) {
+    while (!this.stopped) {
       if (this.position >= end) return
-      // entries [0, end) lie in blocks [0, end) (a block holds one entry or more)
-      const target = Math.min(end, this.session.length)
-      if (prefetch && wait) this.prefetch(target)
+      // entries [0, end) lie in blocks [0, end)
+      const target = Math.min(end, session.length)
+      if (prefetch && wait) this.prefetch(session, target)
       if (this.block >= target) {
         if (!live) return
         await this.waitForAppend()
@@ -113,12 +109,12 @@ export class Follower implements AsyncIterable<EntryResult[]> {
       }
       const upto = Math.min(target, this.block + batch)
       const gets: Promise<Buffer | null>[] = []
-      for (let b = this.block; b < upto; b++) gets.push(this.session.get(b, { wait }))
+      for (let b = this.block; b < upto; b++) gets.push(session.get(b, { wait }))
       let blocks: (Buffer | null)[]
       try {
         blocks = await Promise.all(gets)
       } catch (err) {
-        if (this.destroyed) return
+        if (this.stopped) return
         throw err
       }
       const out: EntryResult[] = []
@@ -133,7 +129,6 @@ export class Follower implements AsyncIterable<EntryResult[]> {
         for (let i = skip; i < entries.length && this.position < end; i++) {
           const r = entries[i]!
           if (this.chain !== null && !isUnreadable(r) && isBlockEntry(r.value)) {
-            // without waiting, a block whose predecessors are not all stored here cannot be checked yet
             if (!this.primed && !(await this.prime())) {
               stop = true
               break
@@ -155,8 +150,6 @@ export class Follower implements AsyncIterable<EntryResult[]> {
     }
   }
 
-  // Reads the entries before `start`, so the first block shown is checked
-  // against the real chain. False when (not waiting) some are not stored here.
   private async prime (): Promise<boolean> {
     const checker = new ChainChecker({ minDifficulty: this.chain!.minDifficulty })
     const before = new Follower(this.source, { start: 0, end: this.opts.start, live: false, prefetch: this.opts.prefetch, wait: this.opts.wait })
@@ -169,16 +162,12 @@ export class Follower implements AsyncIterable<EntryResult[]> {
     return true
   }
 
-  // Keeps a window of blocks downloading ahead of the reader, in parallel
-  // ranges, rather than one range over the whole feed: Hypercore keeps state
-  // per requested block, so a window keeps memory flat on long feeds. Once the
-  // reader is within a window of the end, a live follower asks for everything
-  // from there on, including blocks not written yet.
-  private prefetch (target: number): void {
+  // A window of blocks downloads ahead of the reader, not one range over the feed:
+  // Hypercore keeps state per requested block. Near the end, a live follower asks for everything.
+  private prefetch (session: Hypercore, target: number): void {
     if (this.openRange !== null) {
       if (target - this.block <= PREFETCH_WINDOW) return
-      // far behind again (a burst of appends, or the feed's real length just
-      // became known): back to windows, from where they stopped
+      // far behind again (a burst of appends, or the real length just became known)
       this.openRange.destroy()
       this.openRange = null
     }
@@ -188,17 +177,18 @@ export class Follower implements AsyncIterable<EntryResult[]> {
       return false
     })
     if (this.opts.live && this.opts.end === Infinity && target - this.block <= PREFETCH_WINDOW) {
-      this.openRange = this.session.download({ start: this.prefetchEnd, end: -1 })
+      this.openRange = session.download({ start: this.prefetchEnd, end: -1 })
       return
     }
     const want = Math.min(target, this.block + PREFETCH_WINDOW)
     if (want - this.prefetchEnd < PREFETCH_STEP && want < target) return
     if (want <= this.prefetchEnd) return
-    this.downloads.push({ end: want, range: this.session.download({ start: this.prefetchEnd, end: want }) })
+    this.downloads.push({ end: want, range: session.download({ start: this.prefetchEnd, end: want }) })
     this.prefetchEnd = want
   }
 
   private waitForAppend (): Promise<void> {
+    if (this.stopped) return Promise.resolve()
     return new Promise(resolve => { this.wake = resolve })
   }
 
@@ -208,13 +198,15 @@ export class Follower implements AsyncIterable<EntryResult[]> {
     if (wake) wake()
   }
 
-  async destroy (): Promise<void> {
-    if (this.destroyed) return
-    this.destroyed = true
-    this.session.off('append', this.onAppend)
+  destroy (): Promise<void> {
+    return this.close()
+  }
+
+  protected override async _close (): Promise<void> {
     for (const d of this.downloads) d.range.destroy()
     this.openRange?.destroy()
     this.wakeUp()
-    await this.session.close().catch(safetyCatch)
+    this.session?.off('append', this.onAppend)
+    await this.session?.close().catch(safetyCatch)
   }
 }

@@ -4,30 +4,23 @@ import { StorageRoot, checkFeedName } from '../storage.js'
 import { parseFeedRef, toHex } from '../keys.js'
 import { HyperfeedError, feedNotFound, feedNotStored, usage } from '../errors.js'
 
-// How a command wants a feed:
-//   read    what this storage holds, read-only (no lock, nothing created)
-//   follow  a copy of someone's feed that fills up from peers
-//   write   this storage's own feed NAME, created if new
-//   check   read-only if this storage writes it, else follow it
+// read: held here, read-only; follow: a copy from peers; write: this storage's own feed;
+// check: read-only if this storage writes it, else follow it
 export type FeedAccess = 'read' | 'follow' | 'write' | 'check'
 
 export interface FeedReference {
   storage: string
-  // a key (hex or z32) or a private feed's invite
+  // a key or an invite
   key?: string
-  // a feed this storage writes
   name?: string
 }
 
 export interface OpenedFeed {
   feed: Feed
-  // the feed's name when this storage writes it
   name: string | null
-  // whether it is read from this storage only (no peers needed)
   local: boolean
 }
 
-// Opens the feed a command names by KEY, invite or --name: exactly one of them.
 export async function openFeed (ref: FeedReference, { access, encrypt = false, pack = null, command = 'this command' }: { access: FeedAccess, encrypt?: boolean, pack?: PackOptions | null, command?: string }): Promise<OpenedFeed> {
   if ((ref.key === undefined) === (ref.name === undefined)) throw usage(`${command} needs either a feed KEY or --name NAME`)
   if (ref.name !== undefined) {

@@ -1,31 +1,23 @@
 import { BATCH_TYPE, type EntryResult, MAX_ENTRY_BYTES, decodeEntry, isObject } from '../entries.js'
 import { entryTooLarge } from '../errors.js'
 
-// Packed feeds: lines that arrive together are stored together, one block of
-//   {"type":"batch","first":K,"entries":[ENTRY, ...]}
-// where K is the feed-wide number of its first entry. A stock Hypercore reader
-// still sees one JSON object per block; hyperfeed's readers unpack it, and
-// entry numbers count entries, not blocks. Once a feed has a packed block,
-// every later block of its writer is packed too (a line alone is a batch of
-// one), so a reader finds entry N by binary search on the blocks' `first`.
+// Packed feeds: one block {"type":"batch","first":K,"entries":[...]} holds the lines that arrived
+// together; a stock reader still sees one JSON object per block. Once a writer packs it packs
+// every later block, so entry N is found by binary search on `first`.
 export const PACK_ENTRIES = 1024
 export const PACK_BYTES = 256 * 1024
-// a packed block is an entry like any other: at most this big
 export const MAX_PACK_BYTES = MAX_ENTRY_BYTES
-// what the batch around the entries can take: `{"type":"batch","first":K,"entries":[` and `]}`
+// room for {"type":"batch","first":K,"entries":[ and ]}
 export const PACK_OVERHEAD = 64
-// so one entry alone in a packed block is at most this big
 export const MAX_PACKED_ENTRY_BYTES = MAX_PACK_BYTES - PACK_OVERHEAD
 
 export interface PackOptions {
-  // most entries, and bytes, in one block
   entries?: number
   bytes?: number
 }
 
 const HEAD = '{"type":"batch","first":'
 
-// Packs encoded entries (each a block's worth of JSON) into batch blocks.
 export function packBlocks (first: number, encoded: Buffer[], { entries = PACK_ENTRIES, bytes = PACK_BYTES }: PackOptions = {}): Buffer[] {
   const limit = Math.min(bytes, MAX_PACK_BYTES)
   for (const e of encoded) if (e.length > MAX_PACKED_ENTRY_BYTES) throw entryTooLarge(e.length, MAX_PACKED_ENTRY_BYTES)
@@ -50,13 +42,11 @@ export function packBlocks (first: number, encoded: Buffer[], { entries = PACK_E
 const COMMA = Buffer.from(',')
 const TAIL = Buffer.from(']}')
 
-// What one block holds: one entry, or the entries of a packed block.
 export type BlockContent =
   | { kind: 'entry', result: EntryResult }
   | { kind: 'batch', first: number, entries: EntryResult[] }
 
-// Decodes a block as entries, numbering them from `seq` (the number of the
-// block's first entry, as the reader counted). Never throws.
+// `seq` is the block's first entry as the reader counted. Never throws.
 export function decodeBlock (seq: number, block: Uint8Array): BlockContent {
   const r = decodeEntry(seq, block)
   if ('unreadable' in r || r.value.type !== BATCH_TYPE) return { kind: 'entry', result: r }
@@ -75,8 +65,6 @@ export function decodeBlock (seq: number, block: Uint8Array): BlockContent {
   }
 }
 
-// Where a packed block says it starts and how many entries it holds (null
-// for a plain block), for finding entry N.
 export function peekBlock (block: Uint8Array): { first: number, count: number } | null {
   const content = decodeBlock(0, block)
   return content.kind === 'batch' ? { first: content.first, count: content.entries.length } : null

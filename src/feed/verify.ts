@@ -3,19 +3,15 @@ import type { Feed } from './feed.js'
 import type { ChainTip } from '../chain/block.js'
 
 export interface ChainReport {
-  // entries checked: [0, end)
   end: number
   complete: boolean
   blocks: number
   invalid: number
-  // the first invalid block, with its seq, height (as written) and reason
   first: { seq: number, height: unknown, error: string } | null
   tip: ChainTip | null
   ms: number
 }
 
-// Checks the whole chain of a feed, entries [0, end): each block's fields,
-// hash, work, height and prev against the last valid block before it.
 export async function verifyChain (feed: Feed, { end = feed.length, minDifficulty = 0, signal }: { end?: number, minDifficulty?: number, signal?: AbortSignal } = {}): Promise<ChainReport> {
   const started = performance.now()
   let blocks = 0

@@ -1,28 +1,20 @@
-import { EventEmitter } from 'node:events'
 import { isIP } from 'node:net'
 import type { Duplex } from 'node:stream'
 import c from 'compact-encoding'
 import Hypercore from 'hypercore'
 import crypto from 'hypercore-crypto'
+import ReadyResource from 'ready-resource'
 
 const PROTOCOL = 'hyperfeed/peers'
-// at most this many addresses known, and sent in one message
 export const MAX_KNOWN = 32
 const MAX_URL = 200
-// a learned address that cannot be reached is tried this many times, then dropped
 export const MAX_ATTEMPTS = 3
-// an address heard of but not reached within this long is forgotten (one a
-// peer made up and we never dial must not hold a slot for good)
 const CANDIDATE_TTL = 60_000
-// most new addresses one message may add
 const MAX_NEW_PER_HELLO = 8
-// a probe whose remote never says hello is closed after this long
 const PROBE_TIMEOUT = 10_000
-// a checked address whose node we have not been connected to for this long is
-// no longer passed on (nodes leave; their addresses must not fill the table)
+// nodes leave: their addresses must not fill the table
 const VERIFIED_TTL = 10 * 60_000
 
-// One address a node can be reached at, and the node behind it (its gossip id).
 export interface PeerAddress {
   url: string
   id: string
@@ -30,24 +22,17 @@ export interface PeerAddress {
 
 interface Hello {
   id: string
-  // the WebSocket port this node accepts peers on (0: none), and its host if
-  // bound to one (not trusted: a peer is dialed at the address we see it at)
   port: number
   host: string
   known: PeerAddress[]
-  // sent on a connection dialed only to check an address (closed after the hello)
   probe?: true
 }
 
 export interface GossipConnection {
   stream: Duplex
-  // the address we dialed (outgoing), or null (incoming)
   url: string | null
-  // the remote's IP as seen on the socket (incoming)
   remoteAddress: string | null
-  // dialed only to check who answers at `url`: closed after the hello
   probe: boolean
-  // dialed because gossip named it (may be closed as a duplicate)
   learned: boolean
   close: () => void
 }
@@ -55,27 +40,20 @@ export interface GossipConnection {
 interface Live {
   conn: GossipConnection
   remoteId: string | null
-  // the remote dialed this connection only to check our address
   remoteProbe: boolean
   send: (hello: Hello) => void
+  probeTimer: NodeJS.Timeout | null
 }
 
-// Address exchange between direct WebSocket peers, as the tutorials' message
-// network does: every node tells the peers it connects to where it accepts
-// peers and which other nodes it has reached, and connects to the ones it
-// lacks. Bounded and careful: only ws:// and wss:// URLs with IP hosts, at
-// most MAX_KEPT addresses, and only addresses this node reached itself (or
-// its own) are passed on. Between two nodes only the one with the lower id
-// dials a learned address, so two nodes never dial each other at once.
-export class Gossip extends EventEmitter {
+// Address exchange between direct WebSocket peers, as the tutorials' message network
+// does, bounded: only ws(s):// URLs with IP hosts, at most MAX_KNOWN, and only addresses this
+// node reached itself are passed on. Only the lower id dials, so two nodes never dial each other at once.
+export class Gossip extends ReadyResource {
   readonly id = crypto.randomBytes(32).toString('hex')
   private readonly listen: () => { port: number, host: string }
   private readonly live = new Set<Live>()
-  // addresses checked by connecting to them: url -> id
   private readonly verified = new Map<string, string>()
-  // when we last knew each checked address's node to be connected
   private readonly lastSeen = new Map<string, number>()
-  // addresses heard of and not checked yet, or failing: url -> tries
   private readonly candidates = new Map<string, { id: string | null, failures: number, since: number }>()
 
   constructor ({ listen }: { listen: () => { port: number, host: string } }) {
@@ -83,11 +61,15 @@ export class Gossip extends EventEmitter {
     this.listen = listen
   }
 
+  protected override async _close (): Promise<void> {
+    for (const l of this.live) if (l.probeTimer !== null) clearTimeout(l.probeTimer)
+    this.live.clear()
+  }
+
   get known (): PeerAddress[] {
     return [...this.verified].map(([url, id]) => ({ url, id })).slice(0, MAX_KNOWN)
   }
 
-  // Connected node ids (some may be connected twice for a moment).
   get connectedIds (): Set<string> {
     const ids = new Set<string>()
     for (const l of this.live) if (l.remoteId !== null && !l.conn.probe && !l.remoteProbe) ids.add(l.remoteId)
@@ -95,8 +77,9 @@ export class Gossip extends EventEmitter {
   }
 
   attach (conn: GossipConnection): void {
+    if (this.closing !== null) return
     const mux = Hypercore.getProtocolMuxer(conn.stream)
-    const live: Live = { conn, remoteId: null, remoteProbe: false, send: () => {} }
+    const live: Live = { conn, remoteId: null, remoteProbe: false, send: () => {}, probeTimer: null }
     const channel = mux.createChannel({
       protocol: PROTOCOL,
       onopen: () => message.send(this.hello(conn.probe)),
@@ -109,10 +92,10 @@ export class Gossip extends EventEmitter {
     })
     live.send = (hello) => { if (channel.opened && !channel.closed) message.send(hello) }
     this.live.add(live)
-    const probeTimer = conn.probe ? setTimeout(() => { if (live.remoteId === null) conn.close() }, PROBE_TIMEOUT) : null
-    probeTimer?.unref()
+    live.probeTimer = conn.probe ? setTimeout(() => { if (live.remoteId === null) conn.close() }, PROBE_TIMEOUT) : null
+    live.probeTimer?.unref()
     conn.stream.once('close', () => {
-      if (probeTimer !== null) clearTimeout(probeTimer)
+      if (live.probeTimer !== null) clearTimeout(live.probeTimer)
       this.live.delete(live)
     })
     channel.open()
@@ -125,13 +108,13 @@ export class Gossip extends EventEmitter {
   }
 
   private onHello (live: Live, raw: unknown): void {
+    if (this.closing !== null) return
     const hello = parseHello(raw)
     if (hello === null) return // not ours to judge further: garbage is ignored
     const { conn } = live
     live.remoteId = hello.id
     live.remoteProbe = hello.probe === true
     if (hello.id === this.id) {
-      // we dialed ourselves (our own address came back)
       if (conn.url !== null) this.forget(conn.url)
       conn.close()
       return
@@ -147,16 +130,12 @@ export class Gossip extends EventEmitter {
       conn.close()
       return
     }
-    // a learned connection to a node we already reach another way is closed
-    // (a probe either way is not a connection to keep: the node behind it may
-    // be probing our address while we dial its own)
+    // a probe is not a connection to keep: its node may be probing our address while we dial its own
     if (conn.learned && [...this.live].some(l => l !== live && l.remoteId === hello.id && !l.conn.probe && !l.remoteProbe)) {
       conn.close()
       return
     }
-    // where the remote accepts peers: its own word for the port, and the
-    // address we reach it at (never a host it names: that could point our
-    // dials at anyone); checked by a probe before we pass it on
+    // the port is its word, the host where we reach it (a named host could point our dials at anyone)
     this.expire()
     let added = 0
     if (hello.port > 0) {
@@ -170,7 +149,6 @@ export class Gossip extends EventEmitter {
     }
   }
 
-  // Candidates heard of too long ago and never reached are forgotten.
   private expire (): void {
     const now = Date.now()
     for (const [url, c] of this.candidates) if (now - c.since > CANDIDATE_TTL) this.candidates.delete(url)
@@ -184,21 +162,17 @@ export class Gossip extends EventEmitter {
     }
   }
 
-  // An address heard of: dial it (to check it, or to keep it) when that is
-  // ours to do. True when it is new to us.
   private consider (url: string, id: string, fromItself: boolean): boolean {
     if (id === this.id || this.verified.has(url)) return false
     const candidate = this.candidates.get(url)
     if (candidate === undefined && this.candidates.size + this.verified.size >= MAX_KNOWN) return false
     if (candidate === undefined) this.candidates.set(url, { id, failures: 0, since: Date.now() })
     const connected = this.connectedIds.has(id)
-    // the node told us itself: we are connected to it, so only check the address
     if (fromItself || connected) this.emit('dial', url, { probe: true })
     else if (this.id < id) this.emit('dial', url, { probe: false })
     return candidate === undefined
   }
 
-  // A dial to a learned address failed: drop it after MAX_ATTEMPTS.
   failed (url: string): boolean {
     const candidate = this.candidates.get(url)
     if (candidate === undefined) return true
@@ -248,7 +222,6 @@ function parseHello (raw: unknown): Hello | null {
   return { id, port: port as number, host, known: peers, ...(probe === true ? { probe: true as const } : {}) }
 }
 
-// Only ws:// and wss:// URLs whose host is an IP address (no names to resolve).
 export function checkGossipUrl (url: string): string | null {
   if (url.length > MAX_URL) return null
   let parsed: URL

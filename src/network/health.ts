@@ -1,24 +1,19 @@
-import { EventEmitter } from 'node:events'
 import type DHT from 'hyperdht'
+import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 
-// How long a DHT may go without any bootstrap node answering before we say so.
 export const UNREACHABLE_AFTER = 5000
 const PING_INTERVAL = 2500
 const RECHECK_INTERVAL = 10_000
 
-// Watches whether any of the DHT's bootstrap nodes answers a ping. Emits
-// 'unreachable' once when none has answered for UNREACHABLE_AFTER ms, and
-// 'reachable' when one answers again after that. Without a bootstrap node a
-// swarm finds nobody, and nothing else would tell the user.
-export class BootstrapHealth extends EventEmitter {
+// Without a bootstrap node a swarm finds nobody, and nothing else would say so.
+export class BootstrapHealth extends ReadyResource {
   private readonly dht: DHT
   private readonly nodes: { host: string, port: number }[]
   private timer: NodeJS.Timeout | null = null
   private readonly unreachableAfter: number
-  private lastAnswer = Date.now()
+  private lastAnswer = 0
   reachable: boolean | null = null
-  private stopped = false
 
   constructor (dht: DHT, nodes: { host: string, port: number }[], { unreachableAfter = UNREACHABLE_AFTER } = {}) {
     super()
@@ -27,16 +22,16 @@ export class BootstrapHealth extends EventEmitter {
     this.unreachableAfter = unreachableAfter
   }
 
-  start (): void {
-    if (this.nodes.length === 0) return
-    this.check()
+  protected override async _open (): Promise<void> {
+    this.lastAnswer = Date.now()
+    if (this.nodes.length > 0) this.check()
   }
 
   private check (): void {
-    if (this.stopped) return
+    if (this.closing !== null) return
     const pings = this.nodes.map(node => this.dht.ping(node).then(() => true, () => false))
     Promise.all(pings).then(answers => {
-      if (this.stopped) return
+      if (this.closing !== null) return
       const now = Date.now()
       if (answers.some(Boolean)) {
         this.lastAnswer = now
@@ -51,8 +46,7 @@ export class BootstrapHealth extends EventEmitter {
     }).catch(safetyCatch)
   }
 
-  stop (): void {
-    this.stopped = true
+  protected override async _close (): Promise<void> {
     if (this.timer) clearTimeout(this.timer)
   }
 }

@@ -1,47 +1,29 @@
 import { createHmac } from 'node:crypto'
-import { EventEmitter } from 'node:events'
-import { readFileSync } from 'node:fs'
-import { isIPv4 } from 'node:net'
-import os from 'node:os'
 import multicastDns from 'multicast-dns'
-import { lanInterface, lanUnavailable, usage } from '../errors.js'
+import ReadyResource from 'ready-resource'
+import { lanUnavailable } from '../errors.js'
+import { type LanInterface, sameSubnet } from './lan-interface.js'
+import { TTL, announcement, asksFor, question, sightings } from './mdns-records.js'
 
 const MDNS_GROUP = '224.0.0.251'
 const MDNS_PORT = 5353
-const SERVICE = '_hyperfeed._tcp.local'
 const TOPIC_CONTEXT = 'hyperfeed/lan/v1'
-// every process repeats its records this often; a peer silent for TTL is forgotten
+// a peer silent for TTL is forgotten
 const ANNOUNCE_INTERVAL = 5000
-const TTL = 15
-const MAX_TTL = 120
-// on join: announce and ask at once, then again after this in case a packet was lost
+// again after JOIN_RETRY in case a packet was lost
 const JOIN_RETRY = 1000
-// answers go out at most this often, a little after the question (as mDNS does) so that several merge
+// answers wait a little (as mDNS does) so that several merge
 const ANSWER_GAP = 1000
 const ANSWER_DELAY_MIN = 20
 const ANSWER_DELAY_MAX = 120
 const TOPICS_PER_PACKET = 8
-// packets read per second from one address, and addresses heard from in one second
+// a flood from one address uses up its own allowance, not everyone's
 const MAX_PACKETS_PER_SECOND = 20
 const MAX_SOURCES = 64
-const MAX_RECORDS = 64
 const MAX_LAN_PEERS = 32
-// processes remembered per address (a few hyperfeeds on one machine, not a flood from one)
 const MAX_PER_HOST = 8
-// new connections start at most this often
 const DIAL_GAP = 100
-// an address that could not be reached is not dialed again for this long
 const RETRY_AFTER = 30_000
-
-const SUBTYPE = /^_([0-9a-f]{32})\._sub\._hyperfeed\._tcp\.local$/
-const INSTANCE = /^([0-9a-f]{32})\._hyperfeed\._tcp\.local$/
-const HOST = /^([0-9a-f]{32})\.local$/
-
-export interface LanInterface {
-  name: string
-  address: string
-  netmask: string
-}
 
 export interface LanPeer {
   id: string
@@ -53,79 +35,18 @@ export interface LanPeer {
 
 export interface LanOptions {
   iface: LanInterface
-  // 32 hex characters; of two peers, the one with the lower id dials
+  // of two peers, the one with the lower id dials
   id: string
-  // the WebSocket port this process accepts peers on
   port: number
-  // whether a connection to `url` is open or being made already
   dialing: (url: string) => boolean
 }
 
-// What is announced for a feed or room: only someone who has its key can
-// compute it, so the announcement does not say which feed this is.
+// Only someone with the key can compute it: the announcement does not say which feed this is.
 export function lanTopic (key: Buffer, discoveryKey: Buffer): string {
   return createHmac('sha256', key).update(TOPIC_CONTEXT).update(discoveryKey).digest('hex').slice(0, 32)
 }
 
-// The interface --lan uses: the one named, else the one with the default
-// route, else the only one up with an IPv4 address. Never loopback.
-export function pickInterface (name?: string): LanInterface {
-  const up = new Map<string, LanInterface>()
-  const loopback = new Set<string>()
-  for (const [n, addrs] of Object.entries(os.networkInterfaces())) {
-    const v4 = addrs?.find(a => a.family === 'IPv4')
-    if (v4 === undefined) continue
-    if (v4.internal) loopback.add(n)
-    else up.set(n, { name: n, address: v4.address, netmask: v4.netmask })
-  }
-  const names = [...up.keys()].join(', ') || 'none'
-  if (name !== undefined) {
-    if (loopback.has(name)) throw usage(`--lan-interface ${name} is the loopback interface: pick one on the network (up with IPv4: ${names})`)
-    const iface = up.get(name)
-    if (iface === undefined) throw usage(`--lan-interface ${name}: no such interface is up with an IPv4 address (up with IPv4: ${names})`)
-    return iface
-  }
-  for (const n of defaultRouteInterfaces()) {
-    const iface = up.get(n)
-    if (iface !== undefined) return iface
-  }
-  const [only, ...more] = up.values()
-  if (only === undefined) throw lanInterface('only loopback is up')
-  if (more.length > 0) throw lanInterface(`no default route, and several interfaces: ${names}`)
-  return only
-}
-
-// With --lan the WebSocket listener must be reachable at the address announced.
-export function checkLanHost (iface: LanInterface, wsHost: string | undefined): void {
-  if (wsHost !== undefined && wsHost !== '0.0.0.0' && wsHost !== iface.address) {
-    throw usage(`--lan announces ${iface.address} (${iface.name}) but --ws-host binds ${wsHost}: drop --ws-host or make it ${iface.address}`)
-  }
-}
-
-// Linux's routing table; elsewhere there is none to read and the rule above
-// falls back to the only interface up.
-function defaultRouteInterfaces (): string[] {
-  let table: string
-  try {
-    table = readFileSync('/proc/net/route', 'utf8')
-  } catch {
-    return []
-  }
-  return table.trim().split('\n').slice(1)
-    .map(line => line.trim().split(/\s+/))
-    .filter(f => f[1] === '00000000' && f[7] === '00000000' && (parseInt(f[3] ?? '0', 16) & 1) === 1)
-    .sort((a, b) => Number(a[6]) - Number(b[6]))
-    .map(f => f[0]!)
-}
-
-// Finds peers for the joined topics on one network by multicast DNS, in
-// DNS-SD form: a PTR per topic (a subtype of _hyperfeed._tcp) naming this
-// process's instance, whose SRV and A records say where it accepts WebSocket
-// peers. Emits 'found' and 'lost' for peers, and 'dial' (paced) for the ones
-// this process should connect to. Everything read from the network is
-// checked and bounded: a record must come from the address it names, on the
-// interface's subnet, and at most MAX_LAN_PEERS peers are remembered.
-export class LanDiscovery extends EventEmitter {
+export class LanDiscovery extends ReadyResource {
   readonly iface: LanInterface
   readonly id: string
   private readonly port: number
@@ -141,7 +62,6 @@ export class LanDiscovery extends EventEmitter {
   private lastAnswer = 0
   private window = 0
   private readonly packets = new Map<string, number>()
-  private closing: Promise<void> | null = null
 
   constructor ({ iface, id, port, dialing }: LanOptions) {
     super()
@@ -151,22 +71,20 @@ export class LanDiscovery extends EventEmitter {
     this.dialing = dialing
   }
 
-  async start (): Promise<void> {
+  protected override async _open (): Promise<void> {
     const mdns = multicastDns({
       interface: this.iface.address,
-      // Linux and macOS deliver group traffic to a socket bound to the group
-      // (not to one bound to the interface's own address); Windows wants any
+      // Linux and macOS deliver group traffic to a socket bound to the group; Windows wants any
       bind: process.platform === 'win32' ? '0.0.0.0' : MDNS_GROUP,
       ip: MDNS_GROUP,
       port: MDNS_PORT,
       ttl: 255,
-      // other processes on this machine must hear us
       loopback: true,
       reuseAddr: true
     })
     let started = false
     await new Promise<void>((resolve, reject) => {
-      // before it is ready, a warning means it could not join the group on the interface: nobody would be heard
+      // a warning before 'ready': it could not join the group on the interface
       const fail = (err: Error) => {
         if (started) this.emit('warning', err)
         else reject(lanUnavailable(this.iface.name, this.iface.address, err.message))
@@ -205,7 +123,6 @@ export class LanDiscovery extends EventEmitter {
     this.topics.delete(topic)
   }
 
-  // A dial to a peer failed: leave it alone for a while.
   failed (url: string): void {
     for (const peer of this.peers.values()) if (peer.url === url) peer.retryAt = Date.now() + RETRY_AFTER
   }
@@ -218,7 +135,6 @@ export class LanDiscovery extends EventEmitter {
     this.timers.add(timer)
   }
 
-  // A flood from one address uses up its own allowance, not everyone's.
   private accept (address: string): boolean {
     if (this.closing !== null || !sameSubnet(address, this.iface)) return false
     const now = Date.now()
@@ -232,48 +148,23 @@ export class LanDiscovery extends EventEmitter {
     return count <= MAX_PACKETS_PER_SECOND
   }
 
-  private records (topics: string[], ttl: number): multicastDns.ResourceRecord[] {
-    const instance = `${this.id}.${SERVICE}`
-    const host = `${this.id}.local`
-    return [
-      ...topics.map(t => ({ name: `_${t}._sub.${SERVICE}`, type: 'PTR', ttl, data: instance })),
-      { name: instance, type: 'SRV', ttl, flush: true, data: { port: this.port, target: host, priority: 0, weight: 0 } },
-      { name: instance, type: 'TXT', ttl, flush: true, data: ['v=1'] },
-      { name: host, type: 'A', ttl, flush: true, data: this.iface.address }
-    ]
-  }
-
   private announce (topics = [...this.topics], ttl = TTL, cb?: () => void): void {
     const mdns = this.mdns
     if (mdns === null || topics.length === 0) return cb?.()
     let pending = 0
     for (let i = 0; i < topics.length; i += TOPICS_PER_PACKET) {
       pending++
-      mdns.respond({ answers: this.records(topics.slice(i, i + TOPICS_PER_PACKET), ttl) }, () => { if (--pending === 0) cb?.() })
+      const answers = announcement(this.id, this.iface.address, this.port, topics.slice(i, i + TOPICS_PER_PACKET), ttl)
+      mdns.respond({ answers }, () => { if (--pending === 0) cb?.() })
     }
   }
 
-  // Our own records go along as known answers (mDNS's known-answer
-  // suppression): nobody answers with what the asker has, and we do not answer
-  // ourselves.
   private ask (topics: string[]): void {
-    const ptrs = this.records(topics, TTL).filter(r => r.type === 'PTR')
-    this.mdns?.query({ questions: ptrs.map(r => ({ name: r.name, type: 'PTR' })), answers: ptrs })
+    this.mdns?.query(question(this.id, topics))
   }
 
   private onQuery (packet: multicastDns.Packet): void {
-    if (this.answerTimer !== null || this.closing !== null || !Array.isArray(packet.questions)) return
-    const instance = `${this.id}.${SERVICE}`
-    const known = new Set<string>()
-    for (const r of (Array.isArray(packet.answers) ? packet.answers : []).slice(0, MAX_RECORDS)) {
-      if (r?.type === 'PTR' && typeof r.name === 'string' && typeof r.data === 'string' && r.data.toLowerCase() === instance) known.add(r.name.toLowerCase())
-    }
-    const asked = packet.questions.slice(0, MAX_RECORDS).some(q => {
-      const name = typeof q?.name === 'string' ? q.name.toLowerCase() : ''
-      const topic = SUBTYPE.exec(name)?.[1]
-      return topic !== undefined && this.topics.has(topic) && !known.has(name)
-    })
-    if (!asked) return
+    if (this.answerTimer !== null || this.closing !== null || !asksFor(packet, this.id, this.topics)) return
     const delay = Math.max(0, this.lastAnswer + ANSWER_GAP - Date.now()) + ANSWER_DELAY_MIN + Math.random() * (ANSWER_DELAY_MAX - ANSWER_DELAY_MIN)
     this.answerTimer = setTimeout(() => {
       this.answerTimer = null
@@ -283,34 +174,8 @@ export class LanDiscovery extends EventEmitter {
   }
 
   private onResponse (packet: multicastDns.Packet, from: string): void {
-    const records = [...(Array.isArray(packet.answers) ? packet.answers : []), ...(Array.isArray(packet.additionals) ? packet.additionals : [])].slice(0, MAX_RECORDS)
-    // instance id -> the TTL of its PTRs for topics joined here
-    const instances = new Map<string, number>()
-    const ports = new Map<string, { port: number, ttl: number }>()
-    const addresses = new Map<string, string>()
-    for (const r of records) {
-      if (typeof r !== 'object' || r === null || typeof r.name !== 'string') continue
-      const name = r.name.toLowerCase()
-      const ttl = Number.isInteger(r.ttl) ? Math.min(r.ttl!, MAX_TTL) : TTL
-      if (r.type === 'PTR') {
-        const topic = SUBTYPE.exec(name)?.[1]
-        const id = typeof r.data === 'string' ? INSTANCE.exec(r.data.toLowerCase())?.[1] : undefined
-        if (topic !== undefined && id !== undefined && this.topics.has(topic)) instances.set(id, Math.max(ttl, instances.get(id) ?? 0))
-      } else if (r.type === 'SRV') {
-        const id = INSTANCE.exec(name)?.[1]
-        const { port, target } = (typeof r.data === 'object' && r.data !== null ? r.data : {}) as { port?: unknown, target?: unknown }
-        if (id !== undefined && Number.isInteger(port) && (port as number) > 0 && (port as number) < 65536 &&
-          typeof target === 'string' && target.toLowerCase() === `${id}.local`) ports.set(id, { port: port as number, ttl })
-      } else if (r.type === 'A') {
-        const id = HOST.exec(name)?.[1]
-        if (id !== undefined && typeof r.data === 'string' && isIPv4(r.data)) addresses.set(id, r.data)
-      }
-    }
-    for (const [id, ttl] of instances) {
-      const srv = ports.get(id)
-      // the address must be the sender's: nobody makes us dial a third party
-      if (id === this.id || srv === undefined || addresses.get(id) !== from) continue
-      this.seen(id, from, srv.port, Math.min(ttl, srv.ttl))
+    for (const s of sightings(packet, from, this.topics)) {
+      if (s.id !== this.id) this.seen(s.id, s.address, s.port, s.ttl)
     }
   }
 
@@ -332,7 +197,6 @@ export class LanDiscovery extends EventEmitter {
       this.emit('found', peer)
     }
     peer.expires = Date.now() + ttl * 1000
-    // between two peers only the lower id dials, so they never dial each other at once
     if (this.id < id && Date.now() >= peer.retryAt && !this.dialing(url) && !this.queue.includes(id)) {
       this.queue.push(id)
       this.dialNext()
@@ -365,13 +229,8 @@ export class LanDiscovery extends EventEmitter {
     this.emit('lost', peer, reason)
   }
 
-  // Says goodbye (the records with TTL 0, so peers forget us now), then closes the socket.
-  close (): Promise<void> {
-    if (this.closing === null) this.closing = this.stop()
-    return this.closing
-  }
-
-  private async stop (): Promise<void> {
+  // Says goodbye (TTL 0: peers forget us now).
+  protected override async _close (): Promise<void> {
     if (this.interval !== null) clearInterval(this.interval)
     if (this.dialTimer !== null) clearTimeout(this.dialTimer)
     if (this.answerTimer !== null) clearTimeout(this.answerTimer)
@@ -384,14 +243,4 @@ export class LanDiscovery extends EventEmitter {
     await new Promise<void>(resolve => mdns.destroy(() => resolve()))
     this.mdns = null
   }
-}
-
-function sameSubnet (address: string, { address: own, netmask }: LanInterface): boolean {
-  if (!isIPv4(address)) return false
-  const mask = toInt(netmask)
-  return (toInt(address) & mask) === (toInt(own) & mask)
-}
-
-function toInt (ip: string): number {
-  return ip.split('.').reduce((n, part) => (n << 8) | Number(part), 0)
 }

@@ -1,13 +1,12 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
-import { EventEmitter } from 'node:events'
 import DHT from 'hyperdht'
-import { portInUse } from '../errors.js'
+import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
+import { portInUse } from '../errors.js'
 
-// --local uses one bootstrap node on a fixed loopback port. It sits below the
-// kernel's ephemeral range and outside hyperdht's default 49737-49741, so no
-// ordinary DHT node (which binds those first, then an ephemeral port) takes it.
+// --local's port: below the ephemeral range and outside hyperdht's default 49737-49741,
+// which ordinary DHT nodes bind first.
 export const LOCAL_HOST = '127.0.0.1'
 export const LOCAL_PORT = 30737
 const POLL_INTERVAL = 1000
@@ -15,15 +14,12 @@ const POLL_INTERVAL = 1000
 export interface BootstrapNodeOptions {
   host?: string
   port?: number
-  // keep trying to take the port over when it is held by another process
   takeover?: boolean
 }
 
-// Runs the DHT bootstrap node at host:port if nobody does, and (with takeover)
-// starts it when the process holding it exits. Holding is arbitrated by a TCP
-// listener on the same port: unlike a DHT node that fails to bind, a failed TCP
-// listen leaves nothing behind, and the kernel frees it when its holder dies.
-export class BootstrapNode extends EventEmitter {
+// Runs the bootstrap node if nobody does and (takeover) when its holder exits. A TCP listener
+// on the port arbitrates: a failed listen leaves nothing behind, and the kernel frees it when its holder dies.
+export class BootstrapNode extends ReadyResource {
   readonly host: string
   readonly port: number
   private readonly takeover: boolean
@@ -31,7 +27,6 @@ export class BootstrapNode extends EventEmitter {
   private node: DHT | null = null
   private timer: NodeJS.Timeout | null = null
   private trying: Promise<boolean> | null = null
-  private closed = false
 
   constructor ({ host = LOCAL_HOST, port = LOCAL_PORT, takeover = true }: BootstrapNodeOptions = {}) {
     super()
@@ -40,6 +35,7 @@ export class BootstrapNode extends EventEmitter {
     this.takeover = takeover
   }
 
+  // after ready(): false when another process runs it
   get holding (): boolean {
     return this.node !== null
   }
@@ -48,18 +44,16 @@ export class BootstrapNode extends EventEmitter {
     return `${this.host}:${this.port}`
   }
 
-  // Resolves true when this process now runs the node, false when another does.
-  async start (): Promise<boolean> {
+  protected override async _open (): Promise<void> {
     const held = await this.tryHold()
-    if (!held && this.takeover && !this.closed) {
+    if (!held && this.takeover && this.closing === null) {
       this.timer = setInterval(() => { this.poll().catch(err => this.emit('warning', err)) }, POLL_INTERVAL)
       this.timer.unref()
     }
-    return held
   }
 
   private async poll (): Promise<void> {
-    if (this.holding || this.closed) return
+    if (this.holding || this.closing !== null) return
     if (await this.tryHold()) {
       if (this.timer) clearInterval(this.timer)
       this.timer = null
@@ -74,12 +68,11 @@ export class BootstrapNode extends EventEmitter {
 
   private async tryHoldNow (): Promise<boolean> {
     const lock = await listenTcp(this.port, this.host)
-    if (lock === null || this.closed) {
+    if (lock === null || this.closing !== null) {
       lock?.close()
       return false
     }
-    // We hold the lock, so no hyperfeed process runs a node here. If the UDP
-    // port is busy anyway, some other program has it: leave it alone.
+    // we hold the lock, so no hyperfeed runs a node here: a busy UDP port is some other program's
     if (!(await udpFree(this.port, this.host))) {
       lock.close()
       return false
@@ -91,7 +84,7 @@ export class BootstrapNode extends EventEmitter {
       lock.close()
       throw err
     }
-    if (this.closed) {
+    if (this.closing !== null) {
       lock.close()
       await node.destroy()
       return false
@@ -101,17 +94,15 @@ export class BootstrapNode extends EventEmitter {
     return true
   }
 
-  // For `hyperfeed bootstrap`: hold the port or fail with a clear message.
   async hold (): Promise<void> {
-    if (!(await this.tryHold())) throw portInUse(`bootstrap address ${this.address}`)
+    await this.ready()
+    if (!this.holding) throw portInUse(`bootstrap address ${this.address}`)
   }
 
-  async close (): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+  protected override async _close (): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
-    await this.trying?.catch(safetyCatch) // its failure was reported by start()
+    await this.trying?.catch(safetyCatch) // a poll's failure was reported as a warning
     const node = this.node
     this.node = null
     if (node) await node.destroy()

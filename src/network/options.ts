@@ -2,7 +2,7 @@ import dns from 'node:dns/promises'
 import { isIPv4 } from 'node:net'
 import { badBootstrap, usage } from '../errors.js'
 import { LOCAL_HOST, LOCAL_PORT } from './local.js'
-import { checkLanHost, pickInterface } from './lan.js'
+import { checkLanHost, pickInterface } from './lan-interface.js'
 
 export interface DhtNode {
   host: string
@@ -10,25 +10,19 @@ export interface DhtNode {
 }
 
 export interface NetworkOptions {
-  // join the DHT at all (false: direct WebSocket peers only)
   swarm?: boolean
-  // DHT bootstrap nodes; null means the public Hyperswarm DHT
+  // null: the public Hyperswarm DHT
   bootstrap?: DhtNode[] | null
-  // address the DHT node binds
   host?: string
-  // run (or take over) the shared loopback bootstrap node of --local
   localBootstrap?: { host: string, port: number } | null
-  // treat this node as reachable (true for loopback and self-bootstrapped LANs)
+  // false: reachable, no NAT in the way. Default: false when every bootstrap node is on
+  // loopback or a private network, else HyperDHT finds out for itself (firewalledOn)
   firewalled?: boolean
   wsPort?: number | null
   wsHost?: string
   peers?: string[]
-  // most swarm connections at once (Hyperswarm's default: 64)
   maxPeers?: number
-  // exchange addresses with direct WebSocket peers (default true)
   gossip?: boolean
-  // find WebSocket peers on the local network by multicast DNS, on this
-  // interface (default: the one with the default route)
   lan?: { interface?: string } | null
 }
 
@@ -46,8 +40,7 @@ export interface NetworkFlags {
   lanInterface?: string
 }
 
-// Flags win over --local, which wins over the environment (HYPERFEED_BOOTSTRAP).
-// --lan (or --lan-interface) joins no DHT unless one of those names one.
+// Flags win over --local, which wins over HYPERFEED_BOOTSTRAP. --lan joins no DHT unless one of them names one.
 export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessEnv = process.env): NetworkOptions {
   let bootstrap: DhtNode[] | null = null
   let localBootstrap: NetworkOptions['localBootstrap'] = null
@@ -60,7 +53,7 @@ export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessE
   let host = flags.host
   if (host === undefined && bootstrap !== null && bootstrap.every(n => isLoopback(n.host))) host = LOCAL_HOST
   if (host !== undefined && !isIPv4(host)) throw usage(`--host must be an IPv4 address, not ${JSON.stringify(host)}`)
-  // the interface is checked now, so that a machine without one fails before anything opens
+  // checked now: a machine without one fails before anything opens
   const iface = flags.lan === true || flags.lanInterface !== undefined ? pickInterface(flags.lanInterface) : null
   if (iface !== null) checkLanHost(iface, flags.wsHost)
   const lan = iface !== null ? { interface: iface.name } : null
@@ -70,8 +63,6 @@ export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessE
     bootstrap,
     host,
     localBootstrap,
-    // a DHT you bootstrap yourself (loopback or LAN) has no NAT in the way
-    firewalled: bootstrap === null,
     wsPort: flags.wsPort ?? null,
     wsHost: flags.wsHost,
     peers: flags.peers ?? [],
@@ -98,8 +89,7 @@ export function parseHostPort (s: string): DhtNode {
   return { host: m[1]!, port }
 }
 
-// Host names are resolved once, up front: a name that does not resolve is an
-// error the user sees, not a DHT that silently never finds anyone.
+// Resolved once, up front: a name that does not resolve is an error, not a DHT that never finds anyone.
 export async function resolveNodes (nodes: DhtNode[]): Promise<DhtNode[]> {
   return Promise.all(nodes.map(async ({ host, port }) => {
     if (isIPv4(host)) return { host, port }
@@ -113,4 +103,16 @@ export async function resolveNodes (nodes: DhtNode[]): Promise<DhtNode[]> {
 
 export function isLoopback (host: string): boolean {
   return host === 'localhost' || host.startsWith('127.')
+}
+
+// On loopback or a private network no NAT is in the way, and proving it costs seconds to minutes.
+export function firewalledOn (nodes: DhtNode[] | null): boolean {
+  return nodes === null || !nodes.every(n => isPrivateHost(n.host))
+}
+
+export function isPrivateHost (host: string): boolean {
+  if (isLoopback(host)) return true
+  if (!isIPv4(host)) return false
+  const [a, b] = host.split('.').map(Number) as [number, number]
+  return a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254)
 }

@@ -1,23 +1,23 @@
-import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import pump from 'pump'
+import ReadyResource from 'ready-resource'
 import { WebSocket, WebSocketServer, createWebSocketStream } from 'ws'
 import { portInUse, usage } from '../errors.js'
-import safetyCatch from 'safety-catch'
 
 const RECONNECT_MIN = 250
 const RECONNECT_MAX = 15_000
 const MAX_PAYLOAD = 64 * 1024 * 1024
+const MAX_INBOUND = 256
 
-// Makes a new encrypted replication stream (what store.replicate(isInitiator) returns).
 export type ProtocolStreamFactory = (isInitiator: boolean) => Duplex
 
-// A WebSocket is a plain byte stream, so replication runs its own encrypted
-// protocol stream over it: pump ends both sides when either errors or closes.
+// A WebSocket is a plain byte stream: replication runs its own encrypted protocol stream over
+// it. A socket closed during the handshake never ends the stream's side of the pipe.
 function replicateOver (protocolStream: ProtocolStreamFactory, ws: WebSocket, isInitiator: boolean, onclose: () => void): Duplex {
   const socket = createWebSocketStream(ws)
   const stream = protocolStream(isInitiator)
   pump(socket, stream, socket, () => onclose())
+  ws.once('close', () => stream.destroy())
   return stream
 }
 
@@ -29,9 +29,8 @@ export interface WsConnection {
 }
 
 export interface WsPeerOptions {
-  // give up after this many attempts in a row that do not connect (default: never)
+  // default: never give up
   maxAttempts?: number
-  // connect once: no reconnecting after the link drops
   once?: boolean
 }
 
@@ -46,59 +45,61 @@ export function checkWsUrl (url: string): URL {
   return parsed
 }
 
-// most inbound WebSocket peers at once
-const MAX_INBOUND = 256
-
-// Accepts replication connections on a WebSocket port (--ws-port).
-export class WsListener extends EventEmitter {
-  private readonly server: WebSocketServer
+export class WsListener extends ReadyResource {
+  private server: WebSocketServer | null = null
   private readonly protocolStream: ProtocolStreamFactory
+  private readonly listen: { port: number, host: string }
   private readonly sockets = new Set<WebSocket>()
   readonly active = new Set<WsConnection>()
-  readonly listening: Promise<void>
-  private closing: Promise<void> | null = null
 
   constructor (protocolStream: ProtocolStreamFactory, { port, host = '0.0.0.0' }: { port: number, host?: string }) {
     super()
     this.protocolStream = protocolStream
-    this.server = new WebSocketServer({ port, host, maxPayload: MAX_PAYLOAD })
-    this.listening = new Promise((resolve, reject) => {
-      this.server.once('listening', resolve)
-      this.server.once('error', (err: NodeJS.ErrnoException) => {
+    this.listen = { port, host }
+  }
+
+  protected override async _open (): Promise<void> {
+    const { port, host } = this.listen
+    const server = new WebSocketServer({ port, host, maxPayload: MAX_PAYLOAD })
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        server.close()
         reject(err.code === 'EADDRINUSE' ? portInUse(`--ws-port ${port}`) : err)
       })
     })
-    this.listening.catch(safetyCatch) // awaited (and reported) by the network
-    // after listening, an error (say, out of file descriptors on accept) is
-    // reported, never thrown as an uncaught 'error' event
-    this.listening.then(() => this.server.on('error', (err) => this.emit('warning', err)), noop)
-    this.server.on('connection', (ws, req) => {
-      if (this.sockets.size >= MAX_INBOUND) {
-        ws.terminate() // a flood of connections is shed, not served
-        return
-      }
-      this.sockets.add(ws)
-      ws.on('error', (err) => this.emit('warning', err))
-      const remote = `ws://${req.socket.remoteAddress}:${req.socket.remotePort}`
-      const conn: WsConnection = {
-        remote,
-        remoteAddress: req.socket.remoteAddress ?? null,
-        stream: replicateOver(this.protocolStream, ws, false, () => {
-          this.sockets.delete(ws)
-          this.active.delete(conn)
-          ws.terminate()
-          this.emit('disconnection', remote)
-        }),
-        close: () => ws.terminate()
-      }
-      this.active.add(conn)
-      this.emit('stream', conn)
-      this.emit('connection', remote)
-    })
+    // say, out of file descriptors on accept: reported, never an uncaught 'error'
+    server.on('error', (err) => this.emit('warning', err))
+    server.on('connection', (ws, req) => this.accept(ws, req.socket.remoteAddress, req.socket.remotePort))
+  }
+
+  private accept (ws: WebSocket, address: string | undefined, port: number | undefined): void {
+    if (this.sockets.size >= MAX_INBOUND || this.closing !== null) {
+      ws.terminate() // a flood of connections is shed, not served
+      return
+    }
+    this.sockets.add(ws)
+    ws.on('error', (err) => this.emit('warning', err))
+    const remote = `ws://${address}:${port}`
+    const conn: WsConnection = {
+      remote,
+      remoteAddress: address ?? null,
+      stream: replicateOver(this.protocolStream, ws, false, () => {
+        this.sockets.delete(ws)
+        this.active.delete(conn)
+        ws.terminate()
+        this.emit('disconnection', remote)
+      }),
+      close: () => ws.terminate()
+    }
+    this.active.add(conn)
+    this.emit('stream', conn)
+    this.emit('connection', remote)
   }
 
   get port (): number {
-    const address = this.server.address()
+    const address = this.server?.address()
     return typeof address === 'object' && address !== null ? address.port : 0
   }
 
@@ -106,27 +107,22 @@ export class WsListener extends EventEmitter {
     return this.sockets.size
   }
 
-  close (): Promise<void> {
-    if (this.closing === null) {
-      this.closing = new Promise(resolve => {
-        for (const ws of this.sockets) ws.terminate()
-        this.server.close(() => resolve())
-      })
-    }
-    return this.closing
+  protected override async _close (): Promise<void> {
+    const server = this.server
+    if (server === null) return
+    for (const ws of this.sockets) ws.terminate()
+    await new Promise<void>(resolve => server.close(() => resolve()))
   }
 }
 
-// Keeps one replication connection to a WebSocket peer (--peer), reconnecting
-// with exponential backoff whenever the link drops.
-export class WsPeer extends EventEmitter {
+export class WsPeer extends ReadyResource {
   readonly url: string
   private readonly protocolStream: ProtocolStreamFactory
   private ws: WebSocket | null = null
   stream: Duplex | null = null
   private timer: NodeJS.Timeout | null = null
   private delay = RECONNECT_MIN
-  private closed = false
+  private gaveUp = false
   private failures = 0
   private readonly opts: WsPeerOptions
   connected = false
@@ -138,12 +134,17 @@ export class WsPeer extends EventEmitter {
     this.opts = opts
   }
 
+  // closed, or gave up reconnecting
   get stopped (): boolean {
-    return this.closed
+    return this.gaveUp || this.closing !== null
   }
 
-  start (): void {
-    if (this.closed || this.ws !== null) return
+  protected override async _open (): Promise<void> {
+    this.connect()
+  }
+
+  private connect (): void {
+    if (this.stopped || this.ws !== null) return
     const ws = new WebSocket(this.url, { maxPayload: MAX_PAYLOAD })
     this.ws = ws
     ws.on('error', (err) => this.emit('warning', err))
@@ -161,13 +162,9 @@ export class WsPeer extends EventEmitter {
       this.ws = null
       this.stream = null
       if (wasConnected) this.emit('disconnection', this.url)
-      if (!wasConnected && ++this.failures >= (this.opts.maxAttempts ?? Infinity)) {
-        this.closed = true
-        this.emit('gave-up')
-        return
-      }
-      if (wasConnected && this.opts.once === true) {
-        this.closed = true
+      const giveUp = wasConnected ? this.opts.once === true : ++this.failures >= (this.opts.maxAttempts ?? Infinity)
+      if (giveUp && !this.stopped) {
+        this.gaveUp = true
         this.emit('gave-up')
         return
       }
@@ -176,13 +173,12 @@ export class WsPeer extends EventEmitter {
   }
 
   private scheduleReconnect (): void {
-    if (this.closed) return
-    this.timer = setTimeout(() => { this.timer = null; this.start() }, this.delay)
+    if (this.stopped) return
+    this.timer = setTimeout(() => { this.timer = null; this.connect() }, this.delay)
     this.delay = Math.min(RECONNECT_MAX, this.delay * 2)
   }
 
-  async close (): Promise<void> {
-    this.closed = true
+  protected override async _close (): Promise<void> {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     const ws = this.ws
@@ -193,5 +189,3 @@ export class WsPeer extends EventEmitter {
     })
   }
 }
-
-function noop () {}

@@ -100,6 +100,7 @@ export class Gateway extends JsonServer {
       this.emit('warning', indexStopped(err.message))
       this.emit('indexed')
     })
+    await index.ready()
     await this.hub.ready()
     if (!this.feed.writable) this.feed.update().then(() => { this.updated = true; this.hub.statusChanged() }, safetyCatch)
     await super._open()

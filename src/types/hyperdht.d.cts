@@ -23,6 +23,8 @@ declare module 'hyperdht' {
     static keyPair(seed?: Buffer): { publicKey: Buffer, secretKey: Buffer }
 
     readonly destroyed: boolean
+    // false once this node knows it is reachable (or was told so)
+    readonly firewalled: boolean
     readonly bootstrapNodes: HyperDHT.Node[]
 
     ready(): Promise<void>
