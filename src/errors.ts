@@ -66,3 +66,14 @@ export const closed = () => new HyperfeedError('CLOSED', 'already closed')
 function shorten (s: string) {
   return s.length > 80 ? s.slice(0, 77) + '...' : s
 }
+
+// ---- mirrors (blind peers: `hyperfeed mirror`, `hyperfeed id`, MirrorClient) ----
+
+export const invalidMirrorKey = (what: string, input: string) =>
+  new HyperfeedError('INVALID_MIRROR_KEY', `not a ${what}: ${JSON.stringify(shorten(input))} (expected 64 hex characters or a 52-character z32 key)`, { exitCode: EXIT_USAGE, status: 400 })
+
+export const mirrorUnreachable = (key: string, seconds: number) =>
+  new HyperfeedError('MIRROR_UNREACHABLE', `mirror ${key} is unreachable (no connection within ${seconds}s); still trying, everything else keeps working`, { status: 502 })
+
+export const identityInUse = (dir: string) =>
+  new HyperfeedError('IDENTITY_IN_USE', `another hyperfeed process using storage ${dir} holds its network identity; mirrors see this one under a key of its own (its cores are kept, not announced)`, { status: 409 })

@@ -6,6 +6,7 @@
 /// <reference path="./types/small.d.cts" preserve="true" />
 /// <reference path="./types/autobase.d.cts" preserve="true" />
 /// <reference path="./types/multicast-dns.d.cts" preserve="true" />
+/// <reference path="./types/blind-peer.d.cts" preserve="true" />
 export { Feed, type FeedInfo, type FeedSource, type AppendResult, type OpenOptions } from './feed/feed.js'
 export { Follower, type FollowOptions } from './feed/follow.js'
 export { openFeed, type FeedAccess, type FeedReference, type OpenedFeed } from './feed/open.js'
@@ -43,3 +44,10 @@ export { RoomGateway, type RoomGatewayOptions, type RoomStatus } from './serve/r
 export { Gossip, type PeerAddress } from './network/gossip.js'
 export { packBlocks, decodeBlock, type PackOptions, type BlockContent, PACK_ENTRIES, PACK_BYTES, MAX_PACKED_ENTRY_BYTES } from './feed/pack.js'
 export { EntryIndex } from './feed/entry-index.js'
+export { Mirror, DEFAULT_MAX_BYTES, type MirrorOptions, type MirrorStats, type MirrorEvents, type CoreAdded, type AnnounceDowngraded, type HeldCore } from './mirror/mirror.js'
+export { MirrorClient, UNREACHABLE_AFTER, type MirrorClientOptions, type MirrorClientEvents, type KeepOptions } from './mirror/client.js'
+export { MirrorDht } from './mirror/dht.js'
+export { IdentityHold, loadIdentity, IDENTITY_FILE, type KeyPair } from './mirror/identity.js'
+export { parseMirrorKey, parseMirrorKeys } from './mirror/keys.js'
+export { createMirrorMetrics } from './mirror/metrics.js'
+export { MetricsServer } from './mirror/metrics-server.js'

@@ -14,6 +14,8 @@ import verify from './verify.js'
 import serve from './serve.js'
 import info from './info.js'
 import bootstrap from './bootstrap.js'
+import mirror from './mirror.js'
+import id from './id.js'
 import { ROOM_COMMANDS, room } from './room/index.js'
 
 // RocksDB runs its work on libuv's thread pool. With the default four threads
@@ -22,7 +24,7 @@ import { ROOM_COMMANDS, room } from './room/index.js'
 // Set before anything uses the pool.
 process.env.UV_THREADPOOL_SIZE ??= '1'
 
-export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap]
+export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap, mirror, id]
 const NAMES = [...COMMANDS.map(c => c.command.name), 'room']
 // commands whose first argument is a feed KEY
 const KEY_COMMANDS = ['view', 'verify', 'serve', 'info']
