@@ -9,7 +9,7 @@ import { StorageRoot } from '../feed/storage.js'
 import { usage } from '../errors.js'
 import { toHex, toZ32 } from '../keys.js'
 import { resolveNetworkOptions } from '../network/options.js'
-import { DEFAULT_MAX_BYTES, Mirror } from '../mirror/mirror.js'
+import { DEFAULT_MAX_BYTES } from '../mirror/limits.js'
 import { parseMirrorKeys } from '../mirror/keys.js'
 
 const MB = 1_000_000
@@ -49,6 +49,8 @@ each garbage collection on stderr, and runs until Ctrl-C (SIGINT) or SIGTERM.`),
   const maxBytes = maxStorage !== undefined ? maxStorage * MB : DEFAULT_MAX_BYTES
 
   const root = await StorageRoot.open(storageDir(p, ctx))
+  // loaded here: blind-peer is a large tree that no other command needs
+  const { Mirror } = await import('../mirror/mirror.js')
   const mirror = new Mirror(path.join(root.dir, MIRROR_DIR), { maxBytes, trusted, network })
   shutdown.add(STOP_NETWORK, () => mirror.close())
   mirror.on('takeover', (address) => status.info(`took over the local bootstrap node at ${address}`))

@@ -10,9 +10,8 @@ import { storageLocked, storageUnusable } from '../errors.js'
 import { toHex } from '../keys.js'
 import type { NetworkOptions } from '../network/options.js'
 import { MirrorDht } from './dht.js'
+import { DEFAULT_MAX_BYTES } from './limits.js'
 
-// blind-peer's own cap when none is given (100 GB)
-export const DEFAULT_MAX_BYTES = 100_000_000_000
 // The name blind-peer derives its key pair from on a store's first run: the
 // mirror uses the same one, so its directory keeps its key if a stock
 // blind-peer (or blind-peer-cli) ever opens it.

@@ -2,7 +2,7 @@ import BlindPeer from 'blind-peer'
 import DHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
 import type test from 'brittle'
-import { MirrorDht, Feed, MirrorClient, Network, Store, chat, loadIdentity, type KeyPair } from '../../src/index.js'
+import { MirrorDht, Feed, MirrorClient, Network, StorageRoot, Store, chat, loadIdentity, type KeyPair } from '../../src/index.js'
 import { netOptions, sleep } from './index.js'
 
 type Nodes = { host: string, port: number }[]
@@ -53,8 +53,8 @@ export async function libraryWriter (t: test.Assert, bootstrap: Nodes, { mirrors
 
 // An identity for a fresh storage root, as `hyperfeed id` makes it.
 export async function identityOf (t: test.Assert, dir?: string) {
-  const root = dir ?? await t.tmp()
-  return { dir: root, keyPair: await loadIdentity(root) }
+  const root = await StorageRoot.open(dir ?? await t.tmp())
+  return { dir: root.dir, keyPair: await loadIdentity(root.dir) }
 }
 
 export async function until (check: () => boolean | Promise<boolean>, timeout: number, what: string): Promise<void> {
