@@ -49,7 +49,7 @@ interface MirrorState {
 
 interface KeptRoom {
   announce: boolean
-  writers: Map<string, Hypercore>
+  cores: Map<string, Hypercore>
 }
 
 // Asks mirrors (blind peers) to keep cores, with blind-peering: a feed's core,
@@ -95,30 +95,31 @@ export class MirrorClient extends ReadyResource {
   }
 
   // Asks every mirror to keep a room: its base (blind-peering sends the local
-  // core, the views and a sample of writers) and each writer in `writers`.
-  // blind-peering alone samples writers and leaves "writers appearing later"
-  // to others: call keepRoomWriters whenever the membership changes.
-  keepRoom (base: Autobase<unknown>, writers: Iterable<Buffer>, { announce = true }: KeepOptions = {}): void {
+  // core, the views and a sample of writers) and each core in `cores` (every
+  // writer's and view's the room knows). blind-peering alone samples writers
+  // and leaves "writers appearing later" to others: call keepRoomCores again
+  // whenever the room learns of a member or a view.
+  keepRoom (base: Autobase<unknown>, cores: Iterable<Buffer>, { announce = true }: KeepOptions = {}): void {
     if (this.closing !== null) return
     if (!this.rooms.has(base)) {
-      this.rooms.set(base, { announce, writers: new Map() })
+      this.rooms.set(base, { announce, cores: new Map() })
       this.peering.addAutobaseBackground(base, { announce, pick: this.pick })
       this.watch(base.local)
     }
-    this.keepRoomWriters(base, writers)
+    this.keepRoomCores(base, cores)
   }
 
-  // Registers the writers of a kept room not registered yet.
-  keepRoomWriters (base: Autobase<unknown>, writers: Iterable<Buffer>): void {
+  // Registers the cores of a kept room not registered yet.
+  keepRoomCores (base: Autobase<unknown>, cores: Iterable<Buffer>): void {
     const room = this.rooms.get(base)
     if (room === undefined || this.closing !== null) return
-    for (const key of writers) {
+    for (const key of cores) {
       const hex = toHex(key)
-      if (room.writers.has(hex) || key.equals(base.local.key)) continue
-      // a session of our own: the writer is kept while the client runs, even
-      // when the room itself has no reason to hold that core open
+      if (room.cores.has(hex) || key.equals(base.local.key)) continue
+      // a session of our own: the core is kept while the client runs, even
+      // when the room itself has no reason to hold it open
       const core = this.store.get({ key })
-      room.writers.set(hex, core)
+      room.cores.set(hex, core)
       core.ready().then(() => this.keepCore(core, { announce: room.announce }), safetyCatch)
     }
   }
@@ -189,7 +190,7 @@ export class MirrorClient extends ReadyResource {
     this.kept.clear()
     await this.peering.close()
     for (const room of this.rooms.values()) {
-      await Promise.all([...room.writers.values()].map(core => core.close().catch(safetyCatch)))
+      await Promise.all([...room.cores.values()].map(core => core.close().catch(safetyCatch)))
     }
     this.rooms.clear()
   }
