@@ -1,5 +1,6 @@
 import test from 'brittle'
-import { Mirror, MirrorClient, MirrorDht, Network, Room, Store, chat, parseRoomRef, toHex } from '../src/index.js'
+import { MirrorClient, MirrorDht, Network, Room, Store, chat, parseRoomRef, toHex } from '../src/index.js'
+import { Mirror } from '../src/mirror/mirror.js'
 import { netOptions, sleep, testnet } from './helpers/index.js'
 import { until } from './helpers/mirror.js'
 

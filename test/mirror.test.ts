@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import BlindPeer from 'blind-peer'
 import DHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
 import test from 'brittle'
-import { Feed, IdentityHold, Mirror, Network, Store, discoveryKeyOf, loadIdentity, parseFeedRef, toHex } from '../src/index.js'
+import { Feed, IdentityHold, Network, Store, discoveryKeyOf, loadIdentity, parseFeedRef, toHex } from '../src/index.js'
+import { Mirror } from '../src/mirror/mirror.js'
 import { filesContain, netOptions, testnet } from './helpers/index.js'
 import { identityOf, libraryWriter, stockBlindPeer, stockHeld, until } from './helpers/mirror.js'
 
@@ -179,4 +181,12 @@ test('identity: stable for a storage root, held by one process at a time', async
   t.ok(again?.held, 'free again after release')
   await again!.release()
   t.ok(path.isAbsolute(dir))
+})
+
+test('importing the library does not load blind-peer (it switches Hypercore to small wants for the whole process); the mirror module does', async (t) => {
+  const index = new URL('../src/index.js', import.meta.url).href
+  const script = (body: string) => `import { createRequire } from 'node:module'; const lib = await import(${JSON.stringify(index)}); ${body}; const loaded = Object.keys(createRequire(import.meta.url).cache).some(k => k.includes('/node_modules/blind-peer/')); console.log(loaded)`
+  const run = (body: string) => spawnSync(process.execPath, ['--input-type=module', '-e', script(body)], { encoding: 'utf8' })
+  t.is(run('').stdout.trim(), 'false', 'not by the library alone')
+  t.is(run('await import(new URL("./mirror/mirror.js", ' + JSON.stringify(index) + ').href); void lib').stdout.trim(), 'true', 'control: by the mirror module')
 })

@@ -1,6 +1,6 @@
 import BlindPeer from 'blind-peer'
 import Corestore from 'corestore'
-import type Hypercore from 'hypercore'
+import Hypercore from 'hypercore'
 import crypto from 'hypercore-crypto'
 import Hyperswarm from 'hyperswarm'
 import ReadyResource from 'ready-resource'
@@ -20,6 +20,10 @@ const BLIND_PEER_KEY_NAME = 'blind-mirror-swarm'
 // bootstrap takeover the new node learns where the mirror is within seconds
 const LOCAL_REFRESH_INTERVAL = 5000
 const LEAVE_TIMEOUT = 2000
+// RocksDB's memtables (64 MiB each by default, per column family) are most of
+// a store's memory and, until flushed, its write-ahead log on disk: the same
+// smaller size hyperfeed's own stores use.
+const WRITE_BUFFER_SIZE = 4 * 1024 * 1024
 
 export interface MirrorOptions {
   // the storage cap in bytes: over it, blind-peer clears the least active
@@ -130,8 +134,10 @@ export class Mirror extends ReadyResource {
     // The mirror owns the store (rather than blind-peer) so that it can derive
     // the swarm's key pair before blind-peer opens: blind-peer builds its own
     // Hyperswarm with none of the DHT options a loopback or LAN DHT needs.
-    this.rocks = new RocksDB(this.dir)
-    this.store = new Corestore(this.rocks as unknown as Hypercore.CoreStorage, { active: false } as Corestore.Options)
+    this.rocks = new RocksDB(this.dir, { writeBufferSize: WRITE_BUFFER_SIZE })
+    // hypercore's storage on that RocksDB (its cores' column family is sized here)
+    const storage = Hypercore.defaultStorage(this.rocks as unknown as string, { writeBufferSize: WRITE_BUFFER_SIZE })
+    this.store = new Corestore(storage, { active: false } as Corestore.Options)
     try {
       await this.store.ready()
     } catch (err) {
