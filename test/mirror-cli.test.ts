@@ -38,7 +38,7 @@ test('hyperfeed mirror: key on stdout, one stderr line per core kept and per ref
   await m.errLine(`mirror: keeping core ${toHex(a.feed.key)} for ${id.stdout[0]} (announced)`)
   const b = await libraryWriter(t, bootstrap, { mirrors: [mirrorKey], count: 10 })
   b.client.keepFeed(b.feed)
-  await m.errLine(`mirror: ${toHex(b.client.identity)} is not trusted: keeping its core without announcing (pass --trust ${toHex(b.client.identity)} to announce them)`)
+  await m.errLine(`mirror: ${toHex(b.client.identity)} is not trusted: keeping its core without announcing (--trust ${toHex(b.client.identity)} would announce what it registers)`)
   await m.errLine(`mirror: keeping core ${toHex(b.feed.key)} for ${toHex(b.client.identity)} (not announced)`)
   await until(() => a.client.mirrorLength(a.feed.core, mirrorKey) === 300 && b.client.mirrorLength(b.feed.core, mirrorKey) === 10, 30_000, 'the mirror to hold both feeds')
 

@@ -46,7 +46,7 @@ test('keepRoom: one member registers the room\'s views and every writer with the
 
   const node = new MirrorDht(netOptions(bootstrap))
   await node.ready()
-  const client = new MirrorClient({ dht: node.dht, store: alice.store.corestore, mirrors: [mirror.key] })
+  const client = new MirrorClient({ dht: node.dht, store: alice.store.corestore, mirrors: [mirror.key], wakeup: alice.base.wakeupProtocol })
   t.teardown(async () => { await client.close(); await node.close() }, { order: -0.8 })
   client.keepRoom(alice.base, await roomCores(alice))
   const registered = Date.now()

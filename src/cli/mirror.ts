@@ -68,7 +68,7 @@ each garbage collection on stderr, and runs until Ctrl-C (SIGINT) or SIGTERM.`),
     status.info(`mirror: keeping core ${toHex(key)} for ${toHex(remote)} (${announce ? 'announced' : 'not announced'})`)
   })
   mirror.on('announce-downgraded', ({ remote, cores }) => {
-    status.info(`mirror: ${toHex(remote)} is not trusted: keeping ${cores.length === 1 ? 'its core' : `its ${cores.length} cores`} without announcing (pass --trust ${toHex(remote)} to announce them)`)
+    status.info(`mirror: ${toHex(remote)} is not trusted: keeping ${cores.length === 1 ? 'its core' : `its ${cores.length} cores`} without announcing (--trust ${toHex(remote)} would announce what it registers)`)
   })
   mirror.on('gc', ({ bytesCleared }) => {
     status.info(`mirror: over the ${maxBytes / MB} MB cap: garbage-collected ${bytesCleared} bytes (the least active cores' blocks), ${mirror.stats().bytesAllocated} bytes now allocated`)

@@ -23,6 +23,9 @@ export interface MirrorClientOptions {
   // (default: all of them)
   pick?: number
   unreachableAfter?: number
+  // a room's base.wakeupProtocol: mirrors then tell the room of writers'
+  // new blocks (protomux-wakeup) over their connection
+  wakeup?: unknown
 }
 
 export interface KeepOptions {
@@ -67,14 +70,14 @@ export class MirrorClient extends ReadyResource {
   private readonly kept = new Map<Hypercore, () => void>()
   private readonly rooms = new Map<Autobase<unknown>, KeptRoom>()
 
-  constructor ({ dht, store, mirrors, pick = mirrors.length, unreachableAfter = UNREACHABLE_AFTER }: MirrorClientOptions) {
+  constructor ({ dht, store, mirrors, pick = mirrors.length, unreachableAfter = UNREACHABLE_AFTER, wakeup = null }: MirrorClientOptions) {
     super()
     this.dht = dht
     this.store = store
     this.mirrors = mirrors
     this.pick = pick
     this.unreachableAfter = unreachableAfter
-    this.peering = new BlindPeering(dht, store, { keys: mirrors, pick })
+    this.peering = new BlindPeering(dht, store, { keys: mirrors, pick, wakeup })
     for (const key of mirrors) this.states.set(toHex(key), { key, cores: new Set(), timer: null, warned: false })
   }
 

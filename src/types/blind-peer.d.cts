@@ -103,6 +103,8 @@ declare module 'blind-peering' {
       keys?: (Buffer | string)[]
       // how many of `keys` each core goes to (the closest by XOR distance to the core's key)
       pick?: number
+      // protomux-wakeup (an Autobase's wakeupProtocol), added to every mirror connection
+      wakeup?: unknown
       suspended?: boolean
       gcWait?: number
       batchIdleWait?: number
