@@ -144,6 +144,22 @@ test('an unreachable mirror costs one warning naming it; the reachable one keeps
   t.absent(w.client.connected(nobody))
 })
 
+test('a kept feed closed before its client: the mirror is said disconnected, and no warning follows', { timeout: 60_000 }, async (t) => {
+  const { bootstrap } = await testnet(t)
+  const peer = await stockBlindPeer(t, bootstrap)
+  const w = await libraryWriter(t, bootstrap, { mirrors: [peer.publicKey], count: 10 })
+  const warnings: string[] = []
+  w.client.on('warning', err => warnings.push(err.message))
+  const connected = new Promise(resolve => w.client.once('mirror-connected', resolve))
+  w.client.keepFeed(w.feed)
+  await connected
+  const disconnected = new Promise(resolve => w.client.once('mirror-disconnected', resolve))
+  await w.feed.close()
+  t.is(await disconnected, toHex(peer.publicKey))
+  await new Promise(resolve => setTimeout(resolve, 4000))
+  t.alike(warnings, [], 'no "unreachable" warning for a mirror of nothing')
+})
+
 test('the mirror keeps its key across restarts, and a stock blind-peer opening its directory has the same key', { timeout: 60_000 }, async (t) => {
   const { bootstrap } = await testnet(t)
   const dir = await t.tmp()

@@ -154,6 +154,10 @@ export class MirrorClient extends ReadyResource {
   private update (core: Hypercore): void {
     if (this.closing !== null) return
     const open = !core.closed
+    if (!open) {
+      this.kept.get(core)?.()
+      this.kept.delete(core)
+    }
     for (const [hex, state] of this.states) {
       const has = open && core.peers.some(p => p.remotePublicKey.equals(state.key))
       const before = state.cores.size
@@ -165,7 +169,8 @@ export class MirrorClient extends ReadyResource {
         this.emit('mirror-connected', hex)
       } else if (state.cores.size === 0) {
         if (before > 0) this.emit('mirror-disconnected', hex)
-        this.startTimer(hex, state)
+        // nothing kept any more (the feed closed first): nothing to warn about
+        if (this.kept.size > 0) this.startTimer(hex, state)
       }
     }
   }
@@ -174,7 +179,7 @@ export class MirrorClient extends ReadyResource {
     if (state.timer !== null || state.warned) return
     state.timer = setTimeout(() => {
       state.timer = null
-      if (this.closing !== null || state.cores.size > 0) return
+      if (this.closing !== null || state.cores.size > 0 || this.kept.size === 0) return
       state.warned = true
       this.emit('warning', mirrorUnreachable(hex, Math.round(this.unreachableAfter / 1000)))
     }, this.unreachableAfter)

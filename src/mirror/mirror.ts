@@ -211,7 +211,8 @@ export class Mirror extends ReadyResource {
 
   // What the mirror holds of each core (null: nothing, not even its key).
   async held (keys: Buffer[]): Promise<(HeldCore | null)[]> {
-    const storage = (this.blindPeer.store as unknown as { storage: CoreInfoStorage }).storage
+    if (this.store === null) throw new Error('the mirror is not open')
+    const storage = (this.store as unknown as { storage: CoreInfoStorage }).storage
     const infos = await storage.getInfos(keys.map(k => crypto.discoveryKey(k)))
     return infos.map(info => info === null ? null : { length: info.head?.length ?? 0, contiguousLength: info.hints?.contiguousLength ?? 0 })
   }
