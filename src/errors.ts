@@ -136,3 +136,11 @@ export const noNetwork = define('NO_NETWORK', 503, () => 'this server has no net
 export const readOnlyFeed = define('READ_ONLY', 403, () => 'this feed is read-only here: only its writer can mine blocks')
 export const indexStopped = define('INDEX_STOPPED', 500, (reason: string) => `the feed's chain index stopped: ${reason}`)
 export const requestFailed = define('REQUEST_FAILED', 500, (request: string, reason: string) => `${request} answered 500: ${reason}`)
+
+// mirrors (blind peers: `hyperfeed mirror`, `hyperfeed id`, MirrorClient)
+export const invalidMirrorKey = define('INVALID_MIRROR_KEY', 400, (what: string, input: string) =>
+  `not a ${what}: ${JSON.stringify(shorten(input))} (expected 64 hex characters or a 52-character z32 key)`, EXIT_USAGE)
+export const mirrorUnreachable = define('MIRROR_UNREACHABLE', 502, (key: string, seconds: number) =>
+  `mirror ${key} is unreachable (no connection within ${seconds}s); still trying, everything else keeps working`)
+export const identityInUse = define('IDENTITY_IN_USE', 409, (dir: string) =>
+  `another hyperfeed process using storage ${dir} holds its network identity; mirrors see this one under a key of its own (its cores are kept, not announced)`)

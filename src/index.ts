@@ -6,6 +6,7 @@
 /// <reference path="./types/small.d.cts" preserve="true" />
 /// <reference path="./types/autobase.d.cts" preserve="true" />
 /// <reference path="./types/multicast-dns.d.cts" preserve="true" />
+/// <reference path="./types/blind-peer.d.cts" preserve="true" />
 // The public API, documented in docs/library.md.
 
 export { Feed, type FeedInfo, type FeedSource, type AppendResult, type OpenOptions } from './feed/feed.js'
@@ -42,3 +43,8 @@ export { Gateway, type GatewayOptions, type FeedStatus } from './serve/gateway.j
 export { RoomGateway, type RoomGatewayOptions, type RoomStatus } from './serve/room-gateway.js'
 
 export { HyperfeedError, isHyperfeedError, ERROR_CODES } from './errors.js'
+
+export { openMirror } from './mirror/load.js'
+export type { Mirror, MirrorOptions, MirrorStats } from './mirror/mirror.js'
+export { MirrorClient, type MirrorClientOptions, type KeepOptions } from './mirror/client.js'
+export { parseMirrorKey } from './mirror/keys.js'

@@ -15,9 +15,11 @@ import verify from './verify.js'
 import serve from './serve.js'
 import info from './info.js'
 import bootstrap from './bootstrap.js'
+import mirror from './mirror.js'
+import id from './id.js'
 import { ROOM_COMMANDS, room } from './room/index.js'
 
-export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap]
+export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap, mirror, id]
 const NAMES = [...COMMANDS.map(c => c.command.name), 'room']
 // commands whose first argument is a feed KEY
 const KEY_COMMANDS = ['view', 'verify', 'serve', 'info']

@@ -88,6 +88,8 @@ declare module 'autobase' {
     readonly opened: boolean
     readonly closing: Promise<void> | null
     readonly signedLength: number
+    // protomux-wakeup, opaque here (handed to blind-peering)
+    readonly wakeupProtocol: unknown
     ready (): Promise<void>
     close (): Promise<void>
     update (): Promise<void>

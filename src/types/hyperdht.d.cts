@@ -26,10 +26,14 @@ declare module 'hyperdht' {
     // false once this node knows it is reachable (or was told so)
     readonly firewalled: boolean
     readonly bootstrapNodes: HyperDHT.Node[]
+    // what connections made without a key pair of their own use (blind-peering's)
+    readonly defaultKeyPair: { publicKey: Buffer, secretKey: Buffer }
 
     ready(): Promise<void>
     fullyBootstrapped(): Promise<void>
     address(): { host: string, port: number, family: number }
+    // who announced `topic` (a discovery key), as the DHT's closest nodes answer
+    lookup(topic: Buffer): AsyncIterable<{ peers: { publicKey: Buffer }[] }>
     ping(to: HyperDHT.Node, opts?: { size?: number }): Promise<{ from: HyperDHT.Node }>
     destroy(opts?: { force?: boolean }): Promise<void>
   }

@@ -40,6 +40,8 @@ declare module 'hyperswarm' {
     readonly destroyed: boolean
     join(topic: Buffer, opts?: { server?: boolean, client?: boolean }): Hyperswarm.Discovery
     leave(topic: Buffer): Promise<void>
+    joinPeer(publicKey: Buffer): void
+    leavePeer(publicKey: Buffer): void
     status(topic: Buffer): Hyperswarm.Discovery | null
     flush(): Promise<boolean>
     listen(): Promise<void>
