@@ -1,4 +1,6 @@
 import { entryTooLarge, invalidEntry } from './errors.js'
+import { messageProblem } from './messages/entry-types.js'
+import { type EntryRef, refProblem } from './messages/refs.js'
 
 export const MAX_ENTRY_BYTES = 1024 * 1024
 // the type of a packed block: {"type":"batch","first":K,"entries":[...]}
@@ -15,6 +17,7 @@ export interface ChatEntry extends Entry {
   nick: string
   text: string
   time: number
+  replyTo?: EntryRef
 }
 
 export interface ReadableEntry {
@@ -70,10 +73,10 @@ export function isChat (value: Entry): value is ChatEntry {
   if (!Number.isSafeInteger(value.time) || (value.time as number) < 0) return false
   let keys = 0
   for (const k in value) {
-    if (k !== 'type' && k !== 'nick' && k !== 'text' && k !== 'time') return false
+    if (k !== 'type' && k !== 'nick' && k !== 'text' && k !== 'time' && k !== 'replyTo') return false
     keys++
   }
-  return keys === CHAT_KEYS
+  return keys === CHAT_KEYS || (keys === CHAT_KEYS + 1 && refProblem(value.replyTo) === null)
 }
 
 // Checks an entry and returns the exact bytes of its block (UTF-8 JSON, as
@@ -81,8 +84,10 @@ export function isChat (value: Entry): value is ChatEntry {
 export function encodeEntry (value: unknown): Buffer {
   if (!isObject(value)) throw invalidEntry(`an entry must be a JSON object, not ${describe(value)}`)
   if (typeof value.type !== 'string') throw invalidEntry('an entry needs a string "type" field')
+  const problem = messageProblem(value)
+  if (problem !== null) throw invalidEntry(problem)
   if (value.type === 'chat' && !isChat(value as Entry)) {
-    throw invalidEntry('a "chat" entry has exactly the keys type, nick (string), text (string) and time (integer ms)')
+    throw invalidEntry('a "chat" entry has exactly the keys type, nick (string), text (string), time (integer ms) and, for a reply, replyTo')
   }
   if (value.type === BATCH_TYPE) throw invalidEntry('"batch" is the type of packed blocks (write --pack); post another type')
   let json: string
