@@ -6,8 +6,8 @@ import { storageLocked, storageUnusable, notOpen } from '../errors.js'
 import { DELETE, EDIT, isRefType, messageProblem } from '../messages/entry-types.js'
 import { type EntryRef, isAuthorRef } from '../messages/refs.js'
 import {
-  META, authorKey, authorOfKey, authorRange, docKey, everything, idValue, indexTerms, postingKey, postingValue, readId, seqKey,
-  seqsFrom, tombstoneKey, tombstoneRange
+  META, authorKey, authorOfKey, authorRange, dictKey, docKey, docsFrom, everything, idKeyOf, indexTerms, postingKey, postingValue,
+  readSeqValue, seqValue, tombstoneKey, tombstoneRange
 } from './keys.js'
 import { type SearchHit, type SearchOptions, runQuery } from './query.js'
 import { entryText, words } from './text.js'
@@ -17,6 +17,8 @@ const VERSION = 1
 // RocksDB's memtable: the index stays small in memory beside the feed's store
 const WRITE_BUFFER_SIZE = 8 * 1024 * 1024
 const FEED_AUTHOR = ''
+// dictionary terms remembered as written (to skip writing them again); past this, forgotten
+const KNOWN_TERMS = 500_000
 
 export type IndexInput = EntryResult & { author?: string, authorSeq?: number }
 
@@ -28,16 +30,21 @@ interface Meta {
   fork: number
 }
 
+// What the index keeps of the entry at a position.
 interface Doc {
-  // position (entry number) and time (-1: none)
-  s: number
+  a: number
+  q: number
+  // time (-1: none)
   t: number
-  w: string[]
+  // its words, space-separated
+  w: string
   // authorSeq of the last edit applied (-1: none)
   e: number
   // 1: a message (a chat entry: edits and deletes apply)
   m: 0 | 1
 }
+
+const wordsOf = (doc: Doc) => doc.w === '' ? [] : doc.w.split(' ')
 
 export interface SearchIndexOptions {
   // what the index is of: a feed's or a room's key (hex); another one there is replaced
@@ -66,6 +73,7 @@ export class SearchIndex extends ReadyResource {
   private readonly authorNames: string[] = []
   // deleted messages (rooms can give an entry out again after reordering)
   private readonly tombstones = new Set<string>()
+  private readonly knownTerms = new Set<string>()
   private writing: Promise<unknown> = Promise.resolve()
 
   constructor (dir: string, { identity, room = false, readOnly = false, isAdmin = () => false }: SearchIndexOptions) {
@@ -160,6 +168,7 @@ export class SearchIndex extends ReadyResource {
     this.authorIds.clear()
     this.authorNames.length = 0
     this.tombstones.clear()
+    this.knownTerms.clear()
     this.meta = { v: VERSION, id: this.identity, room: this.room, length: 0, fork }
     await this.db.put(META, JSON.stringify(this.meta))
   }
@@ -190,6 +199,7 @@ export class SearchIndex extends ReadyResource {
   }
 
   private async load (): Promise<void> {
+    this.knownTerms.clear()
     this.authorIds.clear()
     this.authorNames.length = 0
     this.tombstones.clear()
@@ -211,10 +221,11 @@ export class SearchIndex extends ReadyResource {
     if (text === null && !message) return
     if (this.tombstones.size > 0 && this.tombstones.has(tombstoneKey(at.author, at.authorSeq).subarray(1).toString('hex'))) return
     const time = Number.isSafeInteger(v.time) && (v.time as number) >= 0 ? v.time as number : -1
-    const doc: Doc = { s: e.seq, t: time, w: text === null ? [] : words(text), e: -1, m: message ? 1 : 0 }
-    batch.putDoc(at.author, at.authorSeq, doc)
-    batch.w.tryPut(seqKey(e.seq), idValue(at.author, at.authorSeq))
-    this.putPostings(batch, doc.w, doc, at)
+    const w = text === null ? [] : words(text)
+    const doc: Doc = { a: at.author, q: at.authorSeq, t: time, w: w.join(' '), e: -1, m: message ? 1 : 0 }
+    batch.putDoc(e.seq, doc)
+    if (message) batch.w.tryPut(idKeyOf(at.author, at.authorSeq), seqValue(e.seq))
+    this.putPostings(batch, w, e.seq, doc)
   }
 
   // An edit or delete: applied when resolver.ts would apply it.
@@ -222,31 +233,40 @@ export class SearchIndex extends ReadyResource {
     if (messageProblem(v) !== null) return
     const target = this.target(v.ref as EntryRef)
     if (target === null) return
-    const doc = await batch.getDoc(target.author, target.authorSeq)
-    if (doc === null || doc.m !== 1 || doc.s >= seq) return
+    const found = await batch.find(target.author, target.authorSeq)
+    if (found === null || found.seq >= seq) return
+    const { seq: at2, doc } = found
     const own = target.author === at.author
     if (v.type === EDIT) {
       // (an edit given again after a room's reordering is applied once)
       if (!own || at.authorSeq <= doc.e) return
       const next = words(v.text as string)
-      this.deletePostings(batch, doc.w, doc.s)
-      const edited: Doc = { ...doc, w: next, e: at.authorSeq }
-      batch.putDoc(target.author, target.authorSeq, edited)
-      this.putPostings(batch, next, edited, target)
+      this.deletePostings(batch, wordsOf(doc), at2)
+      const edited: Doc = { ...doc, w: next.join(' '), e: at.authorSeq }
+      batch.putDoc(at2, edited)
+      this.putPostings(batch, next, at2, edited)
       return
     }
     if (!own && !this.isAdmin(at.name)) return
-    this.deletePostings(batch, doc.w, doc.s)
-    batch.putDoc(target.author, target.authorSeq, null)
-    batch.w.tryDelete(seqKey(doc.s))
+    this.deletePostings(batch, wordsOf(doc), at2)
+    batch.putDoc(at2, null)
+    batch.w.tryDelete(idKeyOf(target.author, target.authorSeq))
     const tomb = tombstoneKey(target.author, target.authorSeq)
     batch.w.tryPut(tomb, '')
     this.tombstones.add(tomb.subarray(1).toString('hex'))
   }
 
-  private putPostings (batch: Batch, w: string[], doc: Doc, at: { author: number, authorSeq: number }): void {
-    const value = postingValue(at.author, at.authorSeq, doc.t)
-    for (const term of indexTerms(w)) batch.w.tryPut(postingKey(term, doc.s), value)
+  private putPostings (batch: Batch, w: string[], seq: number, doc: Doc): void {
+    const value = postingValue(doc.a, doc.t)
+    for (const term of indexTerms(w)) {
+      batch.w.tryPut(postingKey(term, seq), value)
+      if (this.knownTerms.has(term)) continue
+      const key = dictKey(term)
+      if (key === null) continue
+      batch.w.tryPut(key, '')
+      if (this.knownTerms.size >= KNOWN_TERMS) this.knownTerms.clear()
+      this.knownTerms.add(term)
+    }
   }
 
   private deletePostings (batch: Batch, w: string[], seq: number): void {
@@ -279,11 +299,10 @@ export class SearchIndex extends ReadyResource {
     if (length >= this.meta.length) return
     const batch = new Batch(this.db)
     await this.written(batch, async () => {
-      for await (const { key, value } of this.db.iterator(seqsFrom(length))) {
-        const { author, authorSeq } = readId(value)
-        const doc = await batch.getDoc(author, authorSeq)
-        if (doc !== null) this.deletePostings(batch, doc.w, doc.s)
-        batch.putDoc(author, authorSeq, null)
+      for await (const { key, value } of this.db.iterator(docsFrom(length))) {
+        const doc = JSON.parse(value.toString()) as Doc
+        this.deletePostings(batch, wordsOf(doc), key.readUIntBE(1, key.length - 1))
+        if (doc.m === 1) batch.w.tryDelete(idKeyOf(doc.a, doc.q))
         batch.w.tryDelete(key)
       }
       return length
@@ -295,26 +314,37 @@ export class SearchIndex extends ReadyResource {
 class Batch {
   readonly w: RocksDB.WriteBatch
   private readonly db: RocksDB
-  private readonly docs = new Map<string, Doc | null>()
+  private readonly docs = new Map<number, Doc | null>()
+  // messages added in this batch: "author:authorSeq" -> seq
+  private readonly added = new Map<string, number>()
 
   constructor (db: RocksDB) {
     this.db = db
     this.w = db.write({ autoDestroy: true })
   }
 
-  async getDoc (author: number, authorSeq: number): Promise<Doc | null> {
-    const key = docKey(author, authorSeq)
-    const id = key.toString('latin1')
-    if (this.docs.has(id)) return this.docs.get(id)!
-    const raw = await this.db.get(key)
+  // The message (author, authorSeq) and where it is.
+  async find (author: number, authorSeq: number): Promise<{ seq: number, doc: Doc } | null> {
+    let seq = this.added.get(`${author}:${authorSeq}`)
+    if (seq === undefined) {
+      const at = await this.db.get(idKeyOf(author, authorSeq))
+      if (at === null) return null
+      seq = readSeqValue(at)
+    }
+    const doc = this.docs.has(seq) ? this.docs.get(seq)! : await this.read(seq)
+    return doc === null || doc.m !== 1 ? null : { seq, doc }
+  }
+
+  private async read (seq: number): Promise<Doc | null> {
+    const raw = await this.db.get(docKey(seq))
     return raw === null ? null : JSON.parse(raw.toString()) as Doc
   }
 
-  putDoc (author: number, authorSeq: number, doc: Doc | null): void {
-    const key = docKey(author, authorSeq)
-    this.docs.set(key.toString('latin1'), doc)
-    if (doc === null) this.w.tryDelete(key)
-    else this.w.tryPut(key, JSON.stringify(doc))
+  putDoc (seq: number, doc: Doc | null): void {
+    this.docs.set(seq, doc)
+    if (doc !== null && doc.m === 1) this.added.set(`${doc.a}:${doc.q}`, seq)
+    if (doc === null) this.w.tryDelete(docKey(seq))
+    else this.w.tryPut(docKey(seq), JSON.stringify(doc))
   }
 }
 
