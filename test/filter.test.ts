@@ -24,6 +24,12 @@ test('times: ISO dates and times (local unless an offset is given), times ago, n
   t.is(parseTime('2w', NOW), NOW - 14 * 86_400_000)
   t.is(parseTime('now', NOW), NOW)
   t.is(parseTime('2024-05-01'), new Date(2024, 4, 1).getTime(), 'a date: its local midnight')
+  // (in a zone other than UTC, local and UTC differ)
+  const zone = process.env.TZ
+  process.env.TZ = 'Asia/Kolkata'
+  t.teardown(() => { if (zone === undefined) delete process.env.TZ; else process.env.TZ = zone })
+  t.is(parseTime('2024-05-01'), Date.UTC(2024, 3, 30, 18, 30), 'local midnight in Kolkata')
+  t.is(parseTime('2024-05-01T10:00Z'), Date.UTC(2024, 4, 1, 10), 'Z is UTC wherever it is read')
   t.is(parseTime('2024-05-01T14:30'), new Date(2024, 4, 1, 14, 30).getTime())
   t.is(parseTime('2024-05-01 14:30:05.5'), new Date(2024, 4, 1, 14, 30, 5, 500).getTime())
   t.is(parseTime('2024-05-01T14:30:00Z'), Date.UTC(2024, 4, 1, 14, 30))

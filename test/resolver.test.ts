@@ -287,6 +287,19 @@ test('memory stays bounded over 200k messages when texts can be read again', { t
   t.is(messageOf(u)?.text, text(5))
 })
 
+test('a text read back while a later entry of the same batch edits it does not come back stale', async (t) => {
+  const entries: ResolverInput[] = feed([chat('al', 'the original', 1)])
+  // fillers push the original's text out of a 40-character cache
+  for (let i = 1; i <= 8; i++) entries.push({ seq: i, value: chat('al', `filler ${i}`, 1 + i) })
+  const r = new Resolver({ load: async (seq) => entries[seq] ?? null, cacheChars: 40 })
+  await r.push(entries)
+  entries.push({ seq: 9, value: reactionEntry(0, '👍', { time: 10 }) }, { seq: 10, value: editEntry(0, 'short', 11) })
+  const [reacted, edited] = await r.push(entries.slice(9))
+  t.is(messageOf(reacted)?.text, 'the original', 'the reaction\'s update has the text as it was then')
+  t.is(messageOf(edited)?.text, 'short')
+  t.is((await r.get(0))?.text, 'short', 'and the message keeps its edit')
+})
+
 test('a text dropped from memory without a way to read it again is a loud error, not a wrong answer', async (t) => {
   // (cannot happen through the options: without load every text is kept)
   const r = new Resolver({ load: async () => ({ seq: 0, value: { type: 'note' } }), cacheChars: 0 })
