@@ -202,6 +202,15 @@ test('the index lives on disk: reopened it goes on from where it was; missing or
   t.alike(seqs(await rebuilt.search('fizz', { limit: 1000 })), [300, ...seqs(before)])
 })
 
+test('the index never moves into a folder of other files', async (t) => {
+  const dir = await t.tmp()
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine')
+  const index = new SearchIndex(dir, { identity: 'ff'.repeat(32) })
+  await t.exception(index.ready(), /refusing to use .* as storage: it is not empty/)
+  t.alike(fs.readdirSync(dir), ['notes.txt'])
+  await t.exception(new SearchIndex(path.join(dir, 'none'), { identity: 'ff'.repeat(32), readOnly: true }).ready(), /no hyperfeed storage at/)
+})
+
 test('one process writes an index; another reads it without writing, or is told it is in use', async (t) => {
   const dir = await t.tmp()
   const owner = await openIndex(t, dir)

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import RocksDB from 'rocksdb-native'
 import ReadyResource from 'ready-resource'
 import { type Entry, type EntryResult, isChat } from '../entries.js'
-import { storageLocked, storageUnusable, notOpen } from '../errors.js'
+import { foreignDirectory, notOpen, storageLocked, storageMissing, storageUnusable } from '../errors.js'
 import { DELETE, EDIT, isRefType, messageProblem } from '../messages/entry-types.js'
 import { type EntryRef, isAuthorRef } from '../messages/refs.js'
 import {
@@ -19,6 +19,8 @@ const WRITE_BUFFER_SIZE = 8 * 1024 * 1024
 const FEED_AUTHOR = ''
 // dictionary terms remembered as written (to skip writing them again); past this, forgotten
 const KNOWN_TERMS = 500_000
+// a file every RocksDB database directory holds
+const ROCKSDB_MARKER = 'CURRENT'
 
 export type IndexInput = EntryResult & { author?: string, authorSeq?: number }
 
@@ -97,30 +99,35 @@ export class SearchIndex extends ReadyResource {
   }
 
   protected override async _open (): Promise<void> {
-    if (!this.readOnly) fs.mkdirSync(this.dir, { recursive: true })
+    await checkDirectory(this.dir, this.readOnly)
     const db = new RocksDB(this.dir, { readOnly: this.readOnly, createIfMissing: !this.readOnly, writeBufferSize: WRITE_BUFFER_SIZE })
     try {
       await db.ready()
     } catch (err) {
-      await db.close().catch(() => {})
+      await db.close().catch(noop)
       const message = err instanceof Error ? err.message : String(err)
       throw /lock/i.test(message) ? storageLocked(this.dir) : storageUnusable(this.dir, message)
     }
     this.rocks = db
-    const raw = await db.get(META)
-    const meta = raw === null ? null : JSON.parse(raw.toString()) as Meta
-    if (meta === null || meta.v !== VERSION || meta.id !== this.identity || meta.room !== this.room) {
-      // (read-only: another process holds it and has not built it yet)
-      if (this.readOnly) throw storageLocked(this.dir)
-      await this.wipe(0)
-      return
+    try {
+      const meta = parseMeta(await db.get(META))
+      if (meta === null || meta.v !== VERSION || meta.id !== this.identity || meta.room !== this.room) {
+        // (read-only: another process holds it and has not built it yet)
+        if (this.readOnly) throw storageLocked(this.dir)
+        await this.wipe(0)
+        return
+      }
+      this.meta = meta
+      await this.load()
+    } catch (err) {
+      this.rocks = null
+      await db.close().catch(noop)
+      throw err
     }
-    this.meta = meta
-    await this.load()
   }
 
   protected override async _close (): Promise<void> {
-    await this.writing.catch(() => {})
+    await this.writing.catch(noop)
     await this.rocks?.close()
   }
 
@@ -154,7 +161,7 @@ export class SearchIndex extends ReadyResource {
       if (this.readOnly) throw storageLocked(this.dir)
       return fn()
     })
-    this.writing = run.catch(() => {})
+    this.writing = run.catch(noop)
     return run
   }
 
@@ -347,5 +354,31 @@ class Batch {
     else this.w.tryPut(docKey(seq), JSON.stringify(doc))
   }
 }
+
+// The index's directory: new, empty, or a RocksDB database already (like the
+// stores, never a folder of someone's files).
+async function checkDirectory (dir: string, readOnly: boolean): Promise<void> {
+  let names: string[]
+  try {
+    names = await fs.promises.readdir(dir)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storageUnusable(dir, (err as Error).message)
+    if (readOnly) throw storageMissing(dir)
+    await fs.promises.mkdir(dir, { recursive: true })
+    return
+  }
+  if (names.length > 0 && !names.includes(ROCKSDB_MARKER)) throw foreignDirectory(dir)
+}
+
+function parseMeta (raw: Buffer | null): Meta | null {
+  if (raw === null) return null
+  try {
+    return JSON.parse(raw.toString()) as Meta
+  } catch {
+    return null // damaged: rebuilt
+  }
+}
+
+function noop () {}
 
 export type { SearchHit, SearchOptions }
