@@ -87,7 +87,7 @@ export function encodeEntry (value: unknown): Buffer {
   const problem = messageProblem(value)
   if (problem !== null) throw invalidEntry(problem)
   if (value.type === 'chat' && !isChat(value as Entry)) {
-    throw invalidEntry('a "chat" entry has exactly the keys type, nick (string), text (string), time (integer ms) and, for a reply, replyTo')
+    throw invalidEntry('a "chat" entry has exactly the keys type, nick (string), text (string) and time (integer ms)')
   }
   if (value.type === BATCH_TYPE) throw invalidEntry('"batch" is the type of packed blocks (write --pack); post another type')
   let json: string
