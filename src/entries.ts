@@ -1,4 +1,6 @@
 import { entryTooLarge, invalidEntry } from './errors.js'
+import { messageProblem } from './messages/entry-types.js'
+import { type EntryRef, refProblem } from './messages/refs.js'
 
 export const MAX_ENTRY_BYTES = 1024 * 1024
 export const BATCH_TYPE = 'batch'
@@ -14,6 +16,7 @@ export interface ChatEntry extends Entry {
   nick: string
   text: string
   time: number
+  replyTo?: EntryRef
 }
 
 export interface ReadableEntry {
@@ -66,16 +69,18 @@ export function isChat (value: Entry): value is ChatEntry {
   if (!Number.isSafeInteger(value.time) || (value.time as number) < 0) return false
   let keys = 0
   for (const k in value) {
-    if (k !== 'type' && k !== 'nick' && k !== 'text' && k !== 'time') return false
+    if (k !== 'type' && k !== 'nick' && k !== 'text' && k !== 'time' && k !== 'replyTo') return false
     keys++
   }
-  return keys === CHAT_KEYS
+  return keys === CHAT_KEYS || (keys === CHAT_KEYS + 1 && refProblem(value.replyTo) === null)
 }
 
 // The exact bytes of its block, or a coded error.
 export function encodeEntry (value: unknown): Buffer {
   if (!isObject(value)) throw invalidEntry(`an entry must be a JSON object, not ${describe(value)}`)
   if (typeof value.type !== 'string') throw invalidEntry('an entry needs a string "type" field')
+  const problem = messageProblem(value)
+  if (problem !== null) throw invalidEntry(problem)
   if (value.type === 'chat' && !isChat(value as Entry)) {
     throw invalidEntry('a "chat" entry has exactly the keys type, nick (string), text (string) and time (integer ms)')
   }

@@ -46,6 +46,7 @@ export const unknownCommand = define('UNKNOWN_COMMAND', 400, (name: string, know
 
 // entries
 export const invalidEntry = define('INVALID_ENTRY', 400, (reason: string) => `entry refused: ${reason}`)
+export const badImportLine = define('BAD_IMPORT', 400, (line: number, reason: string) => `import refused (nothing was imported): line ${line}: ${reason}`)
 export const entryTooLarge = define('ENTRY_TOO_LARGE', 413, (bytes: number, max: number) =>
   `entry refused: ${bytes} bytes of JSON is over the ${max}-byte limit`)
 
