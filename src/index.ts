@@ -6,6 +6,7 @@
 /// <reference path="./types/small.d.cts" preserve="true" />
 /// <reference path="./types/autobase.d.cts" preserve="true" />
 /// <reference path="./types/multicast-dns.d.cts" preserve="true" />
+/// <reference path="./types/rocksdb-native.d.cts" preserve="true" />
 /// <reference path="./types/blind-peer.d.cts" preserve="true" />
 // The public API, documented in docs/library.md.
 

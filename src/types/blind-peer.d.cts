@@ -137,19 +137,6 @@ declare module 'blind-peering' {
   export = BlindPeering
 }
 
-declare module 'rocksdb-native' {
-  class RocksDB {
-    constructor (path: string, opts?: object)
-    readonly path: string
-    readonly opened: boolean
-    readonly closed: boolean
-    ready (): Promise<void>
-    close (): Promise<void>
-  }
-
-  export = RocksDB
-}
-
 declare module 'fs-native-extensions' {
   // an exclusive (or shared) lock on an open file; false when another holder has it
   export function tryLock (fd: number, opts?: { shared?: boolean }): boolean
