@@ -5,6 +5,7 @@ import type test from 'brittle'
 import { Feed, Network, Store, type NetworkOptions } from '../../src/index.js'
 
 export * from './cli.js'
+export { replicate } from './replicate.js'
 
 // A DHT of three nodes on 127.0.0.1, destroyed after the test.
 export async function testnet (t: test.Assert) {
