@@ -1,7 +1,7 @@
 import test from 'brittle'
 import Autobase from 'autobase'
 import { Network, Room, Store, chat, encodeEntry, parseRoomRef } from '../src/index.js'
-import { filesContain, netOptions, runCli, sleep, testnet } from './helpers/index.js'
+import { filesContain, foundInPlainFeed, netOptions, runCli, sleep, testnet } from './helpers/index.js'
 import { createRoom, joinRoom, once, stop, texts } from './helpers/rooms.js'
 
 test('a removed member\'s later posts never enter the room; only the creator removes', { timeout: 180_000 }, async (t) => {
@@ -155,6 +155,7 @@ test('a copy with only the room key keeps and forwards the encrypted room, canno
   await back.stop()
   t.is((await relay.stop()).code, 0)
   t.absent(filesContain(relayStorage, secret), 'the relay\'s storage never holds the text')
+  t.ok(await foundInPlainFeed(t, secret), 'control: the same search finds it in a plain feed\'s storage')
   const listed = await runCli(['room', 'list'], { storage: relayStorage })
   t.ok(listed.out.includes('not joined (relayed or joining)'), listed.out)
 })
