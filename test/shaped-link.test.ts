@@ -101,7 +101,7 @@ testIf(NO_LINK, 'the shipped link shapes: round trips take twice the delay, pack
   t.ok(/(forwarded|sent) \d+, dropped \d+/.test(counts), `the link's counts: ${counts}`)
 })
 
-testIf(NO_LINK, 'bench --quick --only shaped: every profile\'s figures beside raw Hypercore, every entry once and in order at 5% loss', { timeout: 240_000 }, async (t) => {
+testIf(NO_LINK, 'bench --quick --only shaped: every profile\'s figures beside raw Hypercore, every entry once and in order at 5% loss', { timeout: 340_000 }, async (t) => {
   const out = path.join(await t.tmp(), 'bench.json')
   const child = spawn(process.execPath, [BENCH, '--quick', '--only', 'shaped', '--json', out], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGTERM') })
