@@ -71,6 +71,10 @@ test('npm run bench -- --quick completes and reports every figure beside its ref
   const out = path.join(await t.tmp(), 'bench.json')
   // the shaped-link section has a test of its own (test/shaped-link.test.ts)
   const child = spawn(process.execPath, [BENCH, '--quick', '--skip', 'shaped', '--json', out], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // also when brittle ends the process on a timeout, skipping teardowns
+  const stop = () => { if (child.exitCode === null) child.kill('SIGTERM') }
+  process.on('exit', stop)
+  t.teardown(stop)
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
