@@ -69,7 +69,7 @@ const TABLE: [string[], number, RegExp][] = [
   [['bootstrap', '--host', '10.255.255.1', '--port', '4001'], 1, /^hyperfeed: .*10\.255\.255\.1/]
 ]
 
-test('bad arguments: one clear line and a non-zero exit each, never a stack trace', { timeout: 120_000 }, async (t) => {
+test('bad arguments: one clear line and a non-zero exit each, never a stack trace', { timeout: 240_000 }, async (t) => {
   const storage = await t.tmp()
   for (const [args, code, line] of TABLE) {
     const r = await runCli(args, { storage })
