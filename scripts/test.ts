@@ -104,7 +104,11 @@ const failed = results.filter(r => r.code !== 0)
 console.log(`# ${results.length - failed.length}/${results.length} test files passed in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 for (const r of results.sort((a, b) => b.ms - a.ms)) console.log(`#   ${r.code === 0 ? 'ok  ' : 'FAIL'} ${(r.ms / 1000).toFixed(1).padStart(6)} s  ${name(r.file)}`)
 
-const counts = results.map(r => countsIn(r.output)).reduce((a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed }), { passed: 0, failed: 0 })
+// a file that died (a timeout, a crash) failed at least the test it was running
+const counts = results.map(r => {
+  const c = countsIn(r.output)
+  return { passed: c.passed, failed: Math.max(c.failed, r.code === 0 ? 0 : 1) }
+}).reduce((a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed }), { passed: 0, failed: 0 })
 const skips = results.flatMap(r => r.skips.map(s => ({ ...s, file: name(r.file) })))
 console.log(`# tests: ${counts.passed} passed, ${counts.failed} failed, ${skips.length} skipped`)
 if (skips.length > 0) {
