@@ -89,10 +89,10 @@ test('a feed with an invalid block in the middle is flagged at that height over 
 // A search that cannot finish within any test: nonces 0 to UNMINABLE_CHECKED
 // of this template were hashed once (the preimage exactly as the mining worker
 // builds it), and none gives the 32 leading zero bits of the highest
-// difficulty the code allows. Mining it at 1.5M hashes/s (this machine) would
-// take 80 s to get there; the test below cancels it within 20 s.
+// difficulty the code allows. The worker (1.5M hashes/s here, idle) would need
+// 200 s to get past them; the test below cancels it within 20 s.
 const UNMINABLE = { height: 0, time: 1_700_000_000_000, prev: GENESIS_PREV, difficulty: MAX_DIFFICULTY, data: 'a search that cannot finish' }
-const UNMINABLE_CHECKED = 120_000_000
+const UNMINABLE_CHECKED = 300_000_000
 
 test('mining runs on a worker thread: a viewer syncs 1000 entries from the writer while a search that cannot finish runs, and cancel() ends it', async (t) => {
   const { bootstrap, flag } = await testnet(t)
