@@ -17,9 +17,9 @@ const BRITTLE = fileURLToPath(new URL('../../node_modules/brittle/brittle-node.j
 const CONCURRENCY = Number(process.env.HYPERFEED_TEST_JOBS ?? 3)
 const FILE_DEADLINE = 6 * 60_000
 // started first: they mostly wait, and are the longest
-const LONG = ['shaped-link', 'quiet-feed', 'faults-crash', 'load']
-// run one at a time after the rest: they use the CPU on purpose
-const ALONE = ['bench-quick', 'load']
+const LONG = ['quiet-feed', 'faults-crash']
+// run one at a time after the rest: they use the CPU on purpose (benchmarks)
+const ALONE = ['bench-quick', 'shaped-link', 'load']
 // these drive Debian's Chromium, or the one HYPERFEED_CHROMIUM names (never a
 // browser a tool downloads); without one they skip
 const BROWSER = /browser/

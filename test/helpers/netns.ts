@@ -4,11 +4,10 @@ import type test from 'brittle'
 // How this machine makes a private network namespace: as root, or as any user
 // inside a user namespace of its own (where the kernel allows that); null when
 // it cannot.
+let flagsFound: string[] | null | undefined
 function unshareFlags (): string[] | null {
-  for (const flags of [['-n'], ['-r', '-n']]) {
-    if (spawnSync('unshare', [...flags, 'ip', 'link', 'set', 'lo', 'up']).status === 0) return flags
-  }
-  return null
+  flagsFound ??= [['-n'], ['-r', '-n']].find(flags => spawnSync('unshare', [...flags, 'ip', 'link', 'set', 'lo', 'up']).status === 0) ?? null
+  return flagsFound
 }
 
 // Why this machine cannot make a private network namespace (null: it can).
