@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import Corestore from 'corestore'
 import {
-  BIN, JSON_PATH, NAIVE, QUICK, RAW, SIZES, type Proc, figure, figures, fmt, fmtK, freeUdpPort, jsonLine, median, notes, now, percentile, proc, procs, run, sleep, tmp
+  BIN, JSON_PATH, NAIVE, QUICK, RAW, SIZES, type Proc, figure, figures, fmt, fmtK, freeUdpPort, jsonLine, median, notes, now, percentile, problems, proc, procs, run, sleep, tmp
 } from './bench/common.js'
 import { rooms } from './bench/rooms.js'
 import { packed } from './bench/packed.js'
@@ -360,7 +360,8 @@ async function main (): Promise<number> {
     fs.writeFileSync(JSON_PATH, JSON.stringify({ quick: QUICK, seconds, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memory: os.totalmem(), node: process.version }, sizes: SIZES, figures }, null, 2) + '\n')
     console.log(`results written to ${JSON_PATH}`)
   }
-  return 0
+  for (const p of problems) console.error(`bench: ${p}`)
+  return problems.length === 0 ? 0 : 1
 }
 
 main().then(code => process.exit(code), err => {

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import test from 'brittle'
 import { runCli, spawnCli } from './helpers/index.js'
+import { testIf } from './helpers/skip.js'
 
 const KEY = 'e'.repeat(64)
 
@@ -67,7 +69,7 @@ const TABLE: [string[], number, RegExp][] = [
   [['bootstrap', '--host', '10.255.255.1', '--port', '4001'], 1, /^hyperfeed: .*10\.255\.255\.1/]
 ]
 
-test('bad arguments: one clear line and a non-zero exit each, never a stack trace', { timeout: 120_000 }, async (t) => {
+test('bad arguments: one clear line and a non-zero exit each, never a stack trace', { timeout: 240_000 }, async (t) => {
   const storage = await t.tmp()
   for (const [args, code, line] of TABLE) {
     const r = await runCli(args, { storage })
@@ -80,7 +82,7 @@ test('bad arguments: one clear line and a non-zero exit each, never a stack trac
   }
 })
 
-test('ports in use and storage that cannot be used are one line each too', async (t) => {
+test('ports in use and storage held by another process are one line each too', async (t) => {
   const storage = await t.tmp()
   const w = spawnCli(t, ['write', '--no-swarm', '--ws-port', '0', '--ws-host', '127.0.0.1'], { storage })
   const port = /:(\d+)$/.exec(await w.errLine('accepting WebSocket peers'))![1]!
@@ -92,15 +94,16 @@ test('ports in use and storage that cannot be used are one line each too', async
   const appendLocked = await runCli(['append', 'x'], { storage })
   t.is(appendLocked.code, 1)
   t.ok(/is in use by another hyperfeed process; stop it or pass --storage DIR/.test(appendLocked.err))
+})
 
-  // a read-only file system (a private mount namespace, so nothing else is touched)
-  const { spawnSync } = await import('node:child_process')
-  if (spawnSync('unshare', ['-m', 'true']).status !== 0) {
-    t.comment('skipped the read-only file system case: no mount namespaces here')
-    return
-  }
+// a read-only file system, in a private mount namespace so nothing else is touched
+// (as root, or as any user inside a user namespace of its own)
+const MOUNT_FLAGS = [['-m'], ['-r', '-m']].find(flags => spawnSync('unshare', [...flags, 'true']).status === 0)
+const MOUNT_NS = MOUNT_FLAGS !== undefined ? null : 'no private mount namespace here (unshare -m needs root or unprivileged user namespaces)'
+
+testIf(MOUNT_NS, 'storage on a read-only file system is one line too', {}, async (t) => {
   const dir = await t.tmp()
-  const wrap = ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs -o ro tmpfs "$0" && exec "$@"', dir]
+  const wrap = ['unshare', ...MOUNT_FLAGS!, 'sh', '-c', 'mount -t tmpfs -o ro tmpfs "$0" && exec "$@"', dir]
   for (const args of [['append', 'x'], ['view', KEY, '--no-swarm', '--ws-port', '0'], ['serve', '--name', 'x', '--port', '0']]) {
     const r = await runCli([...args, '--storage', dir + '/store'], { wrap })
     t.is(r.code, 1, args[0])

@@ -56,16 +56,31 @@ const EXPECTED: [string, RegExp, boolean][] = [
   ['rooms', /one more block at chain length 5k/, true]
 ]
 
+const positive = (n: number | null) => n !== null && Number.isFinite(n) && n > 0
+
+// Why a figure is not one to report (null: it is).
+function figureProblem (f: Figure, hasReference: boolean): string | null {
+  if (!positive(f.hyperfeed)) return `hyperfeed's figure is ${f.hyperfeed}, not a positive number`
+  if (!hasReference) return null
+  if (!positive(f.reference)) return `its reference is ${f.reference}, not a positive number`
+  if (!positive(f.ratio)) return `no ratio (${f.ratio})`
+  return null
+}
+
 test('npm run bench -- --quick completes and reports every figure beside its reference', { timeout: 420_000 }, async (t) => {
   const out = path.join(await t.tmp(), 'bench.json')
   // the shaped-link section has a test of its own (test/shaped-link.test.ts)
   const child = spawn(process.execPath, [BENCH, '--quick', '--skip', 'shaped', '--json', out], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // also when brittle ends the process on a timeout, skipping teardowns
+  const stop = () => { if (child.exitCode === null) child.kill('SIGTERM') }
+  process.on('exit', stop)
+  t.teardown(stop)
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
   child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
   const code = await new Promise<number | null>(resolve => child.on('close', resolve))
-  t.is(code, 0, code === 0 ? 'the quick bench exits 0' : 'bench failed: ' + stderr.slice(-2000))
+  t.is(code, 0, code === 0 ? 'the quick bench exits 0' : 'bench failed: ' + stderr.slice(-3000))
   if (code !== 0) return
 
   const result = JSON.parse(fs.readFileSync(out, 'utf8')) as { quick: boolean, figures: Figure[] }
@@ -76,9 +91,8 @@ test('npm run bench -- --quick completes and reports every figure beside its ref
       t.fail(`no ${group} figure matching ${name}`)
       continue
     }
-    const ok = Number.isFinite(f.hyperfeed) && f.hyperfeed > 0 &&
-      (!hasReference || (f.reference !== null && Number.isFinite(f.reference) && f.reference > 0 && f.ratio !== null && Number.isFinite(f.ratio)))
-    t.ok(ok, `${f.name}: ${f.hyperfeed} ${f.unit}${hasReference ? ` vs ${f.reference} (${f.ratio?.toFixed(2)}x)` : ''}`)
+    const why = figureProblem(f, hasReference)
+    t.ok(why === null, `${f.name}: ${f.hyperfeed} ${f.unit}${hasReference ? ` vs ${f.reference} (${f.ratio === null ? '-' : f.ratio.toFixed(2) + 'x'})` : ''}${why === null ? '' : `: ${why}`}`)
   }
   t.is(result.figures.length, EXPECTED.length, 'nothing else, nothing missing')
   // the printed table carries every figure too

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import test from 'brittle'
 import { runCli, spawnCli, testnet } from './helpers/index.js'
+import { testIf } from './helpers/skip.js'
 
 const CHAT = /^\[\d\d:\d\d:\d\d\] alice: /
 
@@ -149,12 +151,9 @@ test('keys: hex and z32 name the same feed; anything else exits 2 with a clear m
   }
 })
 
-test('on a terminal, view shows catch-up progress on stderr and says when it is in sync', async (t) => {
-  const { spawnSync } = await import('node:child_process')
-  if (spawnSync('script', ['--version']).status !== 0) {
-    t.comment('skipped: no script(1) to provide a terminal')
-    return
-  }
+const TERMINAL = spawnSync('script', ['--version']).status === 0 ? null : 'no script(1) to give the viewer a terminal (util-linux)'
+
+testIf(TERMINAL, 'on a terminal, view shows catch-up progress on stderr and says when it is in sync', {}, async (t) => {
   const { flag } = await testnet(t)
   const w = spawnCli(t, ['write', '--json', '--bootstrap', flag], { storage: await t.tmp() })
   const key = await w.line(/^[0-9a-f]{64}$/)

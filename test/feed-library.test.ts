@@ -1,6 +1,6 @@
 import test from 'brittle'
-import { BlockWriter, Feed, HyperfeedError, Network, chat, openFeed, syncOnce, verifyChain, type EntryResult } from '../src/index.js'
-import { netOptions, testnet } from './helpers/index.js'
+import { BlockWriter, Feed, HyperfeedError, chat, openFeed, syncOnce, verifyChain, type EntryResult } from '../src/index.js'
+import { replicate } from './helpers/index.js'
 
 test('openFeed: by name or key, read-only or writable, and reads never create storage', async (t) => {
   const storage = await t.tmp()
@@ -32,20 +32,13 @@ test('openFeed: by name or key, read-only or writable, and reads never create st
 })
 
 test('syncOnce: reads to the peer\'s length; NO_PEER in time with no peer', async (t) => {
-  const { bootstrap } = await testnet(t)
-  const dir = await t.tmp()
-  const writer = await Feed.openWriterIn({ storage: dir }, 'w')
+  const writer = await Feed.openWriterIn({ storage: await t.tmp() }, 'w')
   t.teardown(() => writer.close())
   await writer.append(Array.from({ length: 500 }, (_, i) => chat('w', `line ${i}`)))
-  const net1 = new Network(writer.store, netOptions(bootstrap))
-  t.teardown(() => net1.close(), { order: -1 })
-  await net1.join(writer)
-
   const copy = await Feed.openIn({ storage: await t.tmp() }, writer.key)
   t.teardown(() => copy.close())
-  const net2 = new Network(copy.store, netOptions(bootstrap))
-  t.teardown(() => net2.close(), { order: -1 })
-  await net2.join(copy)
+  replicate(t, writer, copy)
+
   const seen: EntryResult[] = []
   const result = await syncOnce(copy, { start: 100, timeout: 10_000, onEntries: (b) => { seen.push(...b) } })
   t.alike([result.length, result.position, result.complete, result.readable], [500, 500, true, true])

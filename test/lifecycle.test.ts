@@ -20,6 +20,7 @@ import { Miner } from '../src/chain/mine.js'
 import { BlockWriter } from '../src/feed/block-writer.js'
 import { ChainIndex } from '../src/feed/chain-index.js'
 import { lanHosts } from './helpers/netns.js'
+import { testIf } from './helpers/skip.js'
 import { testnet } from './helpers/index.js'
 
 const CAN_NETNS = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0
@@ -226,7 +227,7 @@ test('Feed and Store: close twice; a feed that owns its store closes it', async 
   await closeTwice(t, store, 'Store')
 })
 
-test('LanDiscovery: close twice says goodbye and releases the socket (in a namespace of its own)', { skip: !CAN_NETNS }, async (t) => {
+testIf(CAN_NETNS ? null : 'network namespaces need root and iproute2 (ip netns)', 'LanDiscovery: close twice says goodbye and releases the socket (in a namespace of its own)', {}, async (t) => {
   const [host] = lanHosts(t, 1)!
   const lan = fileURLToPath(new URL('../src/network/lan.js', import.meta.url))
   const iface = fileURLToPath(new URL('../src/network/lan-interface.js', import.meta.url))

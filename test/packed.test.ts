@@ -2,11 +2,11 @@ import test from 'brittle'
 import Corestore from 'corestore'
 import Hyperswarm from 'hyperswarm'
 import DHT from 'hyperdht'
-import { Feed, MAX_ENTRY_BYTES, Network, Room, Store, blockHash, chat, encodeEntry, isUnreadable, parseRoomRef, GENESIS_PREV } from '../src/index.js'
+import { Feed, MAX_ENTRY_BYTES, Room, Store, blockHash, chat, encodeEntry, isUnreadable, parseRoomRef, GENESIS_PREV } from '../src/index.js'
 import { toBlock } from '../src/chain/block.js'
 import { MAX_PACKED_ENTRY_BYTES, packBlocks } from '../src/feed/pack.js'
 import { LineInput } from '../src/input.js'
-import { netOptions, runCli, spawnCli, testnet } from './helpers/index.js'
+import { replicate, runCli, spawnCli, testnet } from './helpers/index.js'
 
 const line = (i: number) => JSON.stringify({ type: 'n', i })
 
@@ -145,22 +145,16 @@ test('packed blocks from another program: malformed batches and entries are unre
 })
 
 test('rooms: a member\'s packed block reaches the others as its entries, numbered as in its core', { timeout: 60_000 }, async (t) => {
-  const { bootstrap } = await testnet(t)
   const s1 = await Store.open(await t.tmp())
   const s2 = await Store.open(await t.tmp())
   t.teardown(async () => { await s1.close(); await s2.close() }, { order: 1 })
   const a = await Room.create(s1, { nick: 'a' })
   t.teardown(() => a.close())
-  const n1 = new Network(s1, netOptions(bootstrap))
-  t.teardown(() => n1.close(), { order: -1 })
-  await n1.join(a)
   const ref = parseRoomRef(await a.createInvite())
   const b = new Room(s2, { key: ref.roomKey, encryptionKey: ref.invite!.encryptionKey })
   t.teardown(() => b.close())
   await b.ready()
-  const n2 = new Network(s2, netOptions(bootstrap))
-  t.teardown(() => n2.close(), { order: -1 })
-  await n2.join(b)
+  replicate(t, a, b)
   await b.join(ref.invite!, { nick: 'b', timeout: 15_000 })
   const at = b.base.local.length
   await b.base.append(packBlocks(at, ['one', 'two', 'three'].map(x => encodeEntry(chat('b', x)))))

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import test from 'brittle'
-import { filesContain, runCli, spawnCli, testnet } from './helpers/index.js'
+import { filesContain, foundInPlainFeed, runCli, spawnCli, testnet } from './helpers/index.js'
 
 test('private feeds: the key alone replicates (and re-shares) encrypted bytes and says so; the invite reads them', { timeout: 120_000 }, async (t) => {
   const { flag } = await testnet(t)
@@ -20,6 +20,7 @@ test('private feeds: the key alone replicates (and re-shares) encrypted bytes an
   t.ok(blind.stderr.some(l => l === `hyperfeed: feed ${key} is private (encrypted): this copy keeps and shares its encrypted entries but cannot read them without the writer's invite (hyperfeed:...)`), blind.err)
   t.ok(/2 entries: 0 were stored here already, 2 downloaded/.test(blind.err), 'it still downloaded the entries')
   t.absent(filesContain(keyOnly, secret), 'the secret is not readable anywhere in its storage')
+  t.ok(await foundInPlainFeed(t, secret), 'control: the same search finds it in a plain feed\'s storage')
   const info = await runCli(['info', key], { storage: keyOnly })
   t.ok(info.out.includes('encrypted:      yes, and this storage cannot read it (no invite)'))
 
@@ -64,4 +65,5 @@ test('a feed created without encryption cannot become private; a private one sta
   await again.stop()
   t.is((await runCli(['append', '--name', 'secret', 'still private'], { storage })).code, 0)
   t.absent(filesContain(path.join(storage, 'writers', 'secret'), 'still private'), 'stored encrypted')
+  t.ok(await foundInPlainFeed(t, 'still private'), 'control: the same search finds it in a plain feed\'s storage')
 })

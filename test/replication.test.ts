@@ -1,6 +1,6 @@
 import test from 'brittle'
-import { chat } from '../src/index.js'
-import { netOptions, network, reader, take, testnet, writer } from './helpers/index.js'
+import { Feed, Store, chat } from '../src/index.js'
+import { netOptions, network, reader, replicate, take, testnet, writer } from './helpers/index.js'
 
 test('existing entries reach a new viewer over the swarm', async (t) => {
   const { bootstrap } = await testnet(t)
@@ -15,13 +15,12 @@ test('existing entries reach a new viewer over the swarm', async (t) => {
   t.alike(got.map(e => e.seq), Array.from({ length: 50 }, (_, i) => i))
 })
 
+// The rest is the feed's own behaviour: replicated in this process.
+
 test('live entries arrive in order, each once', async (t) => {
-  const { bootstrap } = await testnet(t)
   const w = await writer(t)
-  await network(t, w, netOptions(bootstrap))
   const v = await reader(t, w.key)
-  const net = await network(t, v, netOptions(bootstrap))
-  await net.flush()
+  replicate(t, w, v)
 
   const receiving = take(v, 200)
   for (let i = 0; i < 200; i++) {
@@ -33,53 +32,44 @@ test('live entries arrive in order, each once', async (t) => {
 })
 
 test('a restarted viewer reads offline at once, then resumes without duplicates', async (t) => {
-  const { bootstrap } = await testnet(t)
   const w = await writer(t)
   await w.append(Array.from({ length: 10 }, (_, i) => chat('a', 'first ' + i)))
-  await network(t, w, netOptions(bootstrap))
   const dir = await t.tmp()
 
   {
-    const { Store, Feed, Network } = await import('../src/index.js')
     const store = await Store.open(dir)
     const v = await Feed.open(store, w.key)
-    const net = new Network(store, netOptions(bootstrap))
-    await net.join(v)
+    const cut = replicate(t, w, v)
     t.is((await take(v, 10)).length, 10)
-    await net.close()
+    await cut()
     await v.close()
     await store.close()
   }
 
   await w.append(Array.from({ length: 5 }, (_, i) => chat('a', 'second ' + i)))
 
-  // offline: no network at all, the stored entries are there
+  // offline: no peer at all, the stored entries are there
   const v = await reader(t, w.key, dir)
   const offline = await v.read(0, 100, { wait: false })
   t.is(offline.length, 10, 'the 10 stored entries read with no peer')
 
-  // online again: continue from where it stopped
-  await network(t, v, netOptions(bootstrap))
+  // connected again: continue from where it stopped
+  replicate(t, w, v)
   const rest = await take(v, 5, offline.length)
   t.alike(rest.map(e => e.seq), [10, 11, 12, 13, 14])
   t.alike(rest.map(e => 'value' in e && e.value.text), ['second 0', 'second 1', 'second 2', 'second 3', 'second 4'])
 })
 
 test('a second viewer gets the whole feed from the first while the writer is offline', async (t) => {
-  const { bootstrap } = await testnet(t)
-  const { Network } = await import('../src/index.js')
   const w = await writer(t)
   await w.append(Array.from({ length: 300 }, (_, i) => chat('a', 'n' + i)))
-  const wNet = new Network(w.store, netOptions(bootstrap))
-  await wNet.join(w)
-
   const v1 = await reader(t, w.key)
-  await network(t, v1, netOptions(bootstrap))
+  const cut = replicate(t, w, v1)
   t.is((await take(v1, 300)).length, 300)
-  await wNet.close()
+  await cut()
 
   const v2 = await reader(t, w.key)
-  await network(t, v2, netOptions(bootstrap))
+  replicate(t, v1, v2)
   const got = await take(v2, 300)
   t.is(got.length, 300)
   t.alike(got.map(e => 'value' in e && e.value.text).slice(-2), ['n298', 'n299'])

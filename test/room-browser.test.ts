@@ -1,10 +1,12 @@
 import fs from 'node:fs'
-import test from 'brittle'
 import { spawnCli, testnet } from './helpers/index.js'
-import { ARTIFACTS, browser, openPage } from './helpers/browser.js'
+import { ARTIFACTS, browser, chromiumMissing, openPage } from './helpers/browser.js'
+import { testIf } from './helpers/skip.js'
 import { createRoom, joinRoom, stop } from './helpers/rooms.js'
 
-test('the room page shows who posted what, the members, live posts from two members, and posts as this member', { timeout: 120_000 }, async (t) => {
+const NO_BROWSER = chromiumMissing()
+
+testIf(NO_BROWSER, 'the room page shows who posted what, the members, live posts from two members, and posts as this member', { timeout: 120_000 }, async (t) => {
   const { flag } = await testnet(t)
   const net = ['--bootstrap', flag]
   const { invite, member: alice } = await createRoom(t, net)

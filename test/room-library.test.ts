@@ -1,27 +1,18 @@
 import test from 'brittle'
-import { Network, Room, Store, chat, parseRoomRef, type RoomEntry } from '../src/index.js'
-import { netOptions, testnet } from './helpers/index.js'
+import { Room, Store, chat, parseRoomRef, type RoomEntry } from '../src/index.js'
+import { replicate } from './helpers/index.js'
 
-async function store (t: Parameters<typeof testnet>[0]) {
+async function store (t: test.Assert) {
   const s = await Store.open(await t.tmp())
   t.teardown(() => s.close(), { order: 1 })
   return s
 }
 
-async function online (t: Parameters<typeof testnet>[0], room: Room, bootstrap: { host: string, port: number }[]) {
-  const net = new Network(room.store, netOptions(bootstrap))
-  t.teardown(() => net.close(), { order: -1 })
-  await net.join(room)
-  return net
-}
-
 const texts = (entries: RoomEntry[]) => entries.map(e => 'value' in e ? (e.value.text ?? e.value.type) : '!')
 
-test('room: create, invite, join through the network, post from both, same order on both', { timeout: 60_000 }, async (t) => {
-  const { bootstrap } = await testnet(t)
+test('room: create, invite, join, post from both, same order on both; a used invite lets nobody else in', { timeout: 60_000 }, async (t) => {
   const alice = await Room.create(await store(t), { nick: 'alice' })
   t.teardown(() => alice.close())
-  await online(t, alice, bootstrap)
   const invite = await alice.createInvite()
   t.ok(invite.startsWith('hyperfeed-room:'))
 
@@ -29,7 +20,7 @@ test('room: create, invite, join through the network, post from both, same order
   const bob = new Room(await store(t), { key: ref.roomKey, encryptionKey: ref.invite!.encryptionKey })
   t.teardown(() => bob.close())
   await bob.ready()
-  await online(t, bob, bootstrap)
+  replicate(t, alice, bob)
   const started = Date.now()
   const member = await bob.join(ref.invite!, { nick: 'bob', timeout: 15_000 })
   t.comment(`joined in ${Date.now() - started} ms`)
@@ -54,7 +45,7 @@ test('room: create, invite, join through the network, post from both, same order
   const carol = new Room(await store(t), { key: ref.roomKey, encryptionKey: ref.invite!.encryptionKey })
   t.teardown(() => carol.close())
   await carol.ready()
-  await online(t, carol, bootstrap)
+  replicate(t, alice, carol)
   await t.exception(carol.join(ref.invite!, { nick: 'carol', timeout: 15_000 }), /already used \(by bob\)/)
 })
 

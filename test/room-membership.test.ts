@@ -1,7 +1,7 @@
 import test from 'brittle'
 import Autobase from 'autobase'
 import { Network, Room, Store, chat, encodeEntry, parseRoomRef } from '../src/index.js'
-import { filesContain, netOptions, runCli, sleep, testnet } from './helpers/index.js'
+import { filesContain, foundInPlainFeed, netOptions, runCli, sleep, testnet } from './helpers/index.js'
 import { createRoom, joinRoom, once, stop, texts } from './helpers/rooms.js'
 
 test('a removed member\'s later posts never enter the room; only the creator removes', { timeout: 180_000 }, async (t) => {
@@ -15,31 +15,37 @@ test('a removed member\'s later posts never enter the room; only the creator rem
   bob.cli!.write('before removal\n')
   await carol.cli!.line(/bob: before removal$/)
 
-  const bobKey = JSON.parse((await runCli(['room', 'info', '--name', 'r', '--json'], { storage: bob.storage })).out || '{}').writer
-  // carol is not the creator: refused
-  carol.cli!.write(`/remove ${bobKey ?? 'x'.repeat(64)}\n`)
-  await carol.cli!.errLine(/only the room's creator can remove members/)
-
-  const members = JSON.parse((await runCli(['room', 'info', '--name', 'r', '--json'], { storage: carol.storage })).out || 'null')
-  t.absent(members, 'room info refuses while the chat runs')
+  // bob's member key, as the room lists it
   alice.cli!.write('/members\n')
-  const bobLine = await alice.cli!.errLine(/ bob  added by alice/)
-  const key = bobLine.split(' ')[0]!
-  alice.cli!.write(`/remove ${key}\n`)
-  await alice.cli!.errLine(`removed bob (${key})`)
+  const bobKey = (await alice.cli!.errLine(/ bob  added by alice/)).split(' ')[0]!
+  t.ok(/^[0-9a-f]{64}$/.test(bobKey), `bob's key: ${bobKey}`)
+
+  // carol is not the creator: refused, and bob is still a member
+  carol.cli!.write(`/remove ${bobKey}\n`)
+  await carol.cli!.errLine(/only the room's creator can remove members/)
+  bob.cli!.write('still a member\n')
+  await carol.cli!.line(/bob: still a member$/)
+  await alice.cli!.line(/bob: still a member$/)
+  const busy = await runCli(['room', 'info', '--name', 'r', '--json'], { storage: alice.storage })
+  t.is(busy.code, 1, 'room info refuses while the chat holds the room')
+  t.ok(/open in another hyperfeed process/.test(busy.err), busy.err)
+
+  alice.cli!.write(`/remove ${bobKey}\n`)
+  await alice.cli!.errLine(`removed bob (${bobKey})`)
   await carol.cli!.line(/^\* alice removed bob$/, { timeout: 20_000 })
   await bob.cli!.line(/^\* alice removed bob$/, { timeout: 20_000 })
 
   bob.cli!.write('after removal\n')
   await bob.cli!.errLine(/not a member of room/)
-  await sleep(1500)
   await Promise.all([stop(alice), stop(bob), stop(carol)])
   const r = await once(alice, ['--no-swarm', '--peer', 'ws://127.0.0.1:9'], { timeout: 1 })
-  t.alike(texts(r.stdout), ['before removal'], 'nothing bob posted after the removal')
+  t.alike(texts(r.stdout), ['before removal', 'still a member'], 'nothing bob posted after the removal')
   const info = JSON.parse((await runCli(['room', 'info', '--name', 'r', '--json'], { storage: alice.storage })).out)
-  const removed = info.members.find((m: { nick: string }) => m.nick === 'bob')
-  t.ok(removed.removed !== null, 'bob is listed as removed')
-  const refused = await runCli(['room', 'remove', info.members[0].key, '--name', 'r'], { storage: carol.storage })
+  const [aliceRecord, bobRecord, carolRecord] = ['alice', 'bob', 'carol'].map(nick => info.members.find((m: { nick: string }) => m.nick === nick))
+  t.is(bobRecord?.key, bobKey)
+  t.is(bobRecord?.removed?.by, aliceRecord?.key, 'bob is listed as removed, by alice')
+  t.is(carolRecord?.removed, null, 'carol is still a member')
+  const refused = await runCli(['room', 'remove', aliceRecord.key, '--name', 'r'], { storage: carol.storage })
   t.is(refused.code, 1)
   t.alike(refused.stderr, ['hyperfeed: only the room\'s creator can remove members'])
 })
@@ -149,6 +155,7 @@ test('a copy with only the room key keeps and forwards the encrypted room, canno
   await back.stop()
   t.is((await relay.stop()).code, 0)
   t.absent(filesContain(relayStorage, secret), 'the relay\'s storage never holds the text')
+  t.ok(await foundInPlainFeed(t, secret), 'control: the same search finds it in a plain feed\'s storage')
   const listed = await runCli(['room', 'list'], { storage: relayStorage })
   t.ok(listed.out.includes('not joined (relayed or joining)'), listed.out)
 })

@@ -230,9 +230,9 @@ test('GET /metrics: Prometheus text with peers, length, transfer, entries served
   const url = await w.line(/^http:\/\//)
   for (let i = 0; i < 3; i++) await post(url + 'api/entries', { text: `m${i}` })
   const key = (await get(url + 'api/info')).body.key
-  // a viewer downloads the three entries from the server
-  const v = await runCli(['view', key, '--once', '--bootstrap', flag], { storage: await t.tmp() })
-  t.is(v.code, 0, v.err)
+  // a viewer downloads the three entries from the server, and stays connected
+  const v = spawnCli(t, ['view', key, '--bootstrap', flag], { storage: await t.tmp() })
+  await v.line(/: m2$/)
   await get(url + 'api/entries')
   const client = live(t, url + 'live')
   await client.until(m => m.filter(x => x.seq !== undefined).length === 3)
@@ -249,8 +249,20 @@ test('GET /metrics: Prometheus text with peers, length, transfer, entries served
   t.ok(value('hyperfeed_uploaded_bytes_total') > 100, 'uploaded bytes')
   t.is(value('hyperfeed_downloaded_blocks_total'), 0, 'the writer downloads nothing')
   t.is(value('hyperfeed_entries_served_total'), 6, 'three entries by the API, three over /live')
-  t.ok(value('hyperfeed_peers') >= 0, 'peers')
+  t.is(value('hyperfeed_peers'), 1, 'one peer: the viewer')
   client.ws.terminate()
+
+  // the gauges follow: the viewer and the /live client gone, both are back to 0
+  t.is((await v.stop()).code, 0)
+  const deadline = Date.now() + 15_000
+  let after = ''
+  while (Date.now() < deadline) {
+    after = await (await fetch(url + 'metrics')).text()
+    if (/^hyperfeed_peers 0$/m.test(after) && /^hyperfeed_live_clients 0$/m.test(after)) break
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  t.ok(/^hyperfeed_peers 0$/m.test(after), 'no peer once the viewer left')
+  t.ok(/^hyperfeed_live_clients 0$/m.test(after), 'no /live client once it closed')
 })
 
 test('/live clients that vanish mid-backlog cost the server nothing: it keeps serving', { timeout: 90_000 }, async (t) => {

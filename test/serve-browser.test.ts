@@ -1,9 +1,11 @@
 import fs from 'node:fs'
-import test from 'brittle'
 import { runCli, spawnCli, testnet } from './helpers/index.js'
-import { ARTIFACTS, browser, openPage, seqs, type WatchedPage } from './helpers/browser.js'
+import { ARTIFACTS, browser, chromiumMissing, openPage, seqs, type WatchedPage } from './helpers/browser.js'
+import { testIf } from './helpers/skip.js'
 
-test('the page shows existing entries: chat, blocks with validity, other entries', async (t) => {
+const NO_BROWSER = chromiumMissing()
+
+testIf(NO_BROWSER, 'the page shows existing entries: chat, blocks with validity, other entries', {}, async (t) => {
   const storage = await t.tmp()
   await runCli(['append', '--nick', 'alice', 'hello from the terminal'], { storage })
   await runCli(['mine', '--difficulty', '8', '{"amount":5}'], { storage })
@@ -27,7 +29,7 @@ test('the page shows existing entries: chat, blocks with validity, other entries
   t.alike((page as WatchedPage).errors, [], 'no script errors')
 })
 
-test('an entry appended by another process appears without reload', async (t) => {
+testIf(NO_BROWSER, 'an entry appended by another process appears without reload', {}, async (t) => {
   const { flag } = await testnet(t)
   const w = spawnCli(t, ['write', '--nick', 'bob', '--bootstrap', flag], { storage: await t.tmp() })
   const key = await w.line(/^[0-9a-f]{64}$/)
@@ -45,7 +47,7 @@ test('an entry appended by another process appears without reload', async (t) =>
   t.ok((await page.locator('#peers').textContent())!.match(/^[1-9]\d* peers?$/))
 })
 
-test('posting from the page appends an entry that a separate view process receives; the page survives a server restart', async (t) => {
+testIf(NO_BROWSER, 'posting from the page appends an entry that a separate view process receives; the page survives a server restart', {}, async (t) => {
   const { flag } = await testnet(t)
   const storage = await t.tmp()
   let s = spawnCli(t, ['serve', '--name', 'room', '--port', '0', '--difficulty', '8', '--bootstrap', flag], { storage })

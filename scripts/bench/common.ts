@@ -39,6 +39,9 @@ export interface Figure {
 
 export const figures: Figure[] = []
 export const notes: string[] = []
+// figures that are not a positive finite number (a counter that missed, a
+// section that measured nothing): the run fails with these, after its table
+export const problems: string[] = []
 
 export function figure (group: string, name: string, unit: string, hyperfeed: number, reference: number | null, referenceName: string | null, higherIsBetter: boolean, target: { ratio?: number, max?: number, min?: number } | null = null) {
   const ratio = reference === null || reference === 0 || hyperfeed === 0 ? null : higherIsBetter ? hyperfeed / reference : reference / hyperfeed
@@ -48,6 +51,9 @@ export function figure (group: string, name: string, unit: string, hyperfeed: nu
   if (target?.max !== undefined) { met = hyperfeed <= target.max; targetText = `<= ${target.max} ${unit}` }
   if (target?.min !== undefined) { met = hyperfeed >= target.min; targetText = `>= ${fmt(target.min)} ${unit}` }
   figures.push({ group, name, unit, hyperfeed, reference, referenceName, ratio, target: targetText, met })
+  const positive = (n: number) => Number.isFinite(n) && n > 0
+  if (!positive(hyperfeed)) problems.push(`${group}: ${name}: hyperfeed's figure is ${hyperfeed} ${unit}, not a positive number`)
+  if (reference !== null && !positive(reference)) problems.push(`${group}: ${name}: the ${referenceName} reference is ${reference} ${unit}, not a positive number`)
   const line = `${name}: hyperfeed ${fmt(hyperfeed)} ${unit}` + (reference !== null ? ` vs ${referenceName} ${fmt(reference)} ${unit} (${ratio === null ? '-' : ratio.toFixed(2) + 'x'})` : '') + (targetText ? ` target ${targetText}: ${met ? 'met' : 'NOT met'}` : '')
   console.error('  ' + line)
 }

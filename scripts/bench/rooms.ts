@@ -168,24 +168,32 @@ function chainOf (n: number, from: Block | null = null, tag = 'c'): Block[] {
   return out
 }
 
+// Two members of one room, each store on the network through Networks whose
+// every connection is counted from before it joins anything: a replaced or
+// duplicate connection still counts, so no byte on the wire is missed.
 async function pair (bootstrap: { host: string, port: number }[]) {
   const opts = { bootstrap, host: '127.0.0.1', firewalled: false }
   const s1 = await Store.open(tmp('pair'))
   const s2 = await Store.open(tmp('pair'))
   const a = await Room.create(s1, { nick: 'a', difficulty: 0 })
-  const nets = [new Network(s1, opts)]
-  await nets[0]!.join(a)
+  const nets: Network[] = []
+  const seen = new Set<{ rawBytesWritten?: number }>()
+  const connect = async (store: Store, room: Room) => {
+    const net = new Network(store, opts)
+    nets.push(net)
+    await net.ready()
+    net.swarm!.on('connection', (conn) => seen.add(conn as { rawBytesWritten?: number }))
+    await net.join(room)
+  }
+  await connect(s1, a)
   const ref = parseRoomRef(await a.createInvite())
   const b = new Room(s2, { key: ref.roomKey, encryptionKey: ref.invite!.encryptionKey })
   await b.ready()
-  nets.push(new Network(s2, opts))
-  await nets[1]!.join(b)
+  await connect(s2, b)
   await b.join(ref.invite!, { nick: 'b', timeout: 30_000 })
   const online = async () => {
-    nets.push(new Network(s1, opts), new Network(s2, opts))
-    await nets.at(-2)!.join(a)
-    await nets.at(-1)!.join(b)
-    return nets.at(-2)!
+    await connect(s1, a)
+    await connect(s2, b)
   }
   const offline = async () => { for (const n of nets.splice(0)) await n.close() }
   const close = async () => {
@@ -193,7 +201,9 @@ async function pair (bootstrap: { host: string, port: number }[]) {
     await Promise.all([a.close(), b.close()])
     await Promise.all([s1.close(), s2.close()])
   }
-  return { a, b, online, offline, close, wire: () => nets }
+  // every byte both members have sent each other, as encrypted on the wire
+  const wireBytes = () => [...seen].reduce((sum, c) => sum + (c.rawBytesWritten ?? NaN), 0)
+  return { a, b, online, offline, close, wireBytes }
 }
 
 // 5. Two members mine apart (a partition), then meet: time until both agree on the main chain.
@@ -233,11 +243,10 @@ async function partition (bootstrap: { host: string, port: number }[]): Promise<
 async function blockBytes (bootstrap: { host: string, port: number }[]): Promise<void> {
   console.error('\n11. rooms: bytes on the wire for one more block')
   for (const n of SIZES.chain) {
-    const { a, b, online, offline, close } = await pair(bootstrap)
+    const { a, b, close, wireBytes } = await pair(bootstrap)
     const chain = chainOf(n)
     for (let i = 0; i < chain.length; i += 1000) await a.append(chain.slice(i, i + 1000))
     const cb = new RoomChain(b)
-    const net = await online()
     const reached = async (hash: string) => {
       const deadline = now() + 600_000
       while ((await cb.tip())?.hash !== hash) {
@@ -246,10 +255,6 @@ async function blockBytes (bootstrap: { host: string, port: number }[]): Promise
       }
     }
     await reached(chain.at(-1)!.hash)
-    // every connection the member sends on (one may be replaced by a duplicate's)
-    const seen = new Set<unknown>(net.swarm?.connections ?? [])
-    net.swarm?.on('connection', (conn) => seen.add(conn))
-    const wireBytes = () => [...seen].reduce((sum: number, c) => sum + ((c as { rawBytesWritten?: number }).rawBytesWritten ?? 0), 0)
     let tip = chain.at(-1)!
     const before = wireBytes()
     for (let i = 0; i < SIZES.wireBlocks; i++) {
@@ -259,8 +264,7 @@ async function blockBytes (bootstrap: { host: string, port: number }[]): Promise
     }
     const perBlock = (wireBytes() - before) / SIZES.wireBlocks
     const tutorials = Buffer.byteLength(JSON.stringify([...chain, tip]))
-    figure('rooms', `one more block at chain length ${fmtK(n)}: bytes on the wire (room member to member vs the tutorials' whole-chain broadcast)`, 'bytes', perBlock, tutorials, "tutorials'", false)
-    await offline()
+    figure('rooms', `one more block at chain length ${fmtK(n)}: bytes on the wire (room member to member, both ways, vs the tutorials' whole-chain broadcast)`, 'bytes', perBlock, tutorials, "tutorials'", false)
     await close()
   }
 }

@@ -1,16 +1,21 @@
-// A shaped link between two network namespaces of our own, for the benchmark's
-// shaped section. This kernel has no netem, so lossy-link (a user-space
-// forwarder between two TUN devices) adds the delay, jitter, loss and rate
-// limit. Both sides are fresh namespaces, so nothing touches the machine's own
-// interfaces, and everything is taken down again, also when the run fails.
+// A shaped link between two network namespaces of our own, for the
+// benchmark's shaped section: Linux `tc netem` on a veth pair where the kernel
+// has netem, otherwise link-shaper.py (shipped beside this file: a user-space
+// forwarder between two TUN devices, for Python 3) adds the delay, jitter,
+// loss and rate limit. Both sides are fresh namespaces, so nothing touches
+// the machine's own interfaces, and everything is taken down again, also
+// when the run fails.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
-export const LOSSY_LINK = process.env.HYPERFEED_LOSSY_LINK ?? '/work/shared/tools/lossy-link'
-// lossy-link's defaults: side A in its own namespace, side B in --netns
+export const LINK_SHAPER = fileURLToPath(new URL('../../../scripts/bench/link-shaper.py', import.meta.url))
 export const ADDR_A = '10.231.0.1'
 export const ADDR_B = '10.231.0.2'
+// the devices of either kind (veth or TUN), one in each namespace
+const DEV_A = 'hfshape-a'
+const DEV_B = 'hfshape-b'
 const READY_TIMEOUT = 10_000
 const STOP_TIMEOUT = 5000
 // the forwarder stops by itself after this long, should this process die without stopping it
@@ -26,14 +31,33 @@ export interface LinkProfile {
   rateMbit: number
 }
 
-// Why this machine cannot make a shaped link, or null when it looks like it can.
+function ip (...args: string[]): { ok: boolean, error: string } {
+  const r = spawnSync('ip', args, { encoding: 'utf8' })
+  return { ok: r.status === 0, error: (r.stderr || r.error?.message || '').trim() }
+}
+
+let netem: boolean | null = null
+// Whether this kernel has netem: tried once, on the loopback of a throwaway namespace.
+export function netemWorks (): boolean {
+  if (netem !== null) return netem
+  const ns = `hfprobe-${process.pid}-${crypto.randomBytes(3).toString('hex')}`
+  netem = ip('netns', 'add', ns).ok
+  if (netem) {
+    netem = ip('-n', ns, 'link', 'set', 'lo', 'up').ok &&
+      spawnSync('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms']).status === 0
+    ip('netns', 'del', ns)
+  }
+  return netem
+}
+
+// Why this machine cannot make a shaped link, or null when it can.
 export function linkUnavailable (): string | null {
   if (process.platform !== 'linux') return 'not Linux'
-  if (process.getuid?.() !== 0) return 'not root (network namespaces and TUN devices need root)'
+  if (process.getuid?.() !== 0) return 'not root (network namespaces and links between them need root)'
   if (spawnSync('ip', ['-V']).error !== undefined) return 'no `ip` command (iproute2)'
-  if (!fs.existsSync('/dev/net/tun')) return 'no /dev/net/tun'
-  if (!fs.existsSync(LOSSY_LINK)) return `no ${LOSSY_LINK} (HYPERFEED_LOSSY_LINK names another)`
-  if (spawnSync('python3', ['--version']).error !== undefined) return 'no python3 (lossy-link needs it)'
+  if (netemWorks()) return null
+  if (!fs.existsSync('/dev/net/tun')) return 'this kernel has no netem (tc qdisc ... netem) and there is no /dev/net/tun for the user-space shaper'
+  if (spawnSync('python3', ['--version']).error !== undefined) return 'this kernel has no netem, and the user-space shaper needs python3'
   return null
 }
 
@@ -45,6 +69,8 @@ export class ShapedLink {
   // namespace names: side A (ADDR_A) and side B (ADDR_B)
   readonly a: string
   readonly b: string
+  // what shapes the link: 'netem' (the kernel's) or 'link-shaper' (user space)
+  readonly method: 'netem' | 'link-shaper'
   private forwarder: ChildProcess | null = null
   private stderr = ''
   private closing: Promise<string> | null = null
@@ -57,6 +83,7 @@ export class ShapedLink {
     const id = crypto.randomBytes(3).toString('hex')
     this.a = `hfA-${process.pid}-${id}`
     this.b = `hfB-${process.pid}-${id}`
+    this.method = netemWorks() ? 'netem' : 'link-shaper'
   }
 
   static async open (profile: LinkProfile): Promise<ShapedLink> {
@@ -75,13 +102,35 @@ export class ShapedLink {
 
   private async start (): Promise<void> {
     for (const ns of [this.a, this.b]) {
-      const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' })
-      if (add.status !== 0) throw new LinkUnavailable(`ip netns add failed: ${(add.stderr || add.error?.message || '').trim()}`)
-      const lo = spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up'], { encoding: 'utf8' })
-      if (lo.status !== 0) throw new LinkUnavailable(`could not bring lo up in ${ns}: ${lo.stderr.trim()}`)
+      const add = ip('netns', 'add', ns)
+      if (!add.ok) throw new LinkUnavailable(`ip netns add failed: ${add.error}`)
+      const lo = ip('-n', ns, 'link', 'set', 'lo', 'up')
+      if (!lo.ok) throw new LinkUnavailable(`could not bring lo up in ${ns}: ${lo.error}`)
     }
+    if (this.method === 'netem') this.startNetem()
+    else await this.startShaper()
+  }
+
+  // A veth pair, each end shaping what it sends: the same profile each way.
+  private startNetem (): void {
     const { delayMs, jitterMs, loss, rateMbit } = this.profile
-    const forwarder = spawn('ip', ['netns', 'exec', this.a, LOSSY_LINK, '--netns', this.b,
+    const must = (...args: string[]) => {
+      const r = ip(...args)
+      if (!r.ok) throw new Error(`shaped link: ip ${args.join(' ')}: ${r.error}`)
+    }
+    must('-n', this.a, 'link', 'add', DEV_A, 'type', 'veth', 'peer', 'name', DEV_B, 'netns', this.b)
+    for (const [ns, dev, addr] of [[this.a, DEV_A, ADDR_A], [this.b, DEV_B, ADDR_B]] as const) {
+      must('-n', ns, 'addr', 'add', `${addr}/30`, 'dev', dev)
+      must('-n', ns, 'link', 'set', dev, 'up')
+      must('netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', dev, 'root', 'netem',
+        'delay', `${delayMs}ms`, ...(jitterMs > 0 ? [`${jitterMs}ms`] : []),
+        'loss', `${loss * 100}%`, ...(rateMbit > 0 ? ['rate', `${rateMbit}mbit`] : []))
+    }
+  }
+
+  private async startShaper (): Promise<void> {
+    const { delayMs, jitterMs, loss, rateMbit } = this.profile
+    const forwarder = spawn('ip', ['netns', 'exec', this.a, 'python3', LINK_SHAPER, '--netns', this.b,
       '--delay-ms', String(delayMs), '--jitter-ms', String(jitterMs), '--loss', String(loss), '--rate-mbit', String(rateMbit),
       '--addr-a', ADDR_A, '--addr-b', ADDR_B, '--seconds', String(LINK_SECONDS)], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.forwarder = forwarder
@@ -94,11 +143,11 @@ export class ShapedLink {
         forwarder.off('error', onError)
         forwarder.off('exit', onExit)
         if (why === null) resolve()
-        else reject(new LinkUnavailable(`lossy-link ${why}: ${this.stderr.trim().split('\n').slice(-2).join(' / ') || '(no output)'}`))
+        else reject(new Error(`link-shaper ${why}: ${this.stderr.trim().split('\n').slice(-2).join(' / ') || '(no output)'}`))
       }
       const onData = (d: string) => {
         out += d
-        if (out.includes('ready ')) done(null)
+        if (out.split('\n').includes('ready')) done(null)
       }
       const onError = (err: Error) => done(`did not start (${err.message})`)
       const onExit = (code: number | null) => done(`exited with ${code}`)
@@ -109,14 +158,15 @@ export class ShapedLink {
     })
   }
 
-  // Stops the forwarder and deletes both namespaces; resolves with the
-  // forwarder's packet counts. Stop every process run in them first.
+  // Stops the forwarder and deletes both namespaces; resolves with what the
+  // link dropped and forwarded. Stop every process run in them first.
   close (): Promise<string> {
     this.closing ??= this.stop()
     return this.closing
   }
 
   private async stop (): Promise<string> {
+    const counts = this.method === 'netem' ? this.netemCounts() : ''
     const forwarder = this.forwarder
     if (forwarder !== null && forwarder.exitCode === null && forwarder.signalCode === null) {
       const exited = new Promise(resolve => forwarder.once('close', resolve))
@@ -129,7 +179,21 @@ export class ShapedLink {
     process.off('exit', this.onExit)
     process.off('SIGINT', this.onSignal)
     process.off('SIGTERM', this.onSignal)
-    return /forwarded \d+, dropped \d+/.exec(this.stderr)?.[0] ?? ''
+    return counts || (/forwarded \d+, dropped \d+[^\n]*/.exec(this.stderr)?.[0] ?? '')
+  }
+
+  // netem's own counts, both ends: "Sent B bytes P pkt (dropped D, ...".
+  private netemCounts (): string {
+    let sent = 0
+    let dropped = 0
+    for (const [ns, dev] of [[this.a, DEV_A], [this.b, DEV_B]]) {
+      const out = spawnSync('ip', ['netns', 'exec', ns!, 'tc', '-s', 'qdisc', 'show', 'dev', dev!], { encoding: 'utf8' }).stdout ?? ''
+      const m = /Sent \d+ bytes (\d+) pkt \(dropped (\d+)/.exec(out)
+      if (m === null) return ''
+      sent += Number(m[1])
+      dropped += Number(m[2])
+    }
+    return `netem: sent ${sent}, dropped ${dropped}`
   }
 
   private teardownNow (): void {

@@ -1,8 +1,9 @@
 // Across a shaped link, not only loopback: the writer (and a DHT bootstrap
-// node) in one network namespace, the viewer in another, joined by lossy-link
-// with a profile's delay, jitter, loss and rate limit. Cold sync and live
-// latency, hyperfeed beside raw Hypercore on the same link in the same run,
-// and at 5% loss a check that every hyperfeed viewer got each entry once, in order.
+// node) in one network namespace, the viewer in another, joined by a link
+// (shaped-link.ts) with a profile's delay, jitter, loss and rate limit. Cold
+// sync and live latency, hyperfeed beside raw Hypercore on the same link in
+// the same run, and at 5% loss a check that every hyperfeed viewer got each
+// entry once, in order.
 import { BIN, QUICK, RAW, type Proc, figure, fmt, fmtK, jsonLine, notes, now, percentile, proc, sleep, tmp } from './common.js'
 import { ADDR_A, ADDR_B, type LinkProfile, LinkUnavailable, ShapedLink, linkUnavailable } from './shaped-link.js'
 
@@ -221,7 +222,7 @@ function describe ({ name, delayMs, jitterMs, loss, rateMbit }: LinkProfile): st
 }
 
 export async function shaped (): Promise<void> {
-  console.error('\n13. across a shaped link (two network namespaces joined by lossy-link)')
+  console.error('\n13. across a shaped link (two network namespaces joined by tc netem or link-shaper.py)')
   const skip = (why: string) => {
     const note = `shaped link section skipped: this machine cannot make one (${why})`
     console.error('  ' + note)
@@ -246,6 +247,6 @@ export async function shaped (): Promise<void> {
       await sides.stopAll()
       counts = await link.close()
     }
-    notes.push(`shaped ${describe(profile)}: every hyperfeed viewer (cold, cold packed, live, live packed) printed each entry exactly once, in order; lossy-link ${counts || 'counts unknown'}`)
+    notes.push(`shaped ${describe(profile)}: every hyperfeed viewer (cold, cold packed, live, live packed) printed each entry exactly once, in order; shaped by ${link.method}: ${counts || 'counts unknown'}`)
   }
 }

@@ -2,14 +2,24 @@ import dgram from 'node:dgram'
 import net from 'node:net'
 import DHT from 'hyperdht'
 import ReadyResource from 'ready-resource'
+import { portInUse, usage } from '../errors.js'
 import safetyCatch from 'safety-catch'
-import { portInUse } from '../errors.js'
 
 // --local's port: below the ephemeral range and outside hyperdht's default 49737-49741,
 // which ordinary DHT nodes bind first.
 export const LOCAL_HOST = '127.0.0.1'
 export const LOCAL_PORT = 30737
 const POLL_INTERVAL = 1000
+
+// HYPERFEED_LOCAL_PORT moves --local (and `hyperfeed bootstrap`'s default) to
+// another port: a second setup on one machine, or tests that cannot own 30737.
+export function localPort (env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.HYPERFEED_LOCAL_PORT
+  if (value === undefined || value === '') return LOCAL_PORT
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN
+  if (!(port >= 1 && port <= 65535)) throw usage(`HYPERFEED_LOCAL_PORT must be a whole number from 1 to 65535, not ${JSON.stringify(value)}`)
+  return port
+}
 
 export interface BootstrapNodeOptions {
   host?: string

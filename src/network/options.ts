@@ -1,7 +1,7 @@
 import dns from 'node:dns/promises'
 import { isIPv4 } from 'node:net'
 import { badBootstrap, usage } from '../errors.js'
-import { LOCAL_HOST, LOCAL_PORT } from './local.js'
+import { LOCAL_HOST, LOCAL_PORT, localPort } from './local.js'
 import { checkLanHost, pickInterface } from './lan-interface.js'
 
 export interface DhtNode {
@@ -46,8 +46,9 @@ export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessE
   let localBootstrap: NetworkOptions['localBootstrap'] = null
   if (flags.bootstrap !== undefined) bootstrap = parseBootstrap(flags.bootstrap)
   else if (flags.local) {
-    bootstrap = [{ host: LOCAL_HOST, port: LOCAL_PORT }]
-    localBootstrap = { host: LOCAL_HOST, port: LOCAL_PORT }
+    const port = localPort(env)
+    bootstrap = [{ host: LOCAL_HOST, port }]
+    localBootstrap = { host: LOCAL_HOST, port }
   } else if (env.HYPERFEED_BOOTSTRAP) bootstrap = parseBootstrap(env.HYPERFEED_BOOTSTRAP)
 
   let host = flags.host

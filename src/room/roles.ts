@@ -3,7 +3,7 @@
 // is refused (a string) or what it leads to, and never depends on arrival order
 // beyond the member list it is given.
 //
-// Autobase 7.28.1 facts these rules rest on (checked, /work/notes/18-experiments):
+// Autobase 7.28.1 facts these rules rest on (checked by experiment; docs/rooms.md):
 //  - entries settle while a majority, floor(n/2)+1, of the n indexers is online;
 //    so 2 indexers need both (worse than 1), 3 tolerate one offline, 5 two;
 //  - demoting the last indexer (addWriter(key, { indexer: false })) crashes the

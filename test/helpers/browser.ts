@@ -1,10 +1,18 @@
+import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type test from 'brittle'
 import { chromium, type Browser, type Page } from 'playwright-core'
 
-// Debian's Chromium (the test runner installs it when missing); never a
-// browser downloaded by a tool.
-const CHROMIUM = '/usr/bin/chromium'
+// Debian's Chromium (as root, the test runner installs it when missing), or
+// the browser HYPERFEED_CHROMIUM names; never a browser downloaded by a tool.
+export const CHROMIUM = process.env.HYPERFEED_CHROMIUM || '/usr/bin/chromium'
+export const ENABLE_BROWSER_TESTS = 'sudo apt-get install chromium'
+
+// Why the browser tests cannot run here (null: they can).
+export function chromiumMissing (): string | null {
+  if (fs.existsSync(CHROMIUM)) return null
+  return `no Chromium at ${CHROMIUM}: on Debian/Ubuntu run '${ENABLE_BROWSER_TESTS}' (elsewhere set HYPERFEED_CHROMIUM to a Chromium or Chrome binary)`
+}
 export const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url))
 
 export type WatchedPage = Page & { errors: string[] }

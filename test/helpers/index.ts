@@ -2,9 +2,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import createTestnet from '@hyperswarm/testnet'
 import type test from 'brittle'
-import { Feed, Network, Store, type NetworkOptions } from '../../src/index.js'
+import { Feed, Network, Store, chat, type NetworkOptions } from '../../src/index.js'
 
 export * from './cli.js'
+export { replicate } from './replicate.js'
 
 // A DHT of three nodes on 127.0.0.1, destroyed after the test.
 export async function testnet (t: test.Assert) {
@@ -59,4 +60,14 @@ export function filesContain (dir: string, needle: string): boolean {
     if (entry.isDirectory() ? filesContain(p, needle) : fs.readFileSync(p).includes(needle)) return true
   }
   return false
+}
+
+// The control for filesContain: the same search finds `text` in a feed stored
+// unencrypted, so not finding it in an encrypted one means something.
+export async function foundInPlainFeed (t: test.Assert, text: string): Promise<boolean> {
+  const dir = await t.tmp()
+  const feed = await Feed.openWriterIn({ storage: dir }, 'control')
+  await feed.append(chat('control', text))
+  await feed.close()
+  return filesContain(dir, text)
 }

@@ -1,20 +1,44 @@
 import { spawn, spawnSync } from 'node:child_process'
 import type test from 'brittle'
 
+// How this machine makes a private network namespace: as root, or as any user
+// inside a user namespace of its own (where the kernel allows that); null when
+// it cannot.
+let flagsFound: string[] | null | undefined
+function unshareFlags (): string[] | null {
+  flagsFound ??= [['-n'], ['-r', '-n']].find(flags => spawnSync('unshare', [...flags, 'ip', 'link', 'set', 'lo', 'up']).status === 0) ?? null
+  return flagsFound
+}
+
+// Why this machine cannot make a private network namespace (null: it can).
+export function privateNetworkMissing (): string | null {
+  if (unshareFlags() === null) return 'no private network namespace here (unshare -n needs root or unprivileged user namespaces; and ip from iproute2)'
+  if (spawnSync('nsenter', ['--version']).status !== 0) return 'no nsenter (util-linux)'
+  return null
+}
+
+// Why this machine cannot make namespaces joined on a bridge (null: it can).
+export function lanHostsMissing (): string | null {
+  if (process.getuid?.() !== 0) return 'no network namespaces on a bridge here (ip netns needs root)'
+  if (spawnSync('ip', ['netns', 'list']).status !== 0) return 'no `ip netns` (iproute2)'
+  return null
+}
+
 // A private network namespace with its own loopback, so a test can use fixed
 // ports (the --local bootstrap port) whatever else runs on this machine.
-// Returns the command prefix that runs a program inside it, or null when this
-// machine cannot make one (not root, no unshare/nsenter).
-export async function privateNetwork (t: test.Assert): Promise<string[] | null> {
-  const probe = spawnSync('unshare', ['-n', 'true'])
-  if (probe.status !== 0 || spawnSync('nsenter', ['--version']).status !== 0) return null
-  const holder = spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && echo up && exec sleep 3600'], { stdio: ['ignore', 'pipe', 'inherit'] })
+// Returns the command prefix that runs a program inside it. Check
+// privateNetworkMissing() first: here a failure is a failure.
+export async function privateNetwork (t: test.Assert): Promise<string[]> {
+  const flags = unshareFlags()
+  if (flags === null) throw new Error('cannot make a private network namespace here')
+  const holder = spawn('unshare', [...flags, 'sh', '-c', 'ip link set lo up && echo up && exec sleep 3600'], { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => { holder.kill('SIGKILL') }, { order: 2 })
   await new Promise<void>((resolve, reject) => {
     holder.stdout!.once('data', () => resolve())
     holder.once('exit', code => reject(new Error(`could not set up a network namespace (exit ${code})`)))
   })
-  return ['nsenter', `--net=/proc/${holder.pid}/ns/net`]
+  const user = flags.includes('-r') ? [`--user=/proc/${holder.pid}/ns/user`, '--preserve-credentials'] : []
+  return ['nsenter', ...user, `--net=/proc/${holder.pid}/ns/net`]
 }
 
 export interface LanHost {
@@ -38,10 +62,9 @@ function ip (...args: string[]): void {
 // `count` network namespaces of this test's own on one link: a bridge in a
 // namespace of its own, and a veth pair from it to each (eth0, 10.77.0.N/24,
 // no default route). Multicast sent in them reaches the others and nothing
-// else; the machine's own interfaces are never touched. Null when this machine
-// cannot make namespaces (not root, no ip netns).
-export function lanHosts (t: test.Assert, count: number): LanHost[] | null {
-  if (spawnSync('ip', ['netns', 'list']).status !== 0 || process.getuid?.() !== 0) return null
+// else; the machine's own interfaces are never touched. Check lanHostsMissing()
+// first: here a failure is a failure.
+export function lanHosts (t: test.Assert, count: number): LanHost[] {
   const prefix = `hf${process.pid}r${runs++}`
   const bridge = `${prefix}br`
   const names = Array.from({ length: count }, (_, i) => `${prefix}h${i + 1}`)
