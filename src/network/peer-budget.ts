@@ -1,17 +1,24 @@
 import type Hypercore from 'hypercore'
 import type Hyperswarm from 'hyperswarm'
+import safetyCatch from 'safety-catch'
 
 const CHECK_INTERVAL = 2000
 // a connection gets this long to open a channel for one of our cores
 const GRACE = 5000
 // a connection dropped for being useless is not reconnected for this long
 const BAN_TIME = 60_000
+// a follower behind the length it knows, without progress for this long, is
+// starved: it looks the feed up again, then again after these delays (ms)
+const STARVED = 4000
+const LOOK_AGAIN = [4000, 8000, 15_000, 30_000]
 
 // Keeps a follower's few connections useful. With a small connection budget
 // (view's default), slots must not stay with peers that give nothing: a
 // connection that carries none of our cores (another feed, a stalled or broken
 // peer) is dropped, and while a core is behind, a full budget gives up a peer
-// that has nothing we lack, so discovery can find one that has more.
+// that has nothing we lack, so discovery can find one that has more. A starved
+// follower (its peers lack what it needs) looks the feed up again: nothing else
+// would, as Hyperswarm looks again only every ten minutes.
 export class PeerBudget {
   private readonly swarm: Hyperswarm
   private readonly cores: () => Hypercore[]
@@ -19,7 +26,9 @@ export class PeerBudget {
   private readonly infos = new Map<Hyperswarm.Connection, Hyperswarm.PeerInfo>()
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly timer: NodeJS.Timeout
+  private readonly progress = new Map<Hypercore, { contiguous: number, at: number, looks: number, next: number }>()
   dropped = 0
+  lookups = 0
 
   constructor (swarm: Hyperswarm, cores: () => Hypercore[]) {
     this.swarm = swarm
@@ -44,6 +53,8 @@ export class PeerBudget {
     for (const [conn, at] of this.since) {
       if (now - at > GRACE && cores.every(core => peerOf(core, conn) === undefined)) this.drop(conn)
     }
+    for (const core of this.progress.keys()) if (!cores.includes(core)) this.progress.delete(core)
+    for (const core of cores) if (!core.writable) this.lookIfStarved(core, now)
     if (this.swarm.connections.size < this.swarm.maxPeers) return
     for (const core of cores) {
       if (core.writable) continue
@@ -62,6 +73,23 @@ export class PeerBudget {
       if (worst !== null) this.drop(worst)
       return
     }
+  }
+
+  private lookIfStarved (core: Hypercore, now: number): void {
+    let p = this.progress.get(core)
+    if (p === undefined) this.progress.set(core, p = { contiguous: -1, at: now, looks: 0, next: 0 })
+    const known = Math.max(core.length, ...core.peers.map(peer => peer.remoteLength))
+    if (core.contiguousLength !== p.contiguous || core.contiguousLength >= known) {
+      p.contiguous = core.contiguousLength
+      p.at = now
+      p.looks = 0
+      p.next = 0
+      return
+    }
+    if (now - p.at < STARVED || now < p.next) return
+    p.next = now + LOOK_AGAIN[Math.min(p.looks++, LOOK_AGAIN.length - 1)]!
+    this.lookups++
+    this.swarm.status(core.discoveryKey)?.refresh().catch(safetyCatch)
   }
 
   private drop (conn: Hyperswarm.Connection): void {
