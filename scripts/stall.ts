@@ -96,22 +96,33 @@ async function once (run: number, bootstrap: string): Promise<RunResult> {
 async function main (): Promise<void> {
   console.error(`stall: ${RUNS} runs of ${VIEWERS} viewers x ${ENTRIES} entries, stall = ${STALL_MS / 1000} s without output${STOCK_FIRST ? ', stock viewers first' : ''}; logs in ${OUT}`)
   const results: RunResult[] = []
+  let errors = 0
   for (let run = 0; run < RUNS; run++) {
-    const port = await freeUdpPort()
-    const boot = proc(BIN, ['bootstrap', '--host', '127.0.0.1', '--port', String(port)])
-    const bootstrap = await boot.waitLine(l => /^127\.0\.0\.1:\d+$/.test(l), 10_000)
-    if (STOCK_FIRST) await stock(bootstrap)
-    const r = await once(run, bootstrap)
-    await boot.stop()
+    let r: RunResult
+    try {
+      const port = await freeUdpPort()
+      const boot = proc(BIN, ['bootstrap', '--host', '127.0.0.1', '--port', String(port)])
+      const bootstrap = await boot.waitLine(l => /^127\.0\.0\.1:\d+$/.test(l), 60_000)
+      if (STOCK_FIRST) await stock(bootstrap)
+      r = await once(run, bootstrap)
+      await boot.stop()
+    } catch (err) {
+      // a run that could not start (the machine too loaded) is left out, and said so
+      console.error(`  run ${run}: did not run: ${String(err)}`)
+      for (const p of procs.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL')
+      errors++
+      continue
+    }
     results.push(r)
     const short = r.counts.filter(c => c < ENTRIES)
     console.error(`  run ${run}: ${r.full === null ? 'NOT complete' : `full delivery ${(r.full / 1000).toFixed(1)} s`}; ${short.length} short ${JSON.stringify(short)}; stalls ${JSON.stringify(r.stalls)}`)
     for (const p of procs.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL')
   }
   const stalled = results.filter(r => r.stalls.length > 0).length
+  const runs = results.length
   const stopped = results.filter(r => r.stalls.some(s => s.stopped)).length
   const fulls = results.flatMap(r => r.full === null ? [] : [r.full / 1000]).sort((a, b) => a - b)
-  console.log(JSON.stringify({ runs: RUNS, viewers: VIEWERS, entries: ENTRIES, stockFirst: STOCK_FIRST, runsWithStall: stalled, runsWithViewerStopped: stopped, stalls: results.flatMap((r, run) => r.stalls.map(s => ({ run, ...s }))), fullDelivery: fulls.map(f => Number(f.toFixed(1))) }))
+  console.log(JSON.stringify({ runs, notRun: errors, viewers: VIEWERS, entries: ENTRIES, stockFirst: STOCK_FIRST, runsWithStall: stalled, runsWithViewerStopped: stopped, stalls: results.flatMap((r, run) => r.stalls.map(s => ({ run, ...s }))), fullDelivery: fulls.map(f => Number(f.toFixed(1))) }))
 }
 
 main().then(() => process.exit(0), err => {

@@ -16,7 +16,7 @@ const FILE_DEADLINE = 6 * 60_000
 // started first: they mostly wait, and are the longest
 const LONG = ['shaped-link', 'quiet-feed', 'faults-crash', 'load']
 // run one at a time after the rest: they use the CPU on purpose
-const ALONE = ['bench-quick', 'load']
+const ALONE = ['bench-quick', 'load', 'fanout-live']
 // these drive Debian's Chromium (never a browser a tool downloads)
 const BROWSER = /browser/
 const CHROMIUM = '/usr/bin/chromium'

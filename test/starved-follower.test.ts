@@ -58,6 +58,8 @@ test('a follower whose peers lack what it needs looks again and finds one that h
   await fn.flush()
   const seen = follow(t, f)
   t.ok(await until(() => f.core.contiguousLength === PARTIAL && f.core.length === ENTRIES, DEADLINE), 'the follower got what the partial peer holds')
+  // and gives it out while it waits for the rest
+  t.ok(await until(() => seen.count() === PARTIAL, 5000), `the follower gave out the entries it holds (${seen.count()} of ${PARTIAL})`)
 
   // the writer announces, and looks for no one
   const wn = new Network(w.store, netOptions(bootstrap))
