@@ -11,14 +11,18 @@ const BAN_TIME = 60_000
 // starved: it looks the feed up again, then again after these delays (ms)
 const STARVED = 4000
 const LOOK_AGAIN = [4000, 8000, 15_000, 30_000]
+// a peer reconnected for being stuck is not reconnected again for this long
+const RECONNECT_AGAIN = 30_000
 
 // Keeps a follower's few connections useful. With a small connection budget
 // (view's default), slots must not stay with peers that give nothing: a
 // connection that carries none of our cores (another feed, a stalled or broken
 // peer) is dropped, and while a core is behind, a full budget gives up a peer
 // that has nothing we lack, so discovery can find one that has more. A starved
-// follower (its peers lack what it needs) looks the feed up again: nothing else
-// would, as Hyperswarm looks again only every ten minutes.
+// follower looks the feed up again (Hyperswarm itself looks only every ten
+// minutes), and reconnects a peer that has what it lacks but is asked for
+// nothing: Hypercore's replicator can lose track of such a peer (a sync it
+// never got), and a new connection starts it afresh.
 export class PeerBudget {
   private readonly swarm: Hyperswarm
   private readonly cores: () => Hypercore[]
@@ -27,8 +31,10 @@ export class PeerBudget {
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly timer: NodeJS.Timeout
   private readonly progress = new Map<Hypercore, { contiguous: number, at: number, looks: number, next: number }>()
+  private readonly reconnectedAt = new Map<string, number>()
   dropped = 0
   lookups = 0
+  reconnected = 0
 
   constructor (swarm: Hyperswarm, cores: () => Hypercore[]) {
     this.swarm = swarm
@@ -86,10 +92,28 @@ export class PeerBudget {
       p.next = 0
       return
     }
-    if (now - p.at < STARVED || now < p.next) return
+    if (now - p.at < STARVED) return
+    this.reconnectStuck(core, now)
+    if (now < p.next) return
     p.next = now + LOOK_AGAIN[Math.min(p.looks++, LOOK_AGAIN.length - 1)]!
     this.lookups++
     this.swarm.status(core.discoveryKey)?.refresh().catch(safetyCatch)
+  }
+
+  private reconnectStuck (core: Hypercore, now: number): void {
+    for (const [id, at] of this.reconnectedAt) if (now - at >= RECONNECT_AGAIN) this.reconnectedAt.delete(id)
+    for (const peer of core.peers) {
+      const has = peer.remoteContiguousLength > core.contiguousLength || peer.remoteLength > core.length
+      if (!has || peer.inflight > 0 || !peer.remoteUploading) continue
+      const id = peer.remotePublicKey.toString('hex')
+      if (now - (this.reconnectedAt.get(id) ?? -Infinity) < RECONNECT_AGAIN) continue
+      const conn = [...this.since.keys()].find(c => c.remotePublicKey.equals(peer.remotePublicKey))
+      if (conn === undefined) continue
+      this.reconnectedAt.set(id, now)
+      this.reconnected++
+      // no ban: Hyperswarm (ours or the peer's) dials it again within seconds
+      conn.destroy()
+    }
   }
 
   private drop (conn: Hyperswarm.Connection): void {

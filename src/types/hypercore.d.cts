@@ -32,6 +32,8 @@ declare module 'hypercore' {
       remotePublicKey: Buffer
       remoteLength: number
       remoteContiguousLength: number
+      // requests sent to this peer and not answered yet
+      inflight: number
       remoteSynced: boolean
       remoteOpened: boolean
       remoteUploading: boolean
