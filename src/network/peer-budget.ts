@@ -13,6 +13,8 @@ const STARVED = 4000
 const LOOK_AGAIN = [4000, 8000, 15_000, 30_000]
 // a peer reconnected for being stuck is not reconnected again for this long
 const RECONNECT_AGAIN = 30_000
+// a peer that holds requests of ours and answers none for this long is stuck too
+const SILENT = 15_000
 
 // Keeps a follower's few connections useful. With a small connection budget
 // (view's default), slots must not stay with peers that give nothing: a
@@ -20,9 +22,9 @@ const RECONNECT_AGAIN = 30_000
 // peer) is dropped, and while a core is behind, a full budget gives up a peer
 // that has nothing we lack, so discovery can find one that has more. A starved
 // follower looks the feed up again (Hyperswarm itself looks only every ten
-// minutes), and reconnects a peer that has what it lacks but is asked for
-// nothing: Hypercore's replicator can lose track of such a peer (a sync it
-// never got), and a new connection starts it afresh.
+// minutes), and reconnects a peer that is stuck: one that has what it lacks
+// but is asked for nothing (Hypercore waits for a sync that never comes), or
+// holds its requests and answers none. A new connection starts afresh.
 export class PeerBudget {
   private readonly swarm: Hyperswarm
   private readonly cores: () => Hypercore[]
@@ -32,6 +34,8 @@ export class PeerBudget {
   private readonly timer: NodeJS.Timeout
   private readonly progress = new Map<Hypercore, { contiguous: number, at: number, looks: number, next: number }>()
   private readonly reconnectedAt = new Map<string, number>()
+  // when a block last came from each peer (or when it was first seen asked and silent)
+  private readonly heard = new WeakMap<Hypercore.ReplicationPeer, number>()
   dropped = 0
   lookups = 0
   reconnected = 0
@@ -83,7 +87,10 @@ export class PeerBudget {
 
   private lookIfStarved (core: Hypercore, now: number): void {
     let p = this.progress.get(core)
-    if (p === undefined) this.progress.set(core, p = { contiguous: -1, at: now, looks: 0, next: 0 })
+    if (p === undefined) {
+      this.progress.set(core, p = { contiguous: -1, at: now, looks: 0, next: 0 })
+      core.on('download', (_index, _bytes, from) => this.heard.set(from, Date.now()))
+    }
     const known = Math.max(core.length, ...core.peers.map(peer => peer.remoteLength))
     if (core.contiguousLength !== p.contiguous || core.contiguousLength >= known) {
       p.contiguous = core.contiguousLength
@@ -104,7 +111,8 @@ export class PeerBudget {
     for (const [id, at] of this.reconnectedAt) if (now - at >= RECONNECT_AGAIN) this.reconnectedAt.delete(id)
     for (const peer of core.peers) {
       const has = peer.remoteContiguousLength > core.contiguousLength || peer.remoteLength > core.length
-      if (!has || peer.inflight > 0 || !peer.remoteUploading) continue
+      const stuck = peer.inflight === 0 ? has : now - this.heardFrom(peer, now) >= SILENT
+      if (!stuck || !peer.remoteUploading) continue
       const id = peer.remotePublicKey.toString('hex')
       if (now - (this.reconnectedAt.get(id) ?? -Infinity) < RECONNECT_AGAIN) continue
       const conn = [...this.since.keys()].find(c => c.remotePublicKey.equals(peer.remotePublicKey))
@@ -114,6 +122,13 @@ export class PeerBudget {
       // no ban: Hyperswarm (ours or the peer's) dials it again within seconds
       conn.destroy()
     }
+  }
+
+  private heardFrom (peer: Hypercore.ReplicationPeer, now: number): number {
+    const at = this.heard.get(peer)
+    if (at !== undefined) return at
+    this.heard.set(peer, now)
+    return now
   }
 
   private drop (conn: Hyperswarm.Connection): void {
