@@ -19,7 +19,7 @@ const FILE_DEADLINE = 6 * 60_000
 // started first: they mostly wait, and are the longest
 const LONG = ['quiet-feed', 'faults-crash']
 // run one at a time after the rest: they use the CPU on purpose (benchmarks)
-const ALONE = ['bench-quick', 'shaped-link', 'load']
+const ALONE = ['bench-quick', 'shaped-link', 'load', 'fanout-live']
 // these drive Debian's Chromium, or the one HYPERFEED_CHROMIUM names (never a
 // browser a tool downloads); without one they skip
 const BROWSER = /browser/

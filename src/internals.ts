@@ -12,9 +12,34 @@ interface PeerInternals {
   remotePublicKey: Buffer
   remoteLength: number
   remoteContiguousLength: number
+  remoteUploading: boolean
+  // requests sent to this peer and not answered yet
+  inflight: number
+}
+
+// What each replication peer of `core` holds and how it is asked: `peer` is the
+// object Hypercore passes as the third argument of its 'download' event.
+export interface PeerState {
+  peer: object
+  key: Buffer
+  length: number
+  contiguousLength: number
+  uploading: boolean
+  inflight: number
 }
 
 const peersOf = (core: Hypercore) => core.peers as unknown as PeerInternals[]
+
+export function peerStates (core: Hypercore): PeerState[] {
+  return peersOf(core).map(p => ({
+    peer: p,
+    key: p.remotePublicKey,
+    length: p.remoteLength,
+    contiguousLength: p.remoteContiguousLength,
+    uploading: p.remoteUploading,
+    inflight: p.inflight
+  }))
+}
 
 // The longest length any connected peer has of `core` (its contiguous part).
 export function peersContiguousLength (core: Hypercore): number {

@@ -4,7 +4,7 @@ import test from 'brittle'
 import Autobase from 'autobase'
 import Corestore from 'corestore'
 import crypto from 'hypercore-crypto'
-import { coreStorage, encryptionKeyOf, followerCoreOptions, hasNamedCore, hintWakeup, peerHas, peersContiguousLength, remoteKeyOf, viewKeys } from '../src/internals.js'
+import { coreStorage, encryptionKeyOf, followerCoreOptions, hasNamedCore, hintWakeup, peerHas, peerStates, peersContiguousLength, remoteKeyOf, viewKeys } from '../src/internals.js'
 
 // Each undocumented field or option hyperfeed relies on (src/internals.ts),
 // checked against the installed Hypercore, Corestore and Autobase: an upgrade
@@ -39,6 +39,15 @@ test('peers: what a replication peer holds, and the Noise key of a protocol stre
   t.is(peersContiguousLength(reader), 3)
   t.alike(peerHas(reader, remote!), { length: 3, contiguousLength: 3 }, 'the peer Hypercore knows by that key')
   t.is(peerHas(reader, crypto.randomBytes(32)), null, 'a key that is not a peer')
+  const [state] = peerStates(reader)
+  t.alike(state?.key, remote, 'peer states name the peer by its key')
+  t.is(state?.inflight, 0, 'nothing asked of it now')
+  t.is(typeof state?.uploading, 'boolean')
+  let from: object | null = null
+  reader.on('download', (_i: number, _b: number, peer: object) => { from = peer })
+  await writer.append(Buffer.from('4'))
+  await reader.get(3)
+  t.is(from, state?.peer, 'a download names the peer it came from')
 })
 
 test('a core\'s encryption key', async (t) => {

@@ -109,17 +109,28 @@ export class Follower extends ReadyResource implements AsyncIterable<EntryResult
       }
       const upto = Math.min(target, this.block + batch)
       const gets: Promise<Buffer | null>[] = []
-      for (let b = this.block; b < upto; b++) gets.push(session.get(b, { wait }))
-      let blocks: (Buffer | null)[]
-      try {
-        blocks = await Promise.all(gets)
-      } catch (err) {
-        if (this.stopped) return
-        throw err
+      const here: boolean[] = []
+      for (let b = this.block; b < upto; b++) {
+        const i = gets.length
+        const get = session.get(b, { wait })
+        get.then(() => { here[i] = true }, noop)
+        gets.push(get)
       }
-      const out: EntryResult[] = []
+      let out: EntryResult[] = []
       let stop = false
-      for (const block of blocks) {
+      for (let n = 0; n < gets.length; n++) {
+        // what is read comes out before waiting on a block that has to come from peers
+        if (out.length > 0 && here[n] !== true && this.block >= session.contiguousLength) {
+          yield out
+          out = []
+        }
+        let block: Buffer | null
+        try {
+          block = await gets[n]!
+        } catch (err) {
+          if (this.stopped) return
+          throw err
+        }
         if (block === null) {
           stop = true // not waiting, and this block is not stored here
           break
@@ -210,3 +221,5 @@ export class Follower extends ReadyResource implements AsyncIterable<EntryResult
     await this.session?.close().catch(safetyCatch)
   }
 }
+
+function noop () {}

@@ -105,7 +105,7 @@ declare module 'hypercore' {
     on(event: 'append' | 'close' | 'ready', listener: () => void): this
     on(event: 'truncate', listener: (length: number, fork: number) => void): this
     on(event: 'peer-add' | 'peer-remove', listener: (peer: Hypercore.ReplicationPeer) => void): this
-    on(event: 'download' | 'upload', listener: (index: number, byteLength: number) => void): this
+    on(event: 'download' | 'upload', listener: (index: number, byteLength: number, from: object) => void): this
     off(event: string, listener: (...args: any[]) => void): this
   }
 
