@@ -96,6 +96,11 @@ export const noInviter = define('NO_INVITER', 504, (room: string, ms: number) =>
   `no member of room ${room} that knows this invite was reachable within ${secs(ms)}`)
 export const inviteUsed = define('INVITE_USED', 409, (by: string) =>
   `this invite was already used (by ${by}); an invite lets one member in: ask a member for a new one`)
+export const inviteClosed = define('INVITE_CLOSED', 409, (why: string) => `this invite is ${why}: ask a member for a new one`)
+export const noSuchInvite = define('NO_SUCH_INVITE', 404, (id: string) => `no invite of this room matches ${JSON.stringify(id.slice(0, 64))} (room invites lists them; give 6 or more hex characters of its ID)`)
+export const notInviteMaker = define('NOT_INVITE_MAKER', 403, () => 'only the member who made an invite, or the room\'s creator, can revoke it')
+export const noEpochKey = define('NO_EPOCH_KEY', 503, (ms: number) =>
+  `this member does not hold the room's current key yet (no member handed it over within ${secs(ms)}): posts wait until a member that holds it is online`)
 export const noEncryptionKey = define('NO_ENCRYPTION_KEY', 403, () => 'this copy of the room has no encryption key, so it cannot invite')
 export const encryptedRoom = define('ENCRYPTED_ROOM', 403, (key: string) =>
   `room ${key} is encrypted: this copy keeps and shares its entries for the members but cannot read them or post without an invite (hyperfeed-room:...)`)

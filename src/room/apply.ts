@@ -6,9 +6,10 @@ import { toHex } from '../keys.js'
 import { type KV, placeBlock } from '../chain/fork-choice.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { verifyJoin } from './invites.js'
+import { inviteState, mayRevoke, readValidFor } from './invite-rules.js'
 import {
-  CONFIG, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
-  type StateValue, inviteKey, isRoomType, memberKey
+  CONFIG, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, ROOM_UNINVITE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
+  type StateValue, inviteKey, inviteTerms, isRoomType, memberKey
 } from './state.js'
 
 const NICK_MAX = 64
@@ -33,7 +34,8 @@ export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: A
       else if (type === ROOM_JOIN && member === undefined) await join(state, view, host, r, node.from.key, roomKey)
       continue
     }
-    if (type === ROOM_INVITE) await invite(state, r, author)
+    if (type === ROOM_INVITE) await invite(state, view, r, author)
+    else if (type === ROOM_UNINVITE) await uninvite(state, view, r, author)
     else if (type === ROOM_REMOVE) await remove(state, view, host, r, author)
     else if (type === BATCH_TYPE) await unpack(state, view, author, authorSeq, node.value)
     else if (type === null || !isRoomType(type)) await post(state, view, author, await entryNumber(state, author, authorSeq), r)
@@ -54,8 +56,11 @@ async function join (state: Batch, view: RoomView, host: Autobase.Host, r: Entry
   if (isUnreadable(r)) return
   const { invite: publicKey, signature } = r.value
   if (typeof publicKey !== 'string' || typeof signature !== 'string') return
-  const record = (await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined
-  if (record === undefined || record.usedBy !== null) return
+  const stored = (await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined
+  if (stored === undefined) return
+  const record = inviteTerms(stored)
+  const maker = (await state.get(memberKey(record.by)))?.value as MemberRecord | undefined
+  if (inviteState(record, { length: view.log.length, makerIsMember: maker !== undefined && maker.removed === null }) !== 'open') return
   if (!verifyJoin(publicKey, roomKey, writer, signature)) return
   const author = toHex(writer)
   await host.addWriter(writer, { indexer: false })
@@ -64,12 +69,24 @@ async function join (state: Batch, view: RoomView, host: Autobase.Host, r: Entry
   await log(view, author, r.seq, r)
 }
 
-async function invite (state: Batch, r: EntryResult, author: string): Promise<void> {
+async function invite (state: Batch, view: RoomView, r: EntryResult, author: string): Promise<void> {
   if (isUnreadable(r)) return
   const publicKey = r.value.publicKey
-  if (typeof publicKey !== 'string' || !HEX64.test(publicKey)) return
+  const terms = readValidFor(r.value.validFor)
+  if (typeof publicKey !== 'string' || !HEX64.test(publicKey) || terms === null) return
   if ((await state.get(inviteKey(publicKey))) !== null) return
-  await state.put(inviteKey(publicKey), { by: author, usedBy: null } satisfies InviteRecord)
+  await state.put(inviteKey(publicKey), { by: author, at: view.log.length, validFor: terms.validFor, usedBy: null, revoked: null } satisfies InviteRecord)
+}
+
+async function uninvite (state: Batch, view: RoomView, r: EntryResult, author: string): Promise<void> {
+  if (isUnreadable(r) || typeof r.value.invite !== 'string') return
+  const stored = (await state.get(inviteKey(r.value.invite)))?.value as InviteRecord | undefined
+  if (stored === undefined) return
+  const record = inviteTerms(stored)
+  if (record.usedBy !== null || record.revoked !== null) return
+  const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
+  if (!mayRevoke(record, { key: author, admin: author === config?.creator, member: true })) return
+  await state.put(inviteKey(r.value.invite), { ...record, revoked: { by: author, seq: view.log.length } } satisfies InviteRecord)
 }
 
 // Autobase gives apply no later entry of a removed writer.

@@ -1,21 +1,35 @@
 import { encodeEntry } from '../entries.js'
-import { inviteUsed, noEncryptionKey, noInviter, notAMember, notCreator, notMember, removeCreator, removed } from '../errors.js'
+import { inviteClosed, inviteUsed, usage, noEncryptionKey, noInviter, noSuchInvite, notAMember, notCreator, notInviteMaker, notMember, removeCreator, removed } from '../errors.js'
 import { toHex } from '../keys.js'
 import type { AppendQueue } from './append-queue.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
 import type { Room } from './room.js'
 import { settled, viewUntil } from './settle.js'
-import { type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE } from './state.js'
+import { type InviteState, describeInvite, entriesLeft, findInvite, inviteId, inviteState, mayRevoke, readValidFor } from './invite-rules.js'
+import { type InviteRecord, type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, ROOM_UNINVITE } from './state.js'
+
+export interface InviteInfo {
+  id: string
+  publicKey: string
+  // the maker's writer key and nick
+  by: string
+  nick: string
+  state: InviteState
+  // entries the room may still take before it expires (null: no limit)
+  left: number | null
+  text: string
+}
 
 // The room learns the invite from this member's core: any member who has
 // synced with this one can let its holder in.
-export async function createInvite (room: Room, queue: AppendQueue): Promise<string> {
+export async function createInvite (room: Room, queue: AppendQueue, { validFor = null }: { validFor?: number | null } = {}): Promise<string> {
   if (!(await room.isMember())) throw notMember(toHex(room.key))
+  if (readValidFor(validFor) === null) throw usage('an invite is valid for a whole number of entries, from 1 to 10000000')
   const encryptionKey = room.encryptionKey
   if (encryptionKey === null) throw noEncryptionKey()
   const invite = newInvite(room.key, encryptionKey)
   const publicKey = invitePublicKey(invite)
-  await queue.append([encodeEntry({ type: ROOM_INVITE, publicKey })])
+  await queue.append([encodeEntry({ type: ROOM_INVITE, publicKey, ...(validFor === null ? {} : { validFor }) })])
   await settled(room, async () => (await room.invite(publicKey)) !== null, 'the invite')
   return formatInvite(invite)
 }
@@ -56,7 +70,45 @@ export async function joinRoom (room: Room, queue: AppendQueue, invite: RoomInvi
 
 async function refuseUsed (room: Room, publicKey: string): Promise<void> {
   const record = await room.invite(publicKey)
-  if (record === null || record.usedBy === null || record.usedBy === toHex(room.writerKey)) return
-  const by = await room.member(record.usedBy)
-  throw inviteUsed(by?.nick ?? record.usedBy.slice(0, 12))
+  if (record === null || record.usedBy === toHex(room.writerKey)) return
+  const state = await stateOf(room, record)
+  if (state === 'open') return
+  if (state === 'used') {
+    const by = await room.member(record.usedBy!)
+    throw inviteUsed(by?.nick ?? record.usedBy!.slice(0, 12))
+  }
+  throw inviteClosed(describeInvite(state, null))
+}
+
+async function stateOf (room: Room, record: InviteRecord): Promise<InviteState> {
+  const maker = await room.member(record.by)
+  return inviteState(record, { length: room.length, makerIsMember: maker !== null && maker.removed === null })
+}
+
+// Every invite the room knows, oldest first, with its state now.
+export async function listInvites (room: Room): Promise<InviteInfo[]> {
+  const out: InviteInfo[] = []
+  for (const { publicKey, record } of await room.inviteRecords()) {
+    const state = await stateOf(room, record)
+    const left = entriesLeft(record, room.length)
+    out.push({ id: inviteId(publicKey), publicKey, by: record.by, nick: (await room.member(record.by))?.nick ?? record.by.slice(0, 12), state, left, text: describeInvite(state, left) })
+  }
+  return out
+}
+
+export async function revokeInvite (room: Room, queue: AppendQueue, id: string): Promise<InviteInfo> {
+  const all = await room.inviteRecords()
+  const publicKey = findInvite(id, all.map(i => i.publicKey))
+  if (publicKey === null) throw noSuchInvite(id)
+  const record = all.find(i => i.publicKey === publicKey)!.record
+  const self = toHex(room.writerKey)
+  const config = await room.config()
+  if (!mayRevoke(record, { key: self, admin: config?.creator === self, member: await room.isMember() })) throw notInviteMaker()
+  const state = await stateOf(room, record)
+  if (state === 'used') throw inviteClosed('already used: it cannot be revoked')
+  if (record.revoked === null) {
+    await queue.append([encodeEntry({ type: ROOM_UNINVITE, invite: publicKey })])
+    await settled(room, async () => (await room.invite(publicKey))?.revoked !== null, 'the revocation')
+  }
+  return (await listInvites(room)).find(i => i.publicKey === publicKey)!
 }

@@ -15,16 +15,17 @@ import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { RoomCores } from './cores.js'
 import { RoomFollower, type RoomEntry, type RoomFollowOptions, readOrdered } from './follow.js'
 import type { RoomInvite } from './invites.js'
-import { createInvite, joinRoom, removeMember } from './membership.js'
+import { type InviteInfo, createInvite, joinRoom, listInvites, removeMember, revokeInvite } from './membership.js'
 import { SETTLE_TIMEOUT, viewUntil } from './settle.js'
 import {
   type InviteRecord, type Member, type MemberRecord, ROOM_CREATE, type RoomConfig, type RoomView, type StateValue,
-  isRoomType, readConfig, readInvite, readMember, readMembers
+  isRoomType, readConfig, readInvite, readInvites, readMember, readMembers
 } from './state.js'
 import { RoomSync } from './sync.js'
 import type { Transfer } from './transfer.js'
 
 export type { Member } from './state.js'
+export type { InviteInfo } from './membership.js'
 
 const NAMESPACE = 'hyperfeed-room'
 
@@ -189,6 +190,20 @@ export class Room extends ReadyResource {
     return readInvite(this.base.view.state, publicKey)
   }
 
+  inviteRecords (): Promise<{ publicKey: string, record: InviteRecord }[]> {
+    return readInvites(this.base.view.state)
+  }
+
+  // every invite the room knows, with its maker and state (open, used, revoked...)
+  invites (): Promise<InviteInfo[]> {
+    return listInvites(this)
+  }
+
+  // revokes the invite whose ID (or public key) starts with `id`: its maker or the creator
+  uninvite (id: string): Promise<InviteInfo> {
+    return revokeInvite(this, this.parts.queue, id)
+  }
+
   async info (): Promise<RoomInfo> {
     const config = await this.config()
     const members = await this.members()
@@ -215,8 +230,9 @@ export class Room extends ReadyResource {
     })
   }
 
-  createInvite (): Promise<string> {
-    return createInvite(this, this.parts.queue)
+  // validFor: the invite expires once that many entries have entered the room after it
+  createInvite (opts: { validFor?: number | null } = {}): Promise<string> {
+    return createInvite(this, this.parts.queue, opts)
   }
 
   remove (memberHex: string): Promise<MemberRecord> {

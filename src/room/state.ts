@@ -1,5 +1,6 @@
 import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
+import type { InviteTerms } from './invite-rules.js'
 
 export interface RoomView {
   log: Hypercore
@@ -31,9 +32,12 @@ export interface Member extends MemberRecord {
   self: boolean
 }
 
-export interface InviteRecord {
-  by: string
-  usedBy: string | null
+export type InviteRecord = InviteTerms
+export const INVITES = { gte: 'i/', lt: 'i0' }
+
+// Records of rooms made before invites had terms lack them: open until used.
+export function inviteTerms (record: Partial<InviteTerms> & { by: string }): InviteTerms {
+  return { by: record.by, at: record.at ?? 0, validFor: record.validFor ?? null, usedBy: record.usedBy ?? null, revoked: record.revoked ?? null }
 }
 
 export interface LogRecord {
@@ -48,6 +52,7 @@ export const ROOM_CREATE = 'room/create'
 export const ROOM_INVITE = 'room/invite'
 export const ROOM_JOIN = 'room/join'
 export const ROOM_REMOVE = 'room/remove'
+export const ROOM_UNINVITE = 'room/uninvite'
 export const isRoomType = (type: string) => type.startsWith('room/')
 
 type State = Hyperbee<StateValue>
@@ -61,7 +66,14 @@ export async function readMember (state: State, hex: string): Promise<MemberReco
 }
 
 export async function readInvite (state: State, publicKey: string): Promise<InviteRecord | null> {
-  return ((await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined) ?? null
+  const record = (await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined
+  return record === undefined ? null : inviteTerms(record)
+}
+
+export async function readInvites (state: State): Promise<{ publicKey: string, record: InviteRecord }[]> {
+  const out = []
+  for await (const { key, value } of state.createReadStream(INVITES)) out.push({ publicKey: key.slice(2), record: inviteTerms(value as InviteRecord) })
+  return out.sort((a, b) => a.record.at - b.record.at || (a.publicKey < b.publicKey ? -1 : 1))
 }
 
 export async function readMembers (state: State, selfHex: string): Promise<Member[]> {

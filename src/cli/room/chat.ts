@@ -10,7 +10,8 @@ export default define(command('chat',
   summary('open a room this storage is a member of: history, live entries, stdin lines are posts'),
   description(`Opens the room NAME: prints its history, then live entries from every member;
 each line of stdin is posted (a chat entry from NICK, or with --json an entry
-object). Commands: /invite prints a fresh invite on stderr, /members lists the
+object). Commands: /invite prints a fresh invite on stderr, /invites lists the
+open invites, /uninvite ID revokes one, /members lists the
 members, /remove KEY removes a member (creator only), /block DATA_JSON mines the
 next block on the room's tip (on a worker thread), //text sends /text.
 Blocks show as '#H HASH DATA' on the main chain, '#H HASH STALE' off it,

@@ -14,7 +14,8 @@ import { Names, formatRoomHuman, formatRoomJson } from '../../room/format.js'
 import { RoomChain } from '../../room/chain.js'
 import { RoomMiner } from '../../room/miner.js'
 import { parseBlockData } from '../../chain/mine.js'
-import type { Room } from '../../room/room.js'
+import type { InviteInfo, Room } from '../../room/room.js'
+import { escapeTerminal } from '../../entries.js'
 import { isRoomType } from '../../room/state.js'
 
 export const DEFAULT_TIMEOUT = 30
@@ -91,6 +92,17 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
         status.info(`invite: ${await room.createInvite()}`)
         return []
       },
+      invites: async () => {
+        const open = (await room.invites()).filter(i => i.state === 'open')
+        if (open.length === 0) status.info('no open invites')
+        for (const i of open) status.info(inviteLine(i))
+        return []
+      },
+      uninvite: async (args) => {
+        const revoked = await room.uninvite(args.trim())
+        status.info(`revoked invite ${revoked.id} (made by ${revoked.nick})`)
+        return []
+      },
       members: async () => {
         for (const m of await room.members()) status.info(memberLine(m, names))
         return []
@@ -124,6 +136,10 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
     await shutdown.stopped()
   }
   return 0
+}
+
+export function inviteLine (i: InviteInfo): string {
+  return `${i.id}  by ${escapeTerminal(i.nick)} (${i.by.slice(0, 12)})  ${i.text}`
 }
 
 export function memberLine (m: { key: string, nick: string, self: boolean, invitedBy: string | null, removed: { by: string } | null }, names: Names): string {
