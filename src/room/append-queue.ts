@@ -16,10 +16,12 @@ export class AppendQueue {
     this.base = base
   }
 
-  // `check` runs in turn, right before the append: a throw refuses it
-  append (blocks: Buffer[], { optimistic = false, check }: { optimistic?: boolean, check?: () => Promise<void> } = {}): Promise<Appended> {
+  // `check` runs in turn, right before the append: a throw refuses it; then
+  // `prepare` may turn the blocks into what is written (sealing them)
+  append (blocks: Buffer[], { optimistic = false, check, prepare }: { optimistic?: boolean, check?: () => Promise<void>, prepare?: (blocks: Buffer[]) => Promise<Buffer[]> } = {}): Promise<Appended> {
     const run = this.last.then(async () => {
       await check?.()
+      if (prepare !== undefined) blocks = await prepare(blocks)
       const seq = this.base.local.length
       if (blocks.length > 0) await this.base.append(blocks, optimistic ? { optimistic } : undefined)
       return { seq, length: this.base.local.length }

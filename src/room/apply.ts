@@ -7,9 +7,11 @@ import { type KV, placeBlock } from '../chain/fork-choice.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { verifyJoin } from './invites.js'
 import { inviteState, mayRevoke, readValidFor } from './invite-rules.js'
+import { ROOM_KEYS, addSeals, epochKey, isBoxKey, nextEpoch, startRoomEpoch } from './epochs.js'
+import { SEALED_TYPE, parseSealed } from './sealed-entries.js'
 import {
   CONFIG, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, ROOM_UNINVITE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
-  type StateValue, inviteKey, inviteTerms, isRoomType, memberKey
+  MEMBERS, type StateValue, inviteKey, inviteTerms, isRoomType, memberKey
 } from './state.js'
 
 const NICK_MAX = 64
@@ -37,6 +39,8 @@ export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: A
     if (type === ROOM_INVITE) await invite(state, view, r, author)
     else if (type === ROOM_UNINVITE) await uninvite(state, view, r, author)
     else if (type === ROOM_REMOVE) await remove(state, view, host, r, author)
+    else if (type === ROOM_KEYS && !isUnreadable(r)) await addSeals(state, r.value, author, await allMembers(state))
+    else if (type === SEALED_TYPE) await sealed(state, view, author, await entryNumber(state, author, authorSeq), r)
     else if (type === BATCH_TYPE) await unpack(state, view, author, authorSeq, node.value)
     else if (type === null || !isRoomType(type)) await post(state, view, author, await entryNumber(state, author, authorSeq), r)
   }
@@ -48,7 +52,8 @@ async function create (state: Batch, view: RoomView, r: EntryResult, author: str
   const d = r.value.difficulty
   const config: RoomConfig = { creator: author, difficulty: Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 32 ? d as number : DEFAULT_ROOM_DIFFICULTY }
   await state.put(CONFIG, config)
-  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, since: view.log.length, removed: null } satisfies MemberRecord)
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, since: view.log.length, removed: null, box: boxOf(r.value.box) } satisfies MemberRecord)
+  await startRoomEpoch(state, r.value, author, view.log.length)
   await log(view, author, r.seq, r)
 }
 
@@ -65,7 +70,7 @@ async function join (state: Batch, view: RoomView, host: Autobase.Host, r: Entry
   const author = toHex(writer)
   await host.addWriter(writer, { indexer: false })
   await state.put(inviteKey(publicKey), { ...record, usedBy: author } satisfies InviteRecord)
-  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: record.by, since: view.log.length, removed: null } satisfies MemberRecord)
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: record.by, since: view.log.length, removed: null, box: boxOf(r.value.box) } satisfies MemberRecord)
   await log(view, author, r.seq, r)
 }
 
@@ -99,8 +104,11 @@ async function remove (state: Batch, view: RoomView, host: Autobase.Host, r: Ent
   if (member === undefined || member.removed !== null) return
   const key = Buffer.from(target, 'hex')
   if (!host.removeable(key)) return
+  const gone = { ...member, removed: { by: author, seq: view.log.length } } satisfies MemberRecord
+  const rest = (await allMembers(state)).map(m => m.key === target ? gone : m)
+  if (!(await nextEpoch(state, r.value.epoch, author, view.log.length, rest))) return
   await host.removeWriter(key)
-  await state.put(memberKey(target), { ...member, removed: { by: author, seq: view.log.length } } satisfies MemberRecord)
+  await state.put(memberKey(target), gone)
   await log(view, author, r.seq, r)
 }
 
@@ -112,6 +120,23 @@ async function post (state: Batch, view: RoomView, author: string, authorSeq: nu
     await placeBlock(state as unknown as KV, r.value, { author, authorSeq, seq, minDifficulty: config?.difficulty ?? DEFAULT_ROOM_DIFFICULTY })
   }
 }
+
+// Apply cannot open it (it holds no key): it checks its shape and that its
+// epoch is one of the room's; members open it when they read.
+async function sealed (state: Batch, view: RoomView, author: string, authorSeq: number, r: EntryResult): Promise<void> {
+  const parsed = parseSealed(isUnreadable(r) ? null : r.value)
+  const known = !('error' in parsed) && (await state.get(epochKey(parsed.epoch))) !== null
+  const error = 'error' in parsed ? parsed.error : known ? null : 'sealed with an epoch this room never started'
+  await post(state, view, author, authorSeq, error === null ? r : { seq: r.seq, unreadable: error })
+}
+
+async function allMembers (state: Batch): Promise<MemberRecord[]> {
+  const out: MemberRecord[] = []
+  for await (const { value } of state.createReadStream(MEMBERS)) out.push(value as MemberRecord)
+  return out
+}
+
+const boxOf = (v: unknown) => isBoxKey(v) ? v : null
 
 // A member's entries are numbered as in its core read as a feed: a packed
 // block's entries count one each.

@@ -15,6 +15,8 @@ export interface RoomFollowOptions {
   end?: number
   live?: boolean
   batch?: number
+  // what a reader makes of a batch before it is given out (opening sealed entries)
+  open?: ((batch: RoomEntry[]) => Promise<RoomEntry[]>) | null
 }
 
 // A record keeps the member's JSON text as written: it decodes as a feed's entry does.
@@ -58,6 +60,7 @@ export class RoomFollower extends ReadyResource implements AsyncIterable<RoomEnt
   private readonly end: number
   private readonly live: boolean
   private readonly batch: number
+  private readonly open: ((batch: RoomEntry[]) => Promise<RoomEntry[]>) | null
   // Autobase can rewrite any position (or jump to another signed state)
   private readonly given: GivenLog
   private readonly skip = new Set<string>()
@@ -66,7 +69,7 @@ export class RoomFollower extends ReadyResource implements AsyncIterable<RoomEnt
   private readonly onTruncate = (length: number) => this.rewind(length)
   position: number
 
-  constructor (log: Hypercore, { start = 0, end, live = end === undefined, batch = DEFAULT_BATCH }: RoomFollowOptions = {}) {
+  constructor (log: Hypercore, { start = 0, end, live = end === undefined, batch = DEFAULT_BATCH, open = null }: RoomFollowOptions = {}) {
     super()
     this.log = log
     this.position = start
@@ -74,6 +77,7 @@ export class RoomFollower extends ReadyResource implements AsyncIterable<RoomEnt
     this.end = end ?? Infinity
     this.live = live
     this.batch = batch
+    this.open = open
   }
 
   protected override async _open (): Promise<void> {
@@ -124,7 +128,7 @@ export class RoomFollower extends ReadyResource implements AsyncIterable<RoomEnt
           if (this.skip.delete(entryId(r))) continue
           out.push(r)
         }
-        if (out.length > 0) yield out
+        if (out.length > 0) yield this.open === null ? out : await this.open(out)
       }
     } finally {
       await this.close()

@@ -1,10 +1,13 @@
 import { encodeEntry } from '../entries.js'
-import { inviteClosed, inviteUsed, usage, noEncryptionKey, noInviter, noSuchInvite, notAMember, notCreator, notInviteMaker, notMember, removeCreator, removed } from '../errors.js'
+import { inviteClosed, inviteUsed, noEpochKey, usage, noEncryptionKey, noInviter, noSuchInvite, notAMember, notCreator, notInviteMaker, notMember, removeCreator, removed } from '../errors.js'
 import { toHex } from '../keys.js'
 import type { AppendQueue } from './append-queue.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
 import type { Room } from './room.js'
 import { settled, viewUntil } from './settle.js'
+import { currentEpoch } from './epochs.js'
+
+const REMOVE_ATTEMPTS = 3
 import { type InviteState, describeInvite, entriesLeft, findInvite, inviteId, inviteState, mayRevoke, readValidFor } from './invite-rules.js'
 import { type InviteRecord, type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, ROOM_UNINVITE } from './state.js'
 
@@ -42,8 +45,21 @@ export async function removeMember (room: Room, queue: AppendQueue, memberHex: s
   const member = await room.member(key)
   if (member === null) throw notAMember(key)
   if (member.removed !== null) return member
-  await queue.append([encodeEntry({ type: ROOM_REMOVE, member: key })])
-  await settled(room, async () => (await room.member(key))?.removed !== null, 'the removal')
+  // a removal that did not follow the room's current epoch is refused: try again on the new one
+  for (let attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
+    const state = room.base.view.state
+    const current = await currentEpoch(state)
+    let epoch: Record<string, unknown> | null = null
+    if (current !== null) {
+      const stay = (await room.members()).filter(m => m.removed === null && m.key !== key)
+      epoch = await room.keys.nextEpoch(state, current, stay)
+      if (epoch === null) throw noEpochKey(0)
+    }
+    await queue.append([encodeEntry({ type: ROOM_REMOVE, member: key, ...(epoch === null ? {} : { epoch }) })])
+    const moved = async () => current !== null && (await currentEpoch(room.base.view.state))?.id !== current.id
+    await settled(room, async () => (await room.member(key))?.removed !== null || await moved(), 'the removal')
+    if ((await room.member(key))?.removed !== null) break
+  }
   return (await room.member(key))!
 }
 
@@ -59,12 +75,14 @@ export async function joinRoom (room: Room, queue: AppendQueue, invite: RoomInvi
   // all connected members have, so an earlier use of the invite shows
   await room.sync({ timeout: left() })
   await refuseUsed(room, publicKey)
-  const entry = { type: ROOM_JOIN, invite: publicKey, nick, signature: signJoin(invite, room.writerKey) }
+  const entry = { type: ROOM_JOIN, invite: publicKey, nick, box: room.keys.box, signature: signJoin(invite, room.writerKey) }
   // optimistic: this storage is no writer yet; the join counts once a member has it
   const { seq } = await queue.append([encodeEntry(entry)], { optimistic: true })
   await room.delivered(seq, left(), signal)
   await room.sync({ timeout: left() })
   if (!(await room.isMember())) await refuseUsed(room, publicKey)
+  // in a sealed room, a member that holds the key hands it over: posts wait for it
+  if (await room.isMember()) await viewUntil(room, () => room.holdsKey(), Date.now() + left(), signal)
   return (await room.member(room.writerKey))!
 }
 

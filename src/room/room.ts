@@ -6,7 +6,7 @@ import crypto from 'hypercore-crypto'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { type Entry, encodeEntry } from '../entries.js'
-import { invalidEntry, notApplied, notMember, notOpen } from '../errors.js'
+import { invalidEntry, noEpochKey, notApplied, notMember, notOpen } from '../errors.js'
 import type { Store } from '../storage.js'
 import { toHex } from '../keys.js'
 import { applyRoom } from './apply.js'
@@ -22,12 +22,16 @@ import {
   isRoomType, readConfig, readInvite, readInvites, readMember, readMembers
 } from './state.js'
 import { RoomSync } from './sync.js'
+import { RoomKeys } from './room-keys.js'
+import { ROOM_KEYS } from './epochs.js'
 import type { Transfer } from './transfer.js'
 
 export type { Member } from './state.js'
 export type { InviteInfo } from './membership.js'
 
 const NAMESPACE = 'hyperfeed-room'
+// how long a post waits for a member to hand over the room's current key
+const KEY_TIMEOUT = 30_000
 
 export interface RoomOptions {
   // null: a new room, with this store as its creator
@@ -55,6 +59,7 @@ interface Parts {
   cores: RoomCores
   sync: RoomSync
   queue: AppendQueue
+  keys: RoomKeys
 }
 
 // Many writers, one history: each member appends to a core of its own, and
@@ -66,6 +71,7 @@ export class Room extends ReadyResource {
   private readonly ownsStore: boolean
   private readonly beforeClose: ((room: Room) => Promise<void>) | null
   private inner: Parts | null = null
+  private dealing: Promise<void> | null = null
 
   constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null }: RoomOptions = {}) {
     super()
@@ -80,7 +86,8 @@ export class Room extends ReadyResource {
     const room = new Room(store, { ...opts, key: null, encryptionKey: crypto.randomBytes(32) })
     try {
       await room.ready()
-      await room.parts.queue.append([encodeEntry({ type: ROOM_CREATE, nick, difficulty })])
+      const { keys, queue } = room.parts
+      await queue.append([encodeEntry({ type: ROOM_CREATE, nick, difficulty, box: keys.box, epoch: keys.firstEpoch() })])
       if (!(await viewUntil(room, () => room.isMember(), Date.now() + SETTLE_TIMEOUT))) throw notApplied('the new room', SETTLE_TIMEOUT)
     } catch (err) {
       await room.close()
@@ -113,10 +120,19 @@ export class Room extends ReadyResource {
       if (this.ownsStore) await this.store.close()
       throw err
     }
+    let keys: RoomKeys
+    try {
+      keys = await RoomKeys.open(this.store.corestore, base.key, base.local.key)
+    } catch (err) {
+      await base.close().catch(safetyCatch)
+      if (this.ownsStore) await this.store.close()
+      throw err
+    }
     const cores = new RoomCores(this.store, base)
-    this.inner = { base, cores, sync: new RoomSync(this, cores), queue: new AppendQueue(base) }
+    this.inner = { base, cores, sync: new RoomSync(this, cores), queue: new AppendQueue(base), keys }
     base.on('update', () => {
       this.refreshCores().catch(safetyCatch)
+      this.deal()
       this.emit('update')
     })
     try {
@@ -148,6 +164,27 @@ export class Room extends ReadyResource {
   private async refreshCores (): Promise<void> {
     const { cores, sync } = this.parts
     if (cores.refresh((await this.members()).map(m => m.key))) sync.announce()
+  }
+
+  // Hands the current epoch's key to members that lack it (newcomers): any
+  // member that holds it does, once per member and epoch.
+  private deal (): void {
+    if (this.dealing !== null || this.closing !== null) return
+    this.dealing = (async () => {
+      if (!(await this.isMember())) return
+      const { keys, queue } = this.parts
+      const missing = await keys.missing(this.base.view.state, await this.members())
+      if (missing === null || this.closing !== null) return
+      await queue.append([encodeEntry({ type: ROOM_KEYS, ...missing })], { check: async () => { if (!(await this.isMember())) throw notMember(toHex(this.key)) } })
+      await this.base.update()
+    })().catch(safetyCatch).finally(() => { this.dealing = null })
+  }
+
+  get keys (): RoomKeys { return this.parts.keys }
+
+  // whether this member can post in a sealed room (it holds the current epoch's key)
+  async holdsKey (): Promise<boolean> {
+    return (await this.parts.keys.current(this.base.view.state)) !== null
   }
 
   get base (): Autobase<RoomView> { return this.parts.base }
@@ -226,8 +263,22 @@ export class Room extends ReadyResource {
     for (const e of entries) if (isRoomType(e.type)) throw invalidEntry(`"${e.type}" entries are the room's own; post other types`)
     const blocks = encoded?.length === entries.length ? encoded : entries.map(encodeEntry)
     return this.parts.queue.append(blocks, {
-      check: async () => { if (!(await this.isMember())) throw notMember(toHex(this.key)) }
+      check: async () => { if (!(await this.isMember())) throw notMember(toHex(this.key)) },
+      prepare: async (plain) => {
+        const key = await this.currentKey()
+        return key === undefined ? plain : this.parts.keys.seal(entries, plain, key, this.writerKey)
+      }
     })
+  }
+
+  // A newcomer waits until a member has handed it the key.
+  private async currentKey () {
+    const { keys } = this.parts
+    const state = this.base.view.state
+    const now = await keys.current(state)
+    if (now !== null) return now
+    if (!(await viewUntil(this, async () => (await keys.current(state)) !== null, Date.now() + KEY_TIMEOUT))) throw noEpochKey(KEY_TIMEOUT)
+    return (await keys.current(state)) ?? undefined
   }
 
   // validFor: the invite expires once that many entries have entered the room after it
@@ -256,10 +307,11 @@ export class Room extends ReadyResource {
   }
 
   read (start: number, end: number): Promise<RoomEntry[]> {
-    return readOrdered(this.log, start, end)
+    return readOrdered(this.log, start, end).then(batch => this.parts.keys.openAll(this.base.view.state, batch))
   }
 
   follow (opts: RoomFollowOptions = {}): RoomFollower {
-    return new RoomFollower(this.log, opts)
+    const { keys } = this.parts
+    return new RoomFollower(this.log, { ...opts, open: (batch) => keys.openAll(this.base.view.state, batch) })
   }
 }

@@ -26,6 +26,8 @@ export interface MemberRecord {
   // log seq of its join (or of the room's creation)
   since: number
   removed: { by: string, seq: number } | null
+  // its X25519 box key for this room (hex): what epoch keys are sealed to; absent in rooms made before sealing
+  box?: string | null
 }
 
 export interface Member extends MemberRecord {
