@@ -10,7 +10,8 @@ export default define(command('remove',
   summary('remove a member from a room (creator only)'),
   description(`Removes the member MEMBER_KEY (its writer key, as room info lists it) from the
 room NAME. Only the room's creator can. Entries that member posts after the
-removal never enter the room. The others learn of it when this storage next
+removal never enter the room, and it cannot read what the others post after
+it: the removal starts a new epoch whose key only the remaining members get. The others learn of it when this storage next
 meets them (room chat, serve --room); in a running chat, type /remove KEY.`),
   arg('[member]', 'the member\'s key (64 hex)'),
   flag('--name <name>', 'the room\'s name in this storage (default: default)'),
