@@ -24,6 +24,8 @@ export class RoomKeys {
   private readonly roomKey: Buffer
   private readonly self: string
   private readonly seen = new Set<string>()
+  // member/epoch pairs this member has sealed a key to (its entry may not be applied yet)
+  private readonly given = new Set<string>()
 
   private constructor (pair: BoxKeyPair, roomKey: Buffer, self: Buffer) {
     this.pair = pair
@@ -68,10 +70,11 @@ export class RoomKeys {
     if (key === null) return null
     const seals: Record<string, string> = {}
     for (const m of members) {
-      if (m.removed !== null || !isBoxKey(m.box) || m.key === this.self) continue
+      if (m.removed !== null || !isBoxKey(m.box) || m.key === this.self || this.given.has(m.key + current.id)) continue
       if (await has(state, sealsFor(m.key, current.id))) continue
       seals[m.key] = sealKey(key, Buffer.from(m.box, 'hex')).toString('base64url')
     }
+    for (const member of Object.keys(seals)) this.given.add(member + current.id)
     return Object.keys(seals).length === 0 ? null : { epoch: current.id, seals }
   }
 

@@ -72,6 +72,8 @@ export class Room extends ReadyResource {
   private readonly beforeClose: ((room: Room) => Promise<void>) | null
   private inner: Parts | null = null
   private dealing: Promise<void> | null = null
+  // an update came while dealing: look again after
+  private dealAgain = false
 
   constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null }: RoomOptions = {}) {
     super()
@@ -169,7 +171,11 @@ export class Room extends ReadyResource {
   // Hands the current epoch's key to members that lack it (newcomers): any
   // member that holds it does, once per member and epoch.
   private deal (): void {
-    if (this.dealing !== null || this.closing !== null) return
+    if (this.closing !== null) return
+    if (this.dealing !== null) {
+      this.dealAgain = true
+      return
+    }
     this.dealing = (async () => {
       if (!(await this.isMember())) return
       const { keys, queue } = this.parts
@@ -177,7 +183,12 @@ export class Room extends ReadyResource {
       if (missing === null || this.closing !== null) return
       await queue.append([encodeEntry({ type: ROOM_KEYS, ...missing })], { check: async () => { if (!(await this.isMember())) throw notMember(toHex(this.key)) } })
       await this.base.update()
-    })().catch(safetyCatch).finally(() => { this.dealing = null })
+    })().catch(safetyCatch).finally(() => {
+      this.dealing = null
+      if (!this.dealAgain) return
+      this.dealAgain = false
+      this.deal()
+    })
   }
 
   get keys (): RoomKeys { return this.parts.keys }
