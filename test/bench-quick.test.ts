@@ -53,7 +53,12 @@ const EXPECTED: [string, RegExp, boolean][] = [
   ['rooms', /mined block on the main chain of 2 other members, p99/, false],
   ['rooms', /convergence after a 0.1k-block partition/, false],
   ['rooms', /one more block at chain length 1k/, true],
-  ['rooms', /one more block at chain length 5k/, true]
+  ['rooms', /one more block at chain length 5k/, true],
+  ['rooms', /sealing a chat post and opening it/, false],
+  ['rooms', /a removal: the remover's command to every one of 1 other remaining members holding the new epoch key/, false],
+  ['rooms', /a removal's entry with the new epoch sealed to 2 members/, false],
+  ['rooms', /sealed post to readable on 2 members .*p50 before a removal/, false],
+  ['rooms', /sealed post to readable on 1 members, p50 after the removal/, true]
 ]
 
 const positive = (n: number | null) => n !== null && Number.isFinite(n) && n > 0

@@ -3,6 +3,9 @@
 // the local testnet.
 import { Network, Room, Store, chat, parseRoomRef } from '../../src/index.js'
 import { currentEpoch } from '../../src/room/epochs.js'
+import { newEpochKey, toEpochKey } from '../../src/room/epoch-keys.js'
+import { encodeSealed, openEntry, parseSealed, sealEntry } from '../../src/room/sealed-entries.js'
+import { encodeEntry } from '../../src/entries.js'
 import { until } from '../../src/wait.js'
 import { QUICK, figure, now, percentile, tmp } from './common.js'
 
@@ -37,7 +40,23 @@ async function postLatency (from: Room, to: Room[], tag: string): Promise<number
   return out.sort((a, b) => a - b)
 }
 
+// What sealing adds to one post: seal on the author, open on a reader (CPU only).
+function sealCost (): number {
+  const key = toEpochKey(newEpochKey())
+  const ctx = { roomKey: Buffer.alloc(32, 1), author: Buffer.alloc(32, 2) }
+  const plain = encodeEntry(chat('alice', 'a chat line of about this length, as people type them'))
+  const n = QUICK ? 2000 : 20_000
+  const started = now()
+  for (let i = 0; i < n; i++) {
+    const sealed = JSON.parse(encodeSealed(sealEntry(plain, key, ctx)).toString())
+    const parsed = parseSealed(sealed)
+    if ('error' in parsed || openEntry(parsed, key.key, ctx) === null) throw new Error('sealing: a sealed entry did not open')
+  }
+  return (now() - started) * 1000 / n
+}
+
 export async function revocation (bootstrap: string): Promise<void> {
+  figure('rooms', 'sealing a chat post and opening it (CPU, per entry)', 'µs', sealCost(), null, null, false)
   console.error(`\n10. rooms: revocation, ${SIZES.members} members, ${SIZES.posts} posts before and after a removal`)
   const [host, port] = bootstrap.split(':')
   const opts = { bootstrap: [{ host: host!, port: Number(port) }], host: '127.0.0.1', firewalled: false }
