@@ -1,5 +1,8 @@
 import test from 'brittle'
-import { runCli, spawnCli, testnet } from './helpers/index.js'
+import { Room, Store, chat, encodeEntry, parseRoomRef } from '../src/index.js'
+import { currentEpoch } from '../src/room/epochs.js'
+import { viewUntil } from '../src/room/settle.js'
+import { replicate, runCli, spawnCli, testnet } from './helpers/index.js'
 import { chatRoom, createRoom, joinRoom, once, stop, texts } from './helpers/rooms.js'
 
 const SECRET = 'posted after bob left'
@@ -52,4 +55,49 @@ test('a removed member reads nothing posted after its removal: live, --once, its
   t.ok(served.includes('bob before'), 'but serves what bob could read')
   t.is((await gateway.stop()).code, 0)
   t.is((await runCli(['room', 'info', '--name', 'r', '--json'], { storage: bob.storage })).code, 0)
+})
+
+test('library: the key reaches members that stay and newcomers, never the removed one; apply refuses a removal that skips the current epoch', { timeout: 90_000 }, async (t) => {
+  const open = async () => {
+    const s = await Store.open(await t.tmp())
+    t.teardown(() => s.close(), { order: 1 })
+    return s
+  }
+  const alice = await Room.create(await open(), { nick: 'alice' })
+  t.teardown(() => alice.close())
+  const join = async (nick: string) => {
+    const ref = parseRoomRef(await alice.createInvite())
+    const room = new Room(await open(), { key: ref.roomKey, encryptionKey: ref.invite!.encryptionKey })
+    t.teardown(() => room.close())
+    await room.ready()
+    replicate(t, alice, room)
+    await room.join(ref.invite!, { nick, timeout: 15_000 })
+    return room
+  }
+  const bob = await join('bob')
+  const carol = await join('carol')
+  const has = (room: Room, text: string) => viewUntil(room, async () => (await room.read(0, room.length)).some(e => 'value' in e && e.value.text === text), Date.now() + 15_000)
+  await bob.append([chat('bob', 'hello')])
+  t.ok(await has(alice, 'hello'))
+  const first = (await currentEpoch(alice.base.view.state))!.id
+
+  await alice.remove(bob.writerKey.toString('hex'))
+  await alice.append([chat('alice', SECRET)])
+  t.ok(await has(carol, SECRET), 'carol reads it')
+  t.ok(await viewUntil(bob, async () => bob.length >= alice.length, Date.now() + 15_000), 'bob holds the entry')
+  const onBob = await bob.read(0, bob.length)
+  t.absent(onBob.some(e => 'value' in e && e.value.text === SECRET), 'bob cannot open it')
+  t.ok(onBob.some(e => 'value' in e && e.value.text === 'hello'), 'bob reads what came before')
+
+  const dave = await join('dave')
+  t.ok(await has(dave, SECRET), 'a newcomer reads the new epoch')
+  t.ok(await has(dave, 'hello'), 'and, through the chain, the history before it')
+
+  // alice's own core, past her client: a removal of carol chained to the first epoch, not the current one
+  const stale = await alice.keys.nextEpoch(alice.base.view.state, { id: first, seq: 0 }, [])
+  t.ok(stale !== null)
+  await alice.base.append(encodeEntry({ type: 'room/remove', member: carol.writerKey.toString('hex'), epoch: stale }))
+  await alice.append([chat('alice', 'after the stale removal')])
+  t.ok(await has(carol, 'after the stale removal'))
+  t.is((await alice.member(carol.writerKey))?.removed, null, 'apply refused it: carol is still a member')
 })
