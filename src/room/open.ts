@@ -64,7 +64,9 @@ export async function openRoomToJoin (storage: string, name: string, ref: RoomRe
     key: ref.roomKey,
     encryptionKey: ref.invite?.encryptionKey ?? null,
     ownsStore: true,
-    beforeClose: async (r) => { if (await r.isMember()) await root.recordRoom(name, await summarize(r, true)) }
+    beforeClose: async (r) => { if (await r.isMember()) await root.recordRoom(name, await summarize(r, true)) },
+    // recorded at once: a process killed right after joining opens as a member next time
+    afterJoin: async (r) => root.recordRoom(name, await summarize(r, true))
   })
   await room.ready()
   if (summary === null) await root.recordRoom(name, { key: toHex(ref.roomKey), members: 0, length: 0, joined: false })

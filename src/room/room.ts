@@ -35,6 +35,8 @@ export interface RoomOptions {
   ownsStore?: boolean
   // runs while the room is still open, before it closes
   beforeClose?: ((room: Room) => Promise<void>) | null
+  // runs once join() let this storage in, before join() returns
+  afterJoin?: ((room: Room) => Promise<void>) | null
 }
 
 export interface RoomInfo {
@@ -64,15 +66,17 @@ export class Room extends ReadyResource {
   private readonly encryption: Buffer | null
   private readonly ownsStore: boolean
   private readonly beforeClose: ((room: Room) => Promise<void>) | null
+  private readonly afterJoin: ((room: Room) => Promise<void>) | null
   private inner: Parts | null = null
 
-  constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null }: RoomOptions = {}) {
+  constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null, afterJoin = null }: RoomOptions = {}) {
     super()
     this.store = store
     this.roomKey = key
     this.encryption = encryptionKey
     this.ownsStore = ownsStore
     this.beforeClose = beforeClose
+    this.afterJoin = afterJoin
   }
 
   static async create (store: Store, { nick, difficulty = DEFAULT_ROOM_DIFFICULTY, ...opts }: { nick: string, difficulty?: number } & Omit<RoomOptions, 'key' | 'encryptionKey'>): Promise<Room> {
@@ -223,8 +227,10 @@ export class Room extends ReadyResource {
     return removeMember(this, this.parts.queue, memberHex)
   }
 
-  join (invite: RoomInvite, opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
-    return joinRoom(this, this.parts.queue, invite, opts)
+  async join (invite: RoomInvite, opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
+    const member = await joinRoom(this, this.parts.queue, invite, opts)
+    await this.afterJoin?.(this)
+    return member
   }
 
   delivered (authorSeq: number, timeout: number, signal?: AbortSignal): Promise<boolean> {

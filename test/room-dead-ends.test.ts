@@ -1,0 +1,44 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import test from 'brittle'
+import { runCli, testnet } from './helpers/index.js'
+import { createRoom, joinRoom, once, stop, texts } from './helpers/rooms.js'
+
+test('a member killed right after joining opens its own storage next time, without the invite', { timeout: 120_000 }, async (t) => {
+  const { flag } = await testnet(t)
+  const net = ['--bootstrap', flag]
+  const { member: alice } = await createRoom(t, net)
+  alice.cli!.write('before bob\n')
+  alice.cli!.write('/invite\n')
+  const invite = (await alice.cli!.errLine(/^invite: /)).slice('invite: '.length)
+  const bob = await joinRoom(t, invite, net, { nick: 'bob' })
+  await bob.cli!.stop('SIGKILL')
+  bob.cli = null
+
+  const info = await runCli(['room', 'info', '--name', 'r', '--json'], { storage: bob.storage })
+  t.is(info.code, 0, `room info opens bob's storage: ${info.err}`)
+  t.ok(JSON.parse(info.out || '{}').member, 'as a member')
+  const read = await once(bob, net, { timeout: 5 })
+  t.is(read.code, 0, `room chat --once opens it: ${read.err}`)
+  t.alike(texts(read.stdout), ['before bob'])
+  await stop(alice)
+})
+
+test('room create never deletes a room whose summary file is missing', { timeout: 60_000 }, async (t) => {
+  const { member: alice } = await createRoom(t, [])
+  alice.cli!.write('kept\n')
+  await alice.cli!.line(/alice: kept$/)
+  await stop(alice)
+  const summary = path.join(alice.storage, 'rooms', 'r.json')
+  const { key } = JSON.parse(fs.readFileSync(summary, 'utf8'))
+  fs.rmSync(summary)
+
+  const again = await runCli(['room', 'create', '--name', 'r', '--nick', 'alice'], { storage: alice.storage })
+  t.is(again.code, 1, 'refused')
+  t.is(again.stderr.filter(Boolean).length, 1, `one line: ${again.err}`)
+  t.ok(/already exists here/.test(again.err), again.err)
+  const read = await once(alice, [], { timeout: 1 })
+  t.is(read.code, 0, `the room opens again: ${read.err}`)
+  t.alike(texts(read.stdout), ['kept'], 'with its entries')
+  t.is(JSON.parse(fs.readFileSync(summary, 'utf8')).key, key, 'its summary is back')
+})
