@@ -110,6 +110,8 @@ export const alreadyMember = define('ALREADY_MEMBER', 409, (name: string) =>
   `this storage is a member of room "${name}" already: use hyperfeed room chat --name ${name}`)
 export const roomNotJoined = define('ROOM_NOT_JOINED', 409, (name: string) =>
   `room "${name}" is not joined yet: finish with hyperfeed room join INVITE --name ${name}`)
+export const roomUnlisted = define('ROOM_UNLISTED', 409, (name: string, dir: string) =>
+  `${dir} holds a room's data but no summary (${name}.json); nothing was deleted: pick another --name, or move that folder away yourself`)
 export const roomBusy = define('ROOM_BUSY', 409, (name: string) =>
   `room "${name}" is open in another hyperfeed process (room chat or serve --room); use it there: /invite, /members and /remove in the chat, or the gateway's API`)
 

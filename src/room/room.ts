@@ -26,7 +26,7 @@ import type { Transfer } from './transfer.js'
 
 export type { Member } from './state.js'
 
-const NAMESPACE = 'hyperfeed-room'
+export const ROOM_NAMESPACE = 'hyperfeed-room'
 
 export interface RoomOptions {
   // null: a new room, with this store as its creator
@@ -94,7 +94,7 @@ export class Room extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     let key: Buffer | null = null
-    const base: Autobase<RoomView> = new Autobase(this.store.corestore.namespace(NAMESPACE), this.roomKey, {
+    const base: Autobase<RoomView> = new Autobase(this.store.corestore.namespace(ROOM_NAMESPACE), this.roomKey, {
       open: (store) => ({
         log: store.get('log'),
         state: new Hyperbee<StateValue>(store.get('state'), { keyEncoding: 'utf-8', valueEncoding: 'json', extension: false })
