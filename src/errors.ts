@@ -94,6 +94,8 @@ export const noMember = define('NO_MEMBER', 504, (room: string, ms: number, stor
   `no member of room ${room} was reachable within ${secs(ms)}${stored === '' ? '' : `; printed ${stored} stored here`}`)
 export const noInviter = define('NO_INVITER', 504, (room: string, ms: number) =>
   `no member of room ${room} that knows this invite was reachable within ${secs(ms)}`)
+export const wrongEncryptionKey = define('WRONG_ENCRYPTION_KEY', 403, (room: string) =>
+  `the invite's encryption key does not open room ${room} (its middle part was altered or copied wrong): ask a member for the invite again`)
 export const inviteUsed = define('INVITE_USED', 409, (by: string) =>
   `this invite was already used (by ${by}); an invite lets one member in: ask a member for a new one`)
 export const noEncryptionKey = define('NO_ENCRYPTION_KEY', 403, () => 'this copy of the room has no encryption key, so it cannot invite')

@@ -100,6 +100,12 @@ interface StorageInternals {
   getInfos (discoveryKeys: Buffer[]): Promise<({ head: { length: number } | null } | null)[]>
 }
 
+// The session Autobase reads its bootstrap writer (the room's creator) through,
+// with the base's block encryption set: its blocks decode with the base's key only.
+export function bootstrapCore (base: Autobase<unknown>): Hypercore {
+  return (base as unknown as { _primaryBootstrap: Hypercore })._primaryBootstrap
+}
+
 interface BaseInternals {
   views (): { name: string, key: Buffer | null, length: number }[]
   hintWakeup (hints: { key: Buffer, length: number }[]): void

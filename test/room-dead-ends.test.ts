@@ -44,3 +44,21 @@ test('room create never deletes a room whose summary file is missing', { timeout
   t.alike(texts(read.stdout), ['kept'], 'with its entries')
   t.is(JSON.parse(fs.readFileSync(summary, 'utf8')).key, key, 'its summary is back')
 })
+
+test('an invite with a wrong encryption key is named as such', { timeout: 90_000 }, async (t) => {
+  const { flag } = await testnet(t)
+  const net = ['--bootstrap', flag]
+  const { invite, member: alice } = await createRoom(t, net)
+  const other = (await runCli(['room', 'create', '--name', 'z', '--nick', 'zed', '--once', '--timeout', '1'], { storage: await t.tmp() })).stdout[1]!
+  const [prefix, roomKey, , seed] = invite.split(':')
+  const forged = [prefix, roomKey, other.split(':')[2], seed].join(':')
+  const storage = await t.tmp()
+  const join = await runCli(['room', 'join', forged, '--name', 'r', '--nick', 'bob', '--timeout', '10', ...net], { storage, timeout: 60_000 })
+  t.is(join.code, 1)
+  t.alike(join.stderr.filter(l => l.startsWith('hyperfeed: ')).length, 1, join.err)
+  t.ok(/encryption key/.test(join.err), 'names the encryption key')
+  t.absent(/knows this invite/.test(join.err), 'not "no member that knows this invite"')
+  const right = await runCli(['room', 'join', invite, '--name', 'r', '--nick', 'bob', '--once', '--timeout', '20', ...net], { storage, timeout: 60_000 })
+  t.is(right.code, 0, `the right invite still joins from the same storage: ${right.err}`)
+  await stop(alice)
+})
