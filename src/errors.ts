@@ -115,7 +115,7 @@ export const roomNotJoined = define('ROOM_NOT_JOINED', 409, (name: string) =>
 export const roomUnlisted = define('ROOM_UNLISTED', 409, (name: string, dir: string) =>
   `${dir} holds a room's data but no summary (${name}.json); nothing was deleted: pick another --name, or move that folder away yourself`)
 export const roomBusy = define('ROOM_BUSY', 409, (name: string) =>
-  `room "${name}" is open in another hyperfeed process (room chat or serve --room); use it there: /invite, /members and /remove in the chat, or the gateway's API`)
+  `room "${name}" is open in another hyperfeed process (room chat or serve --room); use it there: /invite, /members and /remove KEY in the chat, or the gateway's POST /api/invites, GET /api/members and DELETE /api/members/KEY`)
 
 // network
 export const portInUse = define('PORT_IN_USE', 500, (what: string) => `${what} is already in use`)

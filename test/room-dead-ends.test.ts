@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import test from 'brittle'
-import { runCli, testnet } from './helpers/index.js'
+import { runCli, spawnCli, testnet } from './helpers/index.js'
 import { createRoom, joinRoom, once, stop, texts } from './helpers/rooms.js'
 
 test('a member killed right after joining opens its own storage next time, without the invite', { timeout: 120_000 }, async (t) => {
@@ -61,4 +61,32 @@ test('an invite with a wrong encryption key is named as such', { timeout: 90_000
   const right = await runCli(['room', 'join', invite, '--name', 'r', '--nick', 'bob', '--once', '--timeout', '20', ...net], { storage, timeout: 60_000 })
   t.is(right.code, 0, `the right invite still joins from the same storage: ${right.err}`)
   await stop(alice)
+})
+
+test('serve --room removes a member on DELETE /api/members/KEY (creator, token); the CLI names that route', { timeout: 120_000 }, async (t) => {
+  const { flag } = await testnet(t)
+  const net = ['--bootstrap', flag]
+  const { invite, member: alice } = await createRoom(t, net)
+  const bob = await joinRoom(t, invite, net, { nick: 'bob' })
+  alice.cli!.write('/members\n')
+  const bobKey = (await alice.cli!.errLine(/ bob  added by alice/)).split(' ')[0]!
+  await stop(alice)
+  const s = spawnCli(t, ['serve', '--room', 'r', '--port', '0', '--token', 'open-sesame', ...net], { storage: alice.storage })
+  const url = await s.line(/^http:\/\//)
+  const del = (key: string, token?: string) => fetch(new URL('/api/members/' + key, url), { method: 'DELETE', headers: token === undefined ? {} : { authorization: 'Bearer ' + token } })
+
+  const busy = await runCli(['room', 'remove', bobKey, '--name', 'r'], { storage: alice.storage })
+  t.is(busy.code, 1)
+  t.ok(busy.err.includes('DELETE /api/members/KEY'), `the refusal names the route: ${busy.err}`)
+  t.is((await (await fetch(new URL('/api/info', url))).json()).admin, true, '/api/info: this gateway can remove')
+  t.is((await del(bobKey)).status, 401, 'no token: refused')
+  t.is((await del('beef', 'open-sesame')).status, 400, 'not a key')
+  const res = await del(bobKey, 'open-sesame')
+  t.is(res.status, 200)
+  const removed = await res.json()
+  t.is(removed.nick, 'bob')
+  t.ok(removed.removed !== null, 'removed')
+  await bob.cli!.line(/^\* alice removed bob$/, { timeout: 20_000 })
+  t.is((await s.stop()).code, 0)
+  await stop(bob)
 })

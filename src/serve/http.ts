@@ -41,13 +41,16 @@ export interface Request {
   req: IncomingMessage
   url: URL
   body: () => Promise<unknown>
+  // the last path segment, for a route keyed "METHOD /path/:"
+  param: string
 }
 
 export type Answer = { status: number, json: unknown } | { status: number, text: string }
 export type Routes = Record<string, (r: Request) => Promise<Answer> | Answer>
 
 // node:http plus ws with the security rules every hyperfeed server keeps. Routes
-// are a table of "METHOD /path" keys: a handful of fixed paths need no framework.
+// are a table of "METHOD /path" keys: a handful of fixed paths need no framework;
+// "METHOD /path/:" takes any one segment after /path/.
 export abstract class JsonServer extends ReadyResource {
   readonly policy: Policy
   readonly host: string
@@ -121,14 +124,17 @@ export abstract class JsonServer extends ReadyResource {
       return
     }
     const routes = this.routes()
-    const route = routes[`${req.method} ${url.pathname}`]
+    const slash = url.pathname.lastIndexOf('/')
+    const param = url.pathname.slice(slash + 1)
+    const route = routes[`${req.method} ${url.pathname}`] ?? (param === '' ? undefined : routes[`${req.method} ${url.pathname.slice(0, slash + 1)}:`])
     if (route === undefined) {
       const methods = Object.keys(routes).filter(k => k.endsWith(' ' + url.pathname)).map(k => k.split(' ')[0])
       if (methods.length > 0 || url.pathname === '/live') throw methodNotAllowed(req.method ?? '', url.pathname, methods.length > 0 ? `use ${methods.join(' or ')}` : '')
       throw notFound(url.pathname)
     }
     if (req.method === 'POST') this.checkWrite(req)
-    const answer = await route({ req, url, body: () => readJson(req) })
+    if (req.method === 'DELETE') this.checkDelete(req)
+    const answer = await route({ req, url, body: () => readJson(req), param })
     send(res, answer.status, 'text' in answer ? answer.text : JSON.stringify(answer.json))
   }
 
@@ -136,6 +142,12 @@ export abstract class JsonServer extends ReadyResource {
     if (!originAllowed(req, this.policy)) throw crossOrigin()
     if (!tokenAllowed(req, this.policy)) throw tokenRequired()
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw notJson()
+  }
+
+  // a DELETE has no body: the origin and token rules of a write only
+  private checkDelete (req: IncomingMessage): void {
+    if (!originAllowed(req, this.policy)) throw crossOrigin()
+    if (!tokenAllowed(req, this.policy)) throw tokenRequired()
   }
 
   private fail (req: IncomingMessage, res: ServerResponse, err: unknown): void {
