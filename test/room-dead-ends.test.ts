@@ -90,3 +90,25 @@ test('serve --room removes a member on DELETE /api/members/KEY (creator, token);
   t.is((await s.stop()).code, 0)
   await stop(bob)
 })
+
+test('a removed member is told once, by whom, and its chat stops posting', { timeout: 90_000 }, async (t) => {
+  const { flag } = await testnet(t)
+  const net = ['--bootstrap', flag]
+  const { invite, member: alice } = await createRoom(t, net)
+  const bob = await joinRoom(t, invite, net, { nick: 'bob' })
+  alice.cli!.write('/members\n')
+  const bobKey = (await alice.cli!.errLine(/ bob  added by alice/)).split(' ')[0]!
+  alice.cli!.write(`/remove ${bobKey}\n`)
+  await bob.cli!.errLine(/^hyperfeed: you were removed from r by alice: this chat still shows the room but posts nothing more$/, { timeout: 20_000 })
+  bob.cli!.write('after removal\nagain\n/members\n')
+  await bob.cli!.errLine(/ bob  added by alice, removed by alice  \(this storage\)$/)
+  const err = bob.cli!.stderr.lines
+  t.is(err.filter(l => l.includes('you were removed')).length, 1, 'told once')
+  t.absent(err.some(l => /not a member/.test(l)), 'typed lines are not refused one by one')
+  await stop(bob)
+  // a chat opened later on the removed storage says it at once
+  const later = spawnCli(t, ['room', 'chat', '--name', 'r', '--no-swarm', '--peer', 'ws://127.0.0.1:9'], { storage: bob.storage })
+  await later.errLine(/you were removed from r by alice/)
+  t.is((await later.stop()).code, 0)
+  await stop(alice)
+})

@@ -68,6 +68,7 @@ export class Room extends ReadyResource {
   private readonly beforeClose: ((room: Room) => Promise<void>) | null
   private readonly afterJoin: ((room: Room) => Promise<void>) | null
   private inner: Parts | null = null
+  private selfRemoved = false
 
   constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null, afterJoin = null }: RoomOptions = {}) {
     super()
@@ -120,10 +121,12 @@ export class Room extends ReadyResource {
     this.inner = { base, cores, sync: new RoomSync(this, cores), queue: new AppendQueue(base) }
     base.on('update', () => {
       this.refreshCores().catch(safetyCatch)
+      this.noticeRemoval().catch(safetyCatch)
       this.emit('update')
     })
     try {
       await this.refreshCores()
+      this.selfRemoved = (await this.member(this.writerKey))?.removed != null
     } catch (err) {
       // ready-resource runs no _close after a failed open
       await this.closeParts()
@@ -151,6 +154,15 @@ export class Room extends ReadyResource {
   private async refreshCores (): Promise<void> {
     const { cores, sync } = this.parts
     if (cores.refresh((await this.members()).map(m => m.key))) sync.announce()
+  }
+
+  // 'removed' (its MemberRecord), once, when this storage's removal reaches its view
+  private async noticeRemoval (): Promise<void> {
+    if (this.selfRemoved) return
+    const self = await this.member(this.writerKey)
+    if (self?.removed == null || this.selfRemoved) return
+    this.selfRemoved = true
+    this.emit('removed', self)
   }
 
   get base (): Autobase<RoomView> { return this.parts.base }
