@@ -132,8 +132,8 @@ export const methodNotAllowed = define('METHOD_NOT_ALLOWED', 405, (method: strin
   `${method} is not allowed on ${path}${hint === '' ? '' : ` (${hint})`}`)
 export const hostNotAllowed = define('HOST_NOT_ALLOWED', 403, () => 'this server only answers to loopback host names')
 export const crossOrigin = define('CROSS_ORIGIN', 403, () => 'cross-origin requests cannot write to this server')
-export const tokenRequired = define('TOKEN_REQUIRED', 401, () =>
-  'this server needs "Authorization: Bearer TOKEN" (the token hyperfeed serve printed) to write')
+export const tokenRequired = define('TOKEN_REQUIRED', 401, (what: string = 'to write') =>
+  `this server needs "Authorization: Bearer TOKEN" (the token hyperfeed serve printed) ${what}`)
 export const notJson = define('NOT_JSON', 415, () => 'send the body as application/json')
 export const bodyTooLarge = define('BODY_TOO_LARGE', 413, (max: number) => `the body is over ${max} bytes`)
 export const notAvailable = define('NOT_AVAILABLE', 504, (upto: number) => `entries up to ${upto} are not available from any peer yet`)

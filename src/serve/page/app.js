@@ -35,6 +35,7 @@ if (fragment.has('token')) {
   history.replaceState(null, '', location.pathname + location.search)
 }
 const token = sessionStorage.getItem(TOKEN_KEY)
+const auth = () => token ? { authorization: 'Bearer ' + token } : {}
 
 $('nick').value = localStorage.getItem('hyperfeed-nick') || ''
 $('nick').addEventListener('change', () => localStorage.setItem('hyperfeed-nick', $('nick').value.trim()))
@@ -88,7 +89,7 @@ function updateEarlier () {
 $('earlier').addEventListener('click', async () => {
   const end = state.first
   const start = Math.max(0, end - EARLIER_PAGE)
-  const res = await fetch(`/api/entries?start=${start}&end=${end}`)
+  const res = await fetch(`/api/entries?start=${start}&end=${end}`, { headers: auth() })
   if (!res.ok) return showError((await res.json()).error)
   let entries = await res.json()
   if (state.room) {
@@ -170,14 +171,15 @@ async function connect () {
   if (state.last < 0) {
     // first connection: the latest entries only; earlier ones load on demand
     try {
-      const info = await (await fetch('/api/info')).json()
+      const info = await (await fetch('/api/info', { headers: auth() })).json()
       showInfo(info)
       start = Math.max(0, info.length - INITIAL_WINDOW)
     } catch {
       return retry()
     }
   }
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live?start=${start}`)
+  // a browser cannot send headers on a WebSocket: the token rides as its subprotocol
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live?start=${start}`, token ? ['bearer.' + token] : [])
   state.socket = ws
   let pending = []
   let flushQueued = false
