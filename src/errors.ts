@@ -94,6 +94,8 @@ export const noMember = define('NO_MEMBER', 504, (room: string, ms: number, stor
   `no member of room ${room} was reachable within ${secs(ms)}${stored === '' ? '' : `; printed ${stored} stored here`}`)
 export const noInviter = define('NO_INVITER', 504, (room: string, ms: number) =>
   `no member of room ${room} that knows this invite was reachable within ${secs(ms)}`)
+export const wrongEncryptionKey = define('WRONG_ENCRYPTION_KEY', 403, (room: string) =>
+  `the invite's encryption key does not open room ${room} (its middle part was altered or copied wrong): ask a member for the invite again`)
 export const inviteUsed = define('INVITE_USED', 409, (by: string) =>
   `this invite was already used (by ${by}); an invite lets one member in: ask a member for a new one`)
 export const inviteClosed = define('INVITE_CLOSED', 409, (why: string) => `this invite is ${why}: ask a member for a new one`)
@@ -115,8 +117,10 @@ export const alreadyMember = define('ALREADY_MEMBER', 409, (name: string) =>
   `this storage is a member of room "${name}" already: use hyperfeed room chat --name ${name}`)
 export const roomNotJoined = define('ROOM_NOT_JOINED', 409, (name: string) =>
   `room "${name}" is not joined yet: finish with hyperfeed room join INVITE --name ${name}`)
+export const roomUnlisted = define('ROOM_UNLISTED', 409, (name: string, dir: string) =>
+  `${dir} holds a room's data but no summary (${name}.json); nothing was deleted: pick another --name, or move that folder away yourself`)
 export const roomBusy = define('ROOM_BUSY', 409, (name: string) =>
-  `room "${name}" is open in another hyperfeed process (room chat or serve --room); use it there: /invite, /members and /remove in the chat, or the gateway's API`)
+  `room "${name}" is open in another hyperfeed process (room chat or serve --room); use it there: /invite, /members and /remove KEY in the chat, or the gateway's POST /api/invites, GET /api/members and DELETE /api/members/KEY`)
 
 // network
 export const portInUse = define('PORT_IN_USE', 500, (what: string) => `${what} is already in use`)
@@ -133,8 +137,8 @@ export const methodNotAllowed = define('METHOD_NOT_ALLOWED', 405, (method: strin
   `${method} is not allowed on ${path}${hint === '' ? '' : ` (${hint})`}`)
 export const hostNotAllowed = define('HOST_NOT_ALLOWED', 403, () => 'this server only answers to loopback host names')
 export const crossOrigin = define('CROSS_ORIGIN', 403, () => 'cross-origin requests cannot write to this server')
-export const tokenRequired = define('TOKEN_REQUIRED', 401, () =>
-  'this server needs "Authorization: Bearer TOKEN" (the token hyperfeed serve printed) to write')
+export const tokenRequired = define('TOKEN_REQUIRED', 401, (what: string = 'to write') =>
+  `this server needs "Authorization: Bearer TOKEN" (the token hyperfeed serve printed) ${what}`)
 export const notJson = define('NOT_JSON', 415, () => 'send the body as application/json')
 export const bodyTooLarge = define('BODY_TOO_LARGE', 413, (max: number) => `the body is over ${max} bytes`)
 export const notAvailable = define('NOT_AVAILABLE', 504, (upto: number) => `entries up to ${upto} are not available from any peer yet`)

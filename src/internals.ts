@@ -86,6 +86,26 @@ export async function hasNamedCore (corestore: Corestore, name: string): Promise
   return await internal.storage.getAlias({ name, namespace: internal.ns }) !== null
 }
 
+// Whether any core in `corestore`'s storage holds a block, read from the
+// storage's core records (Corestore has no public listing of its cores).
+export async function holdsBlocks (corestore: Corestore): Promise<boolean> {
+  const storage = (corestore as unknown as { storage: StorageInternals }).storage
+  const keys: Buffer[] = []
+  for await (const discoveryKey of storage.createDiscoveryKeyStream()) keys.push(discoveryKey)
+  return (await storage.getInfos(keys)).some(info => (info?.head?.length ?? 0) > 0)
+}
+
+interface StorageInternals {
+  createDiscoveryKeyStream (): AsyncIterable<Buffer>
+  getInfos (discoveryKeys: Buffer[]): Promise<({ head: { length: number } | null } | null)[]>
+}
+
+// The session Autobase reads its bootstrap writer (the room's creator) through,
+// with the base's block encryption set: its blocks decode with the base's key only.
+export function bootstrapCore (base: Autobase<unknown>): Hypercore {
+  return (base as unknown as { _primaryBootstrap: Hypercore })._primaryBootstrap
+}
+
 interface BaseInternals {
   views (): { name: string, key: Buffer | null, length: number }[]
   hintWakeup (hints: { key: Buffer, length: number }[]): void

@@ -3,6 +3,8 @@ import { MAX_ENTRY_BYTES, MAX_NESTING } from '../src/entries.js'
 import { blockHash } from '../src/chain/block.js'
 import { BLOCK_OVERHEAD_BYTES, checkBlockData, maxBlockDataBytes } from '../src/chain/block-limits.js'
 import { sealedSize } from '../src/room/sealed-entries.js'
+import { runCli } from './helpers/index.js'
+import { createRoom, stop } from './helpers/rooms.js'
 
 const nest = (depth: number): unknown => {
   let v: unknown = 1
@@ -42,4 +44,21 @@ test('nesting over the limit, and values that are not JSON, are refused before m
   t.exception(() => checkBlockData(nest(200_000)), /nest at most 64/, 'far deeper than the stack')
   t.exception(() => checkBlockData(undefined), /must be a JSON value/)
   t.exception(() => checkBlockData(10n as unknown), /cannot be written as JSON/)
+})
+
+test('/block and room mine refuse data over the entry limit or nested too deep before mining', { timeout: 60_000 }, async (t) => {
+  const { member: alice } = await createRoom(t, [])
+  const deep = JSON.stringify(nest(MAX_NESTING + 1))
+  alice.cli!.write(`/block "${'a'.repeat(maxBlockDataBytes())}"\n`)
+  await alice.cli!.errLine(/over the 1048576-byte limit/)
+  alice.cli!.write(`/block ${deep}\n`)
+  await alice.cli!.errLine(/block data may nest at most 64 levels/)
+  alice.cli!.write('/block "fits"\n')
+  await alice.cli!.errLine(/^mined block #0 /, { timeout: 30_000 })
+  t.is(alice.cli!.stderr.lines.filter(l => l.startsWith('mining block')).length, 1, 'only the block that fits was mined')
+  await stop(alice)
+
+  const mine = await runCli(['room', 'mine', deep, '--name', 'r', '--timeout', '1'], { storage: alice.storage })
+  t.is(mine.code, 2, 'room mine: a usage error')
+  t.alike(mine.stderr.filter(Boolean), ['hyperfeed: block data may nest at most 64 levels of arrays and objects'], 'one line, nothing mined')
 })

@@ -4,7 +4,7 @@ import test from 'brittle'
 import Autobase from 'autobase'
 import Corestore from 'corestore'
 import crypto from 'hypercore-crypto'
-import { coreStorage, encryptionKeyOf, followerCoreOptions, hasNamedCore, hintWakeup, peerHas, peerStates, peersContiguousLength, remoteKeyOf, viewKeys } from '../src/internals.js'
+import { coreStorage, encryptionKeyOf, followerCoreOptions, bootstrapCore, hasNamedCore, hintWakeup, holdsBlocks, peerHas, peerStates, peersContiguousLength, remoteKeyOf, viewKeys } from '../src/internals.js'
 
 // Each undocumented field or option hyperfeed relies on (src/internals.ts),
 // checked against the installed Hypercore, Corestore and Autobase: an upgrade
@@ -77,6 +77,9 @@ test('storage: the memtable option is still read, and named cores are found', as
   t.is(await hasNamedCore(s, 'w'), false)
   await s.get({ name: 'w' }).ready()
   t.is(await hasNamedCore(s, 'w'), true)
+  t.is(await holdsBlocks(s), false, 'an empty core holds no block')
+  await s.get({ name: 'w' }).append(Buffer.from('x'))
+  t.is(await holdsBlocks(s), true)
 })
 
 test('autobase: view keys and wakeup hints', async (t) => {
@@ -88,6 +91,7 @@ test('autobase: view keys and wakeup hints', async (t) => {
   })
   t.teardown(() => base.close())
   await base.ready()
+  t.alike(bootstrapCore(base).key, base.key, 'the bootstrap session')
   const keys = viewKeys(base)
   t.ok(keys.length >= 1 && keys.every(k => k.length === 32), 'views have keys')
   t.execution(() => hintWakeup(base, [{ key: base.local.key, length: 0 }]))

@@ -36,7 +36,7 @@ test('a removed member\'s later posts never enter the room; only the creator rem
   await bob.cli!.line(/^\* alice removed bob$/, { timeout: 20_000 })
 
   bob.cli!.write('after removal\n')
-  await bob.cli!.errLine(/not a member of room/)
+  await bob.cli!.errLine(/^hyperfeed: you were removed from r by alice: /)
   await Promise.all([stop(alice), stop(bob), stop(carol)])
   const r = await once(alice, ['--no-swarm', '--peer', 'ws://127.0.0.1:9'], { timeout: 1 })
   t.alike(texts(r.stdout), ['before removal', 'still a member'], 'nothing bob posted after the removal')

@@ -64,8 +64,10 @@ export function announceNetwork (network: Network, status: Status): void {
   const where = network.options.bootstrap === null || network.options.bootstrap === undefined
     ? 'the public DHT (no internet?)'
     : network.options.bootstrap.map(n => `${n.host}:${n.port}`).join(', ')
-  network.on('bootstrap-unreachable', () => status.info(`hyperfeed: no DHT bootstrap node answers at ${where}, so no peers can be found: on one machine use --local, on a LAN run 'hyperfeed bootstrap --host ADDR' and pass --bootstrap ADDR:PORT, or connect directly with --peer ws://HOST:PORT`))
-  network.on('bootstrap-reachable', () => status.info(`hyperfeed: a DHT bootstrap node answers again at ${where}`))
+  // a WebSocket node on the default (public) DHT, as the tutorials' nodes are: the DHT is a bonus there
+  const wsNode = (network.options.bootstrap ?? null) === null && (network.wsPort !== null || (network.options.peers ?? []).length > 0)
+  if (!wsNode) network.on('bootstrap-unreachable', () => status.info(`hyperfeed: no DHT bootstrap node answers at ${where}, so no peers can be found: on one machine use --local, on a LAN run 'hyperfeed bootstrap --host ADDR' and pass --bootstrap ADDR:PORT, or connect directly with --peer ws://HOST:PORT`))
+  if (!wsNode) network.on('bootstrap-reachable', () => status.info(`hyperfeed: a DHT bootstrap node answers again at ${where}`))
 }
 
 // true: stdin ended; false: a signal came

@@ -33,7 +33,7 @@ while serving. The first line of stdout is the server's URL.`),
   const name = str(p, 'name')
   const roomName = str(p, 'room')
   if ([key, name, roomName].filter(x => x !== undefined).length !== 1) throw usage('serve needs either a feed KEY (read-only), --name NAME (this storage\'s own feed) or --room NAME (a room)')
-  // the tutorials' environment: HTTP_PORT, P2P_PORT and PEERS are defaults for --port, --ws-port and --peer
+  // the tutorials' environment: HTTP_PORT and P2P_PORT are defaults for --port and --ws-port (PEERS: network/options.ts)
   const port = int(p, 'port', { min: 0, max: 65535 }) ?? envPort(ctx.env, 'HTTP_PORT') ?? DEFAULT_PORT
   const host = str(p, 'listen') ?? DEFAULT_LISTEN
   if (isIP(host) === 0) throw usage(`--listen must be an IP address, not ${JSON.stringify(host)}`)
@@ -42,7 +42,6 @@ while serving. The first line of stdout is the server's URL.`),
   const difficulty = int(p, 'difficulty', { min: 0, max: MAX_DIFFICULTY }) ?? DEFAULT_DIFFICULTY
   const flags = networkOptions(p)
   if (flags.wsPort === null) flags.wsPort = envPort(ctx.env, 'P2P_PORT') ?? null
-  if (flags.peers?.length === 0 && ctx.env.PEERS) flags.peers = ctx.env.PEERS.split(',').map(u => u.trim()).filter(Boolean)
   const netOpts = resolveNetworkOptions(key !== undefined ? followerFlags(flags) : flags, ctx.env)
   const { status, shutdown } = ctx
 

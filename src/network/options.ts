@@ -66,11 +66,16 @@ export function resolveNetworkOptions (flags: NetworkFlags, env: NodeJS.ProcessE
     localBootstrap,
     wsPort: flags.wsPort ?? null,
     wsHost: flags.wsHost,
-    peers: flags.peers ?? [],
+    // the tutorials' PEERS (comma-separated ws:// URLs), for every command that goes online
+    peers: flags.peers !== undefined && flags.peers.length > 0 ? flags.peers : envPeers(env),
     gossip: flags.gossip !== false,
     lan,
     ...(flags.maxPeers !== undefined ? { maxPeers: flags.maxPeers } : {})
   }
+}
+
+function envPeers (env: NodeJS.ProcessEnv): string[] {
+  return (env.PEERS ?? '').split(',').map(u => u.trim()).filter(Boolean)
 }
 
 export function parseBootstrap (list: string): DhtNode[] {

@@ -10,6 +10,17 @@ import { type LanPeer, LanDiscovery } from './lan.js'
 import { type ProtocolStreamFactory, type WsConnection, type WsPeerOptions, WsListener, WsPeer, checkWsUrl } from './ws-peers.js'
 import type { PeerSummary } from './swarm.js'
 
+// The most addresses given by --peer, PEERS or /addPeers kept while none of
+// them answers: one more forgets the oldest unreachable one.
+export const MAX_UNREACHABLE = 16
+
+// One node named two ways (localhost, 127.0.0.1) is one address.
+export function sameNode (url: string): string {
+  const u = checkWsUrl(url)
+  if (u.hostname === 'localhost' || u.hostname === '[::1]') u.hostname = '127.0.0.1'
+  return u.toString()
+}
+
 export interface WsMeshOptions {
   // null: only with --lan
   wsPort: number | null
@@ -78,7 +89,7 @@ export class WsMesh extends ReadyResource {
       discovery.on('warning', (err: Error) => this.emit('warning', err))
       await discovery.ready()
     }
-    for (const url of peers) this.startPeer(url)
+    for (const url of peers) this.addPeer(url)
   }
 
   private forward (source: WsListener | WsPeer): void {
@@ -91,11 +102,7 @@ export class WsMesh extends ReadyResource {
     const peer = new WsPeer(this.protocolStream, url, opts)
     if (!opts.probe) this.forward(peer)
     this.dialed.push(peer)
-    const drop = () => {
-      const i = this.dialed.indexOf(peer)
-      if (i !== -1) this.dialed.splice(i, 1)
-      peer.close().catch(safetyCatch)
-    }
+    const drop = () => this.forget(peer)
     peer.on('stream', (stream: Duplex) => {
       this.gossip?.attach({ stream, url: peer.url, remoteAddress: null, probe: opts.probe === true, learned: opts.learned === true, close: drop })
     })
@@ -110,7 +117,7 @@ export class WsMesh extends ReadyResource {
 
   private dialLearned (url: string, probe: boolean): void {
     if (this.closing !== null || checkGossipUrl(url) === null) return
-    if (this.dialed.some(p => p.url === url)) return
+    if (this.dialed.some(p => sameNode(p.url) === sameNode(url))) return
     this.startPeer(url, { maxAttempts: MAX_ATTEMPTS, once: true, probe, learned: !probe })
   }
 
@@ -123,8 +130,21 @@ export class WsMesh extends ReadyResource {
   }
 
   addPeer (url: string): string {
-    const existing = this.dialed.find(p => p.url === checkWsUrl(url).toString())
-    return existing?.url ?? this.startPeer(url).url
+    const node = sameNode(url)
+    const existing = this.dialed.find(p => sameNode(p.url) === node)
+    if (existing !== undefined) return existing.url
+    const unreachable = this.dialed.filter(p => p.given && !p.connected)
+    for (const old of unreachable.slice(0, Math.max(0, unreachable.length - MAX_UNREACHABLE + 1))) {
+      this.emit('warning', new Error(`forgot ${old.url}: it never answered, and at most ${MAX_UNREACHABLE} unreachable addresses are kept`))
+      this.forget(old)
+    }
+    return this.startPeer(url, { given: true }).url
+  }
+
+  private forget (peer: WsPeer): void {
+    const i = this.dialed.indexOf(peer)
+    if (i !== -1) this.dialed.splice(i, 1)
+    peer.close().catch(safetyCatch)
   }
 
   joinLan (topic: string): void {

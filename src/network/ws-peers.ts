@@ -32,6 +32,29 @@ export interface WsPeerOptions {
   // default: never give up
   maxAttempts?: number
   once?: boolean
+  // given by the user (--peer, PEERS, /addPeers), not learned
+  given?: boolean
+}
+
+// A socket that has not answered the ping sent one interval ago is dead (a
+// peer frozen or cut off sends no close): it is dropped, so peer lists show
+// only live connections.
+export const HEARTBEAT_MS = 5000
+
+function heartbeat (ws: WebSocket): void {
+  let alive = true
+  ws.on('pong', () => { alive = true })
+  const timer = setInterval(() => {
+    if (!alive) {
+      ws.terminate()
+      return
+    }
+    if (ws.readyState !== WebSocket.OPEN) return
+    alive = false
+    ws.ping()
+  }, HEARTBEAT_MS)
+  timer.unref()
+  ws.once('close', () => clearInterval(timer))
 }
 
 export function checkWsUrl (url: string): URL {
@@ -81,6 +104,7 @@ export class WsListener extends ReadyResource {
     }
     this.sockets.add(ws)
     ws.on('error', (err) => this.emit('warning', err))
+    heartbeat(ws)
     const remote = `ws://${address}:${port}`
     const conn: WsConnection = {
       remote,
@@ -127,6 +151,10 @@ export class WsPeer extends ReadyResource {
   private readonly opts: WsPeerOptions
   connected = false
 
+  get given (): boolean {
+    return this.opts.given === true
+  }
+
   constructor (protocolStream: ProtocolStreamFactory, url: string, opts: WsPeerOptions = {}) {
     super()
     this.protocolStream = protocolStream
@@ -152,6 +180,7 @@ export class WsPeer extends ReadyResource {
       this.delay = RECONNECT_MIN
       this.failures = 0
       this.connected = true
+      heartbeat(ws)
       this.stream = replicateOver(this.protocolStream, ws, true, () => ws.terminate())
       this.emit('stream', this.stream)
       this.emit('connection', this.url)

@@ -1,15 +1,19 @@
 import { encodeEntry } from '../entries.js'
-import { inviteClosed, inviteUsed, noEpochKey, usage, noEncryptionKey, noInviter, noSuchInvite, notAMember, notCreator, notInviteMaker, notMember, removeCreator, removed } from '../errors.js'
+import { inviteClosed, inviteUsed, noEpochKey, usage, noEncryptionKey, noInviter, noSuchInvite, notAMember, notCreator, notInviteMaker, notMember, removeCreator, removed, wrongEncryptionKey } from '../errors.js'
 import { toHex } from '../keys.js'
 import type { AppendQueue } from './append-queue.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
 import type { Room } from './room.js'
+import safetyCatch from 'safety-catch'
+import { bootstrapCore } from '../internals.js'
+import { until } from '../wait.js'
+import { keyOpensRoom } from './key-check.js'
 import { settled, viewUntil } from './settle.js'
 import { currentEpoch } from './epochs.js'
-
-const REMOVE_ATTEMPTS = 3
 import { type InviteState, describeInvite, entriesLeft, findInvite, inviteId, inviteState, mayRevoke, readValidFor } from './invite-rules.js'
 import { type InviteRecord, type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, ROOM_UNINVITE } from './state.js'
+
+const REMOVE_ATTEMPTS = 3
 
 export interface InviteInfo {
   id: string
@@ -71,7 +75,15 @@ export async function joinRoom (room: Room, queue: AppendQueue, invite: RoomInvi
   const publicKey = invitePublicKey(invite)
   const deadline = Date.now() + timeout
   const left = () => Math.max(0, deadline - Date.now())
-  if (!(await viewUntil(room, async () => (await room.invite(publicKey)) !== null, deadline, signal))) throw noInviter(toHex(room.key), timeout)
+  let opens: boolean | null = null
+  const known = async () => {
+    if (opens === null) opens = await keyOpensRoom(room)
+    return opens === false || (await room.invite(publicKey)) !== null
+  }
+  await room.base.update().catch(safetyCatch)
+  const found = await until(known, [{ emitter: room, event: 'update' }, { emitter: bootstrapCore(room.base), event: 'append' }], { timeout: left(), signal })
+  if (opens === false) throw wrongEncryptionKey(toHex(room.key))
+  if (!found) throw noInviter(toHex(room.key), timeout)
   // all connected members have, so an earlier use of the invite shows
   await room.sync({ timeout: left() })
   await refuseUsed(room, publicKey)

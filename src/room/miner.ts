@@ -1,6 +1,7 @@
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { MAX_DIFFICULTY, nextTemplate } from '../chain/block.js'
+import { checkBlockData } from '../chain/block-limits.js'
 import type { ChainTip } from '../chain/fork-choice.js'
 import { Miner, type Mined } from '../chain/mine.js'
 import { isHyperfeedError, miningStopped, notMember, usage } from '../errors.js'
@@ -47,6 +48,12 @@ export class RoomMiner extends ReadyResource {
 
   mine (data: unknown, opts: MineOptions = {}): Promise<RoomMined> {
     if (this.closing !== null) return Promise.reject(miningStopped())
+    // no work spent on a block the room would refuse
+    try {
+      checkBlockData(data)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     const run = this.queue.then(() => this.mineNow(data, opts))
     this.queue = run.catch(safetyCatch)
     return run

@@ -1,12 +1,31 @@
-import { HyperfeedError, alreadyMember, roomBusy, roomExists, roomNameTaken, roomNotFound, roomNotJoined } from '../errors.js'
+import { HyperfeedError, alreadyMember, roomBusy, roomExists, roomNameTaken, roomNotFound, roomNotJoined, roomUnlisted } from '../errors.js'
 import { type RoomSummary, Store, StorageRoot, checkRoomName } from '../storage.js'
 import { toHex } from '../keys.js'
 import type { RoomRef } from './invites.js'
-import { Room } from './room.js'
+import { ROOM_NAMESPACE, Room } from './room.js'
+import { hasNamedCore, holdsBlocks } from '../internals.js'
 import { RoomRelay } from './relay.js'
 
 async function summarize (room: Room, joined: boolean): Promise<RoomSummary> {
   return { key: toHex(room.key), members: (await room.members()).filter(m => m.removed === null).length, length: room.length, joined }
+}
+
+async function storedSummary (store: Store): Promise<RoomSummary | 'unknown' | null> {
+  if (!(await holdsBlocks(store.corestore))) return null
+  const ns = store.corestore.namespace(ROOM_NAMESPACE)
+  // a relay copy (room join ROOMKEY) has no writer core of its own
+  if (!(await hasNamedCore(ns, 'local'))) return 'unknown'
+  const local = ns.get({ name: 'local', active: false })
+  await local.ready()
+  const key = (await local.getUserData('referrer')) ?? local.key
+  await local.close()
+  const room = new Room(store, { key })
+  await room.ready()
+  try {
+    return await summarize(room, await room.isMember())
+  } finally {
+    await room.close()
+  }
 }
 
 async function openStore (root: StorageRoot, name: string): Promise<Store> {
@@ -24,8 +43,20 @@ export async function createRoom (storage: string, name: string, { nick, difficu
   if ((await root.roomSummary(name)) !== null) {
     throw roomExists(name)
   }
-  // an interrupted create left no room (opening it first: no other process uses it)
-  await (await openStore(root, name)).close()
+  // no summary: an interrupted create left nothing (start again), or the
+  // summary was lost (write it again, keep every block)
+  const before = await openStore(root, name)
+  let found
+  try {
+    found = await storedSummary(before)
+  } finally {
+    await before.close()
+  }
+  if (found === 'unknown') throw roomUnlisted(name, root.roomDir(name))
+  if (found !== null) {
+    await root.recordRoom(name, found)
+    throw roomExists(name)
+  }
   await root.discardRoom(name)
   const store = await openStore(root, name)
   const room = await Room.create(store, { nick, difficulty, ownsStore: true, beforeClose: async (r) => root.recordRoom(name, await summarize(r, true)) })
@@ -64,7 +95,9 @@ export async function openRoomToJoin (storage: string, name: string, ref: RoomRe
     key: ref.roomKey,
     encryptionKey: ref.invite?.encryptionKey ?? null,
     ownsStore: true,
-    beforeClose: async (r) => { if (await r.isMember()) await root.recordRoom(name, await summarize(r, true)) }
+    beforeClose: async (r) => { if (await r.isMember()) await root.recordRoom(name, await summarize(r, true)) },
+    // recorded at once: a process killed right after joining opens as a member next time
+    afterJoin: async (r) => root.recordRoom(name, await summarize(r, true))
   })
   await room.ready()
   if (summary === null) await root.recordRoom(name, { key: toHex(ref.roomKey), members: 0, length: 0, joined: false })

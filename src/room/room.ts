@@ -29,7 +29,7 @@ import type { Transfer } from './transfer.js'
 export type { Member } from './state.js'
 export type { InviteInfo } from './membership.js'
 
-const NAMESPACE = 'hyperfeed-room'
+export const ROOM_NAMESPACE = 'hyperfeed-room'
 // how long a post waits for a member to hand over the room's current key
 const KEY_TIMEOUT = 30_000
 
@@ -40,6 +40,8 @@ export interface RoomOptions {
   ownsStore?: boolean
   // runs while the room is still open, before it closes
   beforeClose?: ((room: Room) => Promise<void>) | null
+  // runs once join() let this storage in, before join() returns
+  afterJoin?: ((room: Room) => Promise<void>) | null
 }
 
 export interface RoomInfo {
@@ -70,18 +72,21 @@ export class Room extends ReadyResource {
   private readonly encryption: Buffer | null
   private readonly ownsStore: boolean
   private readonly beforeClose: ((room: Room) => Promise<void>) | null
+  private readonly afterJoin: ((room: Room) => Promise<void>) | null
   private inner: Parts | null = null
   private dealing: Promise<void> | null = null
   // an update came while dealing: look again after
   private dealAgain = false
+  private selfRemoved = false
 
-  constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null }: RoomOptions = {}) {
+  constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null, afterJoin = null }: RoomOptions = {}) {
     super()
     this.store = store
     this.roomKey = key
     this.encryption = encryptionKey
     this.ownsStore = ownsStore
     this.beforeClose = beforeClose
+    this.afterJoin = afterJoin
   }
 
   static async create (store: Store, { nick, difficulty = DEFAULT_ROOM_DIFFICULTY, ...opts }: { nick: string, difficulty?: number } & Omit<RoomOptions, 'key' | 'encryptionKey'>): Promise<Room> {
@@ -100,7 +105,7 @@ export class Room extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     let key: Buffer | null = null
-    const base: Autobase<RoomView> = new Autobase(this.store.corestore.namespace(NAMESPACE), this.roomKey, {
+    const base: Autobase<RoomView> = new Autobase(this.store.corestore.namespace(ROOM_NAMESPACE), this.roomKey, {
       open: (store) => ({
         log: store.get('log'),
         state: new Hyperbee<StateValue>(store.get('state'), { keyEncoding: 'utf-8', valueEncoding: 'json', extension: false })
@@ -135,10 +140,12 @@ export class Room extends ReadyResource {
     base.on('update', () => {
       this.refreshCores().catch(safetyCatch)
       this.deal()
+      this.noticeRemoval().catch(safetyCatch)
       this.emit('update')
     })
     try {
       await this.refreshCores()
+      this.selfRemoved = (await this.member(this.writerKey))?.removed != null
     } catch (err) {
       // ready-resource runs no _close after a failed open
       await this.closeParts()
@@ -196,6 +203,15 @@ export class Room extends ReadyResource {
   // whether this member can post in a sealed room (it holds the current epoch's key)
   async holdsKey (): Promise<boolean> {
     return (await this.parts.keys.current(this.base.view.state)) !== null
+  }
+
+  // 'removed' (its MemberRecord), once, when this storage's removal reaches its view
+  private async noticeRemoval (): Promise<void> {
+    if (this.selfRemoved) return
+    const self = await this.member(this.writerKey)
+    if (self?.removed == null || this.selfRemoved) return
+    this.selfRemoved = true
+    this.emit('removed', self)
   }
 
   get base (): Autobase<RoomView> { return this.parts.base }
@@ -301,8 +317,10 @@ export class Room extends ReadyResource {
     return removeMember(this, this.parts.queue, memberHex)
   }
 
-  join (invite: RoomInvite, opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
-    return joinRoom(this, this.parts.queue, invite, opts)
+  async join (invite: RoomInvite, opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
+    const member = await joinRoom(this, this.parts.queue, invite, opts)
+    await this.afterJoin?.(this)
+    return member
   }
 
   delivered (authorSeq: number, timeout: number, signal?: AbortSignal): Promise<boolean> {

@@ -58,7 +58,8 @@ export class Gateway extends JsonServer {
   private served = 0
 
   constructor ({ feed, network = null, difficulty = DEFAULT_DIFFICULTY, ...server }: GatewayOptions) {
-    super(server)
+    // a private feed stays private beyond loopback: reads need the token too
+    super({ ...server, privateReads: feed.encrypted === true })
     this.feed = feed
     this.network = network
     this.difficulty = difficulty

@@ -6,7 +6,7 @@ import ReadyResource from 'ready-resource'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_ENTRY_BYTES } from '../entries.js'
 import { badListen, badRequest, bodyTooLarge, crossOrigin, hostNotAllowed, isHyperfeedError, methodNotAllowed, notFound, notJson, portInUse, requestFailed, tokenRequired } from '../errors.js'
-import { type Policy, hostAllowed, isLoopbackHost, newToken, originAllowed, tokenAllowed } from './security.js'
+import { BEARER_PROTOCOL, type Policy, hostAllowed, isLoopbackHost, newToken, originAllowed, tokenAllowed } from './security.js'
 
 export const DEFAULT_PORT = 3001
 export const DEFAULT_LISTEN = '127.0.0.1'
@@ -29,25 +29,32 @@ const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8'
 }
 
+const PRIVATE_READS = 'to read this private feed'
+
 export interface ServerOptions {
   host?: string
   port?: number
   // POSTs need "Authorization: Bearer TOKEN". Listening beyond loopback, one is
   // generated when none is given.
   token?: string | null
+  // every request but the page's files needs the token too (when there is one)
+  privateReads?: boolean
 }
 
 export interface Request {
   req: IncomingMessage
   url: URL
   body: () => Promise<unknown>
+  // the last path segment, for a route keyed "METHOD /path/:"
+  param: string
 }
 
 export type Answer = { status: number, json: unknown } | { status: number, text: string }
 export type Routes = Record<string, (r: Request) => Promise<Answer> | Answer>
 
 // node:http plus ws with the security rules every hyperfeed server keeps. Routes
-// are a table of "METHOD /path" keys: a handful of fixed paths need no framework.
+// are a table of "METHOD /path" keys: a handful of fixed paths need no framework;
+// "METHOD /path/:" takes any one segment after /path/.
 export abstract class JsonServer extends ReadyResource {
   readonly policy: Policy
   readonly host: string
@@ -55,15 +62,19 @@ export abstract class JsonServer extends ReadyResource {
   private readonly server: http.Server
   private readonly wss: WebSocketServer
 
-  constructor ({ host = DEFAULT_LISTEN, port = DEFAULT_PORT, token }: ServerOptions) {
+  constructor ({ host = DEFAULT_LISTEN, port = DEFAULT_PORT, token, privateReads = false }: ServerOptions) {
     super()
     this.host = host
     this.port = port
     const loopback = isLoopbackHost(host)
-    this.policy = { loopback, token: token ?? (loopback ? null : newToken()) }
+    this.policy = { loopback, token: token ?? (loopback ? null : newToken()), reads: privateReads }
     this.server = http.createServer((req, res) => { this.handle(req, res).catch(err => this.fail(req, res, err)) })
     this.server.on('clientError', (_err, socket) => socket.destroy())
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE })
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_WS_MESSAGE,
+      handleProtocols: (protocols: Set<string>) => [...protocols].find(p => p.startsWith(BEARER_PROTOCOL)) ?? false
+    })
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
   }
 
@@ -113,6 +124,7 @@ export abstract class JsonServer extends ReadyResource {
     if (!hostAllowed(req, this.policy)) throw hostNotAllowed()
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (req.method === 'GET' && ASSETS[url.pathname] !== undefined) return asset(res, ASSETS[url.pathname]!)
+    if (this.policy.reads && !tokenAllowed(req, this.policy)) throw tokenRequired(PRIVATE_READS)
     if (req.method === 'GET' && url.pathname === '/metrics') {
       const registry = this.metrics()
       const text = await registry.metrics()
@@ -121,14 +133,17 @@ export abstract class JsonServer extends ReadyResource {
       return
     }
     const routes = this.routes()
-    const route = routes[`${req.method} ${url.pathname}`]
+    const slash = url.pathname.lastIndexOf('/')
+    const param = url.pathname.slice(slash + 1)
+    const route = routes[`${req.method} ${url.pathname}`] ?? (param === '' ? undefined : routes[`${req.method} ${url.pathname.slice(0, slash + 1)}:`])
     if (route === undefined) {
       const methods = Object.keys(routes).filter(k => k.endsWith(' ' + url.pathname)).map(k => k.split(' ')[0])
       if (methods.length > 0 || url.pathname === '/live') throw methodNotAllowed(req.method ?? '', url.pathname, methods.length > 0 ? `use ${methods.join(' or ')}` : '')
       throw notFound(url.pathname)
     }
     if (req.method === 'POST') this.checkWrite(req)
-    const answer = await route({ req, url, body: () => readJson(req) })
+    if (req.method === 'DELETE') this.checkDelete(req)
+    const answer = await route({ req, url, body: () => readJson(req), param })
     send(res, answer.status, 'text' in answer ? answer.text : JSON.stringify(answer.json))
   }
 
@@ -136,6 +151,12 @@ export abstract class JsonServer extends ReadyResource {
     if (!originAllowed(req, this.policy)) throw crossOrigin()
     if (!tokenAllowed(req, this.policy)) throw tokenRequired()
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw notJson()
+  }
+
+  // a DELETE has no body: the origin and token rules of a write only
+  private checkDelete (req: IncomingMessage): void {
+    if (!originAllowed(req, this.policy)) throw crossOrigin()
+    if (!tokenAllowed(req, this.policy)) throw tokenRequired()
   }
 
   private fail (req: IncomingMessage, res: ServerResponse, err: unknown): void {
@@ -165,6 +186,7 @@ export abstract class JsonServer extends ReadyResource {
     }
     if (url.pathname !== '/live') return reject(404, `no WebSocket at ${url.pathname}`)
     if (!hostAllowed(req, this.policy) || !originAllowed(req, this.policy)) return reject(403, 'cross-origin WebSocket connections are not allowed')
+    if (this.policy.reads && !tokenAllowed(req, this.policy)) return reject(401, tokenRequired(PRIVATE_READS).message)
     try {
       intParam(url, 'start', 0)
     } catch (err) {

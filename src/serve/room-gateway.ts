@@ -30,6 +30,8 @@ export interface RoomStatus {
   z32: string
   writer: string
   member: boolean
+  // this gateway can remove members (DELETE /api/members/KEY)
+  admin: boolean
   length: number
   signedLength: number
   members: number
@@ -56,7 +58,7 @@ export class RoomGateway extends JsonServer {
   private readonly table: Routes
   private served = 0
   private readonly onUpdate = () => { this.refresh().catch(safetyCatch) }
-  private cached: { member: boolean, members: number, difficulty: number | null, blocks: number, tip: { height: number, hash: string } | null } = { member: false, members: 0, difficulty: null, blocks: 0, tip: null }
+  private cached: { member: boolean, admin: boolean, members: number, difficulty: number | null, blocks: number, tip: { height: number, hash: string } | null } = { member: false, admin: false, members: 0, difficulty: null, blocks: 0, tip: null }
 
   constructor ({ room, network = null, nick = 'web', ...server }: RoomGatewayOptions) {
     super(server)
@@ -86,6 +88,7 @@ export class RoomGateway extends JsonServer {
       'GET /api/entries': ({ url }) => this.entries(url),
       'GET /api/members': async () => json(200, await room.members()),
       'GET /api/peers': () => json(200, this.network?.peers() ?? []),
+      'DELETE /api/members/:': async ({ param }) => json(200, await this.removeMember(param)),
       'POST /api/entries': async ({ body }) => json(201, await this.post(await body())),
       'POST /api/invites': async () => json(201, { invite: await room.createInvite() }),
       'POST /api/peers': async ({ body }) => json(201, await this.postPeer(await body())),
@@ -124,8 +127,10 @@ export class RoomGateway extends JsonServer {
     const members = await this.room.members()
     const config = await this.room.config()
     const chain = await this.chain.summary()
+    const member = members.some(m => m.self && m.removed === null)
     this.cached = {
-      member: members.some(m => m.self && m.removed === null),
+      member,
+      admin: member && config?.creator === toHex(this.room.writerKey),
       members: members.filter(m => m.removed === null).length,
       difficulty: config?.difficulty ?? null,
       blocks: chain.tip === null ? 0 : chain.tip.height + 1,
@@ -142,6 +147,7 @@ export class RoomGateway extends JsonServer {
       z32: toZ32(this.room.key),
       writer: toHex(this.room.writerKey),
       member: this.cached.member,
+      admin: this.cached.admin,
       length,
       signedLength: this.room.signedLength,
       members: this.cached.members,
@@ -176,6 +182,13 @@ export class RoomGateway extends JsonServer {
       },
       destroy: () => follower.destroy()
     }
+  }
+
+  private async removeMember (key: string): Promise<object> {
+    if (!/^[0-9a-fA-F]{64}$/.test(key)) throw badRequest('DELETE /api/members/KEY needs the member\'s key (64 hex characters, as GET /api/members lists it)')
+    const removed = await this.room.remove(key)
+    await this.refresh()
+    return removed
   }
 
   private async chainReport () {

@@ -19,6 +19,8 @@ export interface Policy {
   loopback: boolean
   // required on POST (Authorization: Bearer TOKEN); null: none
   token: string | null
+  // the token is required on reads too (a private feed)
+  reads: boolean
 }
 
 // A loopback-only server answers only to loopback host names (DNS rebinding).
@@ -43,11 +45,17 @@ export function originAllowed (req: IncomingMessage, policy: Policy): boolean {
   return policy.loopback ? isLoopbackHost(url.hostname) : true
 }
 
+// A browser cannot set headers on a WebSocket: it offers the token as the
+// subprotocol "bearer.TOKEN" instead.
+export const BEARER_PROTOCOL = 'bearer.'
+
 export function tokenAllowed (req: IncomingMessage, policy: Policy): boolean {
   if (policy.token === null) return true
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')
-  if (!m) return false
-  const given = Buffer.from(m[1]!)
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map(p => p.trim()).find(p => p.startsWith(BEARER_PROTOCOL))
+  const token = m?.[1] ?? offered?.slice(BEARER_PROTOCOL.length)
+  if (token === undefined) return false
+  const given = Buffer.from(token)
   const expected = Buffer.from(policy.token)
   return given.length === expected.length && crypto.timingSafeEqual(given, expected)
 }

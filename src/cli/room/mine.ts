@@ -5,6 +5,7 @@ import { storageDir } from '../common.js'
 import { STOP_WORK } from '../shutdown.js'
 import { DEFAULT_TIMEOUT, closeWithShutdown, goOnline } from './session.js'
 import { MAX_DIFFICULTY } from '../../chain/block.js'
+import { checkBlockData } from '../../chain/block-limits.js'
 import { parseBlockData } from '../../chain/mine.js'
 import { notDelivered, usage } from '../../errors.js'
 import { RoomMiner } from '../../room/miner.js'
@@ -26,6 +27,7 @@ JSON value (quote text: '"hello"'); the difficulty is the room's unless higher.`
 ), async (p, ctx) => {
   if (p.args.data === undefined) throw usage('room mine needs DATA_JSON, the block\'s data as JSON')
   const data = parseBlockData(p.args.data)
+  checkBlockData(data)
   const requested = int(p, 'difficulty', { min: 0, max: MAX_DIFFICULTY })
   const timeout = (seconds(p, 'timeout') ?? DEFAULT_TIMEOUT) * 1000
   const { status, stdout, shutdown } = ctx

@@ -4,7 +4,7 @@ import { type Parsed, bool, networkFlags, networkOptions, seconds, storageFlags,
 import { type Context, plural } from '../command.js'
 import { announceNetwork, defaultNick, openNetwork, readStdin } from '../common.js'
 import { STOP_STORAGE, STOP_WORK } from '../shutdown.js'
-import { noMember } from '../../errors.js'
+import { isHyperfeedError, noMember } from '../../errors.js'
 import { LineInput } from '../../input.js'
 import type { Network } from '../../network/swarm.js'
 import { resolveNetworkOptions } from '../../network/options.js'
@@ -16,6 +16,7 @@ import { RoomMiner } from '../../room/miner.js'
 import { parseBlockData } from '../../chain/mine.js'
 import type { InviteInfo, Room } from '../../room/room.js'
 import { escapeTerminal } from '../../entries.js'
+import type { MemberRecord } from '../../room/state.js'
 import { isRoomType } from '../../room/state.js'
 
 export const DEFAULT_TIMEOUT = 30
@@ -31,6 +32,7 @@ export const chatFlags = () => [
 ]
 
 export interface ChatOptions {
+  name: string
   nick: string
   json: boolean
   once: boolean
@@ -39,6 +41,7 @@ export interface ChatOptions {
 
 export function chatOptions (p: Parsed): ChatOptions {
   return {
+    name: str(p, 'name') ?? 'default',
     nick: str(p, 'nick') ?? defaultNick(),
     json: bool(p, 'json'),
     once: bool(p, 'once'),
@@ -84,6 +87,18 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   const printing = (async () => { for await (const batch of follower) await print(batch) })()
   printing.catch(safetyCatch)
 
+  // told once; from then on typed lines are not posted (and not answered one by one)
+  let removed = false
+  const tellRemoved = (self: MemberRecord) => {
+    if (removed || self.removed === null) return
+    removed = true
+    status.info(`hyperfeed: you were removed from ${opts.name} by ${names.name(self.removed.by)}: this chat still shows the room but posts nothing more`)
+  }
+  room.on('removed', tellRemoved)
+  shutdown.add(STOP_WORK, () => { room.off('removed', tellRemoved) })
+  const self = await room.member(room.writerKey)
+  if (self !== null) tellRemoved(self)
+
   const input = new LineInput(room, {
     nick: opts.nick,
     json: opts.json,
@@ -121,7 +136,10 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
         return []
       }
     },
-    onReject: (err) => status.info(`hyperfeed: ${err.message}`)
+    onReject: (err) => {
+      if (removed && isHyperfeedError(err) && err.code === 'NOT_MEMBER') return
+      status.info(`hyperfeed: ${err.message}`)
+    }
   })
   shutdown.add(STOP_WORK, async () => {
     process.stdin.destroy()

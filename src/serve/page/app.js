@@ -17,6 +17,7 @@ const state = {
   members: new Map(), // rooms: key -> nick
   tip: null, // rooms: the main chain's tip shown
   difficultySet: false,
+  admin: false, // rooms: this gateway can remove members
   first: null, // lowest seq shown
   last: -1, // highest seq shown: /live resumes after it, and nothing at or below it is shown twice
   writable: false,
@@ -34,6 +35,7 @@ if (fragment.has('token')) {
   history.replaceState(null, '', location.pathname + location.search)
 }
 const token = sessionStorage.getItem(TOKEN_KEY)
+const auth = () => token ? { authorization: 'Bearer ' + token } : {}
 
 $('nick').value = localStorage.getItem('hyperfeed-nick') || ''
 $('nick').addEventListener('change', () => localStorage.setItem('hyperfeed-nick', $('nick').value.trim()))
@@ -87,7 +89,7 @@ function updateEarlier () {
 $('earlier').addEventListener('click', async () => {
   const end = state.first
   const start = Math.max(0, end - EARLIER_PAGE)
-  const res = await fetch(`/api/entries?start=${start}&end=${end}`)
+  const res = await fetch(`/api/entries?start=${start}&end=${end}`, { headers: auth() })
   if (!res.ok) return showError((await res.json()).error)
   let entries = await res.json()
   if (state.room) {
@@ -109,12 +111,13 @@ function showInfo (info) {
     state.room = true
     $('room').hidden = false
     $('members').hidden = false
-    loadMembers(state.members)
+    loadMembers(state.members, memberRemover())
   }
   if (state.room) {
     $('members').textContent = `${info.members} member${info.members === 1 ? '' : 's'}`
     $('invite').hidden = !info.member
-    if (info.members !== state.members.size) loadMembers(state.members)
+    if (info.members !== state.members.size || info.admin !== state.admin) loadMembers(state.members, memberRemover())
+    state.admin = info.admin
     const tip = info.tip ? info.tip.hash : null
     if (tip !== state.tip) {
       state.tip = tip
@@ -168,14 +171,15 @@ async function connect () {
   if (state.last < 0) {
     // first connection: the latest entries only; earlier ones load on demand
     try {
-      const info = await (await fetch('/api/info')).json()
+      const info = await (await fetch('/api/info', { headers: auth() })).json()
       showInfo(info)
       start = Math.max(0, info.length - INITIAL_WINDOW)
     } catch {
       return retry()
     }
   }
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live?start=${start}`)
+  // a browser cannot send headers on a WebSocket: the token rides as its subprotocol
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live?start=${start}`, token ? ['bearer.' + token] : [])
   state.socket = ws
   let pending = []
   let flushQueued = false
@@ -216,14 +220,28 @@ function showError (message) {
   e.hidden = !message
 }
 
-async function post (path, body) {
-  const headers = { 'content-type': 'application/json' }
+async function request (method, path, body) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' }
   if (token) headers.authorization = 'Bearer ' + token
-  const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) })
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
   const json = await res.json().catch(() => ({ error: res.statusText }))
   if (!res.ok) throw new Error(json.error || res.statusText)
   return json
 }
+
+const post = (path, body) => request('POST', path, body)
+
+async function removeMember (key) {
+  try {
+    await request('DELETE', '/api/members/' + key)
+    showError('')
+  } catch (err) {
+    showError(err.message)
+    throw err
+  }
+}
+
+const memberRemover = () => state.info?.admin ? removeMember : null
 
 $('chat').addEventListener('submit', async (event) => {
   event.preventDefault()

@@ -4,7 +4,8 @@ import { el, who } from './render.js'
 const $ = (id) => document.getElementById(id)
 const CHAIN_CARDS = 50
 
-export async function loadMembers (members) {
+// remove: (key) => Promise, where this gateway can remove members; null elsewhere
+export async function loadMembers (members, remove = null) {
   try {
     const list = await (await fetch('/api/members')).json()
     const ul = $('memberlist')
@@ -15,6 +16,17 @@ export async function loadMembers (members) {
       li.append(who(m.key, m.nick, members))
       if (m.self) li.append(el('span', 'self', 'this server'))
       if (m.removed) li.append(el('span', 'self', 'removed'))
+      if (remove && !m.self && !m.removed && m.invitedBy !== null) {
+        const button = el('button', 'remove', 'remove')
+        button.type = 'button'
+        button.title = 'remove this member: what it posts from now on never enters the room'
+        button.addEventListener('click', () => {
+          if (!confirm(`Remove ${m.nick} from the room?`)) return
+          button.disabled = true
+          remove(m.key).then(() => loadMembers(members, remove), () => { button.disabled = false })
+        })
+        li.append(button)
+      }
       ul.append(li)
     }
   } catch {}
