@@ -1,6 +1,6 @@
 import { arg, command, description, flag, summary } from 'paparam'
 import safetyCatch from 'safety-catch'
-import { bool, followerFlags, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
+import { bool, filterFlags, filterOptions, followerFlags, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
 import { type Context, define, plural } from './command.js'
 import { announceNetwork, openNetwork, storageDir } from './common.js'
 import { STOP_STORAGE, STOP_WORK } from './shutdown.js'
@@ -12,6 +12,7 @@ import { syncOnce } from '../feed/sync.js'
 import { resolveNetworkOptions } from '../network/options.js'
 import { toHex } from '../keys.js'
 import { encryptedFeed, usage } from '../errors.js'
+import { isFiltering, matchesEntry } from '../filter.js'
 
 const DEFAULT_TIMEOUT = 30
 const PROGRESS_INTERVAL = 100
@@ -30,6 +31,7 @@ other viewers while it runs.`),
   flag('--start <n>', 'first entry to print (default 0)'),
   flag('--once', 'wait for a peer, download up to its length, print, exit 0; with no peer within --timeout: print what is stored, exit 1'),
   flag('--timeout <seconds>', `how long --once waits for a peer (default ${DEFAULT_TIMEOUT})`),
+  ...filterFlags(),
   ...storageFlags(),
   ...networkFlags()
 ), async (p, ctx) => {
@@ -38,6 +40,7 @@ other viewers while it runs.`),
   const once = bool(p, 'once')
   const timeout = seconds(p, 'timeout') ?? DEFAULT_TIMEOUT
   const format = bool(p, 'json') ? formatJson : formatHuman
+  const filter = filterOptions(p)
   const netOpts = resolveNetworkOptions(followerFlags(networkOptions(p)), ctx.env)
   const { stdout, status, shutdown } = ctx
 
@@ -49,9 +52,11 @@ other viewers while it runs.`),
   shutdown.add(STOP_WORK, stop)
   shutdown.signal.addEventListener('abort', stop)
   stdout.whenClosed().then(stop, safetyCatch)
+  const author = toHex(feed.key)
+  const shown = isFiltering(filter) ? (batch: EntryResult[]) => batch.filter(r => matchesEntry(filter, r, author)) : (batch: EntryResult[]) => batch
   const print = async (batch: EntryResult[]) => {
     status.clearProgress() // a progress line on the terminal never runs into an entry
-    await stdout.lines(batch.map(r => format(r)))
+    await stdout.lines(shown(batch).map(r => format(r)))
   }
 
   const local = feed.follow({ start, live: false, wait: false, verify: true })

@@ -1,6 +1,6 @@
 import safetyCatch from 'safety-catch'
 import { flag } from 'paparam'
-import { type Parsed, bool, networkFlags, networkOptions, seconds, storageFlags, str } from '../args.js'
+import { type Parsed, bool, filterFlags, filterOptions, networkFlags, networkOptions, seconds, storageFlags, str } from '../args.js'
 import { type Context, plural } from '../command.js'
 import { announceNetwork, defaultNick, openNetwork, readStdin } from '../common.js'
 import { STOP_STORAGE, STOP_WORK } from '../shutdown.js'
@@ -16,6 +16,7 @@ import { RoomMiner } from '../../room/miner.js'
 import { parseBlockData } from '../../chain/mine.js'
 import type { Room } from '../../room/room.js'
 import { isRoomType } from '../../room/state.js'
+import { type EntryFilter, isFiltering, matchesEntry } from '../../filter.js'
 
 export const DEFAULT_TIMEOUT = 30
 
@@ -25,6 +26,7 @@ export const chatFlags = () => [
   flag('--json', 'print {"seq","author","authorSeq","value"} lines; each input line is a JSON entry object'),
   flag('--once', 'sync with a member, print the room\'s history in its current order and exit (1 if no member is reachable)'),
   flag('--timeout <seconds>', `how long to wait for a member (default ${DEFAULT_TIMEOUT})`),
+  ...filterFlags(),
   ...storageFlags(),
   ...networkFlags()
 ]
@@ -34,6 +36,7 @@ export interface ChatOptions {
   json: boolean
   once: boolean
   timeout: number
+  filter: EntryFilter
 }
 
 export function chatOptions (p: Parsed): ChatOptions {
@@ -41,7 +44,8 @@ export function chatOptions (p: Parsed): ChatOptions {
     nick: str(p, 'nick') ?? defaultNick(),
     json: bool(p, 'json'),
     once: bool(p, 'once'),
-    timeout: (seconds(p, 'timeout') ?? DEFAULT_TIMEOUT) * 1000
+    timeout: (seconds(p, 'timeout') ?? DEFAULT_TIMEOUT) * 1000,
+    filter: filterOptions(p)
   }
 }
 
@@ -64,6 +68,7 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   const print = async (batch: RoomEntry[]) => {
     if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) for (const m of await room.members()) names.addMember(m)
     const marks = await chain.marks(batch)
+    if (isFiltering(opts.filter)) batch = batch.filter(r => matchesEntry(opts.filter, r))
     await stdout.lines(batch.map(r => opts.json ? formatRoomJson(r, marks.get(r)) : formatRoomHuman(r, names, marks.get(r))))
   }
   const miner = new RoomMiner(room)
