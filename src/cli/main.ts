@@ -19,9 +19,10 @@ import mirror from './mirror.js'
 import id from './id.js'
 import exportCommand from './export.js'
 import importCommand from './import.js'
+import search from './search.js'
 import { ROOM_COMMANDS, room } from './room/index.js'
 
-export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap, mirror, id, exportCommand, importCommand]
+export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap, mirror, id, exportCommand, importCommand, search]
 const NAMES = [...COMMANDS.map(c => c.command.name), 'room']
 // commands whose first argument is a feed KEY
 const KEY_COMMANDS = ['view', 'verify', 'serve', 'info', 'export']

@@ -14,6 +14,8 @@ import { JsonServer, type Routes, type ServerOptions, MAX_PAGE, intParam, json, 
 import { LiveHub, type LiveStream } from './live.js'
 import { createMetrics } from './metrics.js'
 import { until } from '../wait.js'
+import type { LocalSearch } from '../search/local.js'
+import { searchRoute } from './search-route.js'
 
 export { DEFAULT_LISTEN, DEFAULT_PORT } from './http.js'
 
@@ -25,6 +27,8 @@ export interface GatewayOptions extends ServerOptions {
   feed: Feed
   network?: Network | null
   difficulty?: number
+  // GET /api/search (404 without)
+  search?: LocalSearch | null
 }
 
 export interface FeedStatus {
@@ -47,6 +51,7 @@ export class Gateway extends JsonServer {
   readonly feed: Feed
   readonly network: Network | null
   private readonly difficulty: number
+  private readonly search: LocalSearch | null
   private blocks: BlockWriter | null = null
   private chainIndex: ChainIndex | null = null
   // why the chain index stopped, once it has
@@ -57,8 +62,9 @@ export class Gateway extends JsonServer {
   private updated = false
   private served = 0
 
-  constructor ({ feed, network = null, difficulty = DEFAULT_DIFFICULTY, ...server }: GatewayOptions) {
+  constructor ({ feed, network = null, difficulty = DEFAULT_DIFFICULTY, search = null, ...server }: GatewayOptions) {
     super(server)
+    this.search = search
     this.feed = feed
     this.network = network
     this.difficulty = difficulty
@@ -83,6 +89,10 @@ export class Gateway extends JsonServer {
       'GET /api/info': () => json(200, this.status()),
       'GET /api/entries': ({ url }) => this.entries(url),
       'GET /api/blocks': ({ url }) => this.blockEntries(url),
+      'GET /api/search': async ({ url }) => {
+        this.checkReadable()
+        return text(200, await searchRoute(this.search, url, (hits) => this.hitEntries(hits.map(h => h.seq)), toHex(feed.key)))
+      },
       'GET /api/peers': () => json(200, this.peers()),
       'POST /api/entries': async ({ body }) => json(201, await this.postEntry(await body())),
       'POST /api/mine': async ({ body }) => json(201, await this.postMine(await body())),
@@ -169,6 +179,16 @@ export class Gateway extends JsonServer {
     }
     this.served += out.length
     return text(200, '[' + out.join(',') + ']')
+  }
+
+  private async hitEntries (seqs: number[]): Promise<string[]> {
+    const out: string[] = []
+    for (const seq of seqs) {
+      const r = await this.feed.get(seq, { wait: false })
+      if (r !== null) out.push(this.message(r))
+    }
+    this.served += out.length
+    return out
   }
 
   message (r: EntryResult): string {

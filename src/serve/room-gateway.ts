@@ -14,6 +14,8 @@ import { createMetrics } from './metrics.js'
 import { entryFromBody, mineBody } from './gateway.js'
 import { RoomChain } from '../room/chain.js'
 import { RoomMiner } from '../room/miner.js'
+import type { LocalSearch } from '../search/local.js'
+import { searchRoute } from './search-route.js'
 
 const SYNC_BEFORE_MINING = 5000
 
@@ -21,6 +23,8 @@ export interface RoomGatewayOptions extends ServerOptions {
   room: Room
   network?: Network | null
   nick?: string
+  // GET /api/search (404 without)
+  search?: LocalSearch | null
 }
 
 export interface RoomStatus {
@@ -49,6 +53,7 @@ export class RoomGateway extends JsonServer {
   readonly room: Room
   readonly network: Network | null
   private readonly nick: string
+  private readonly search: LocalSearch | null
   private readonly chain: RoomChain
   private readonly miner: RoomMiner
   private readonly hub: LiveHub
@@ -58,8 +63,9 @@ export class RoomGateway extends JsonServer {
   private readonly onUpdate = () => { this.refresh().catch(safetyCatch) }
   private cached: { member: boolean, members: number, difficulty: number | null, blocks: number, tip: { height: number, hash: string } | null } = { member: false, members: 0, difficulty: null, blocks: 0, tip: null }
 
-  constructor ({ room, network = null, nick = 'web', ...server }: RoomGatewayOptions) {
+  constructor ({ room, network = null, nick = 'web', search = null, ...server }: RoomGatewayOptions) {
     super(server)
+    this.search = search
     this.room = room
     this.network = network
     this.nick = nick
@@ -85,6 +91,7 @@ export class RoomGateway extends JsonServer {
       'GET /api/info': () => json(200, this.status()),
       'GET /api/entries': ({ url }) => this.entries(url),
       'GET /api/members': async () => json(200, await room.members()),
+      'GET /api/search': async ({ url }) => text(200, await searchRoute(this.search, url, (hits) => this.hitEntries(hits.map(h => h.seq)))),
       'GET /api/peers': () => json(200, this.network?.peers() ?? []),
       'POST /api/entries': async ({ body }) => json(201, await this.post(await body())),
       'POST /api/invites': async () => json(201, { invite: await room.createInvite() }),
@@ -162,6 +169,14 @@ export class RoomGateway extends JsonServer {
     this.served += entries.length
     const marks = await this.chain.marks(entries)
     return text(200, '[' + entries.map(r => formatRoomJson(r, marks.get(r))).join(',') + ']')
+  }
+
+  private async hitEntries (seqs: number[]): Promise<string[]> {
+    const entries: RoomEntry[] = []
+    for (const seq of seqs) entries.push(...await this.room.read(seq, seq + 1))
+    this.served += entries.length
+    const marks = await this.chain.marks(entries)
+    return entries.map(r => formatRoomJson(r, marks.get(r)))
   }
 
   private liveMessages (start: number): LiveStream {
