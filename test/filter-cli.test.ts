@@ -22,7 +22,7 @@ test('view and room chat filter stored and live entries: --author, --type, --sin
   const grep = await runCli(['view', key, '--json', '--once', '--grep', 'apfel', '--grep', 'PEARS', '--author', key, ...net], { storage: await t.tmp() })
   t.alike(values(grep.stdout).map(v => v.text), ['ÄPFEL and pears'], '--grep folds case and accents, every --grep must match; --author is the writer')
   const either = await runCli(['view', key, '--once', '--type', 'chat', '--type', 'other', '--until', '2024-06-01T00:00Z', ...net], { storage: await t.tmp() })
-  t.alike(either.stdout.map(l => l.replace(/^\[[\d:]+\] /, '')), ['bob: apple pie'], 'repeated --type is any of them; --until leaves out entries without a time')
+  t.alike(either.stdout.map(l => l.replace(/^\(\d+\) \[[\d:]+\] /, '')), ['bob: apple pie'], 'repeated --type is any of them; --until leaves out entries without a time')
   const nobody = await runCli(['view', key, '--json', '--once', '--author', '0'.repeat(64), ...net], { storage: await t.tmp() })
   t.alike(nobody.stdout, [], 'another author: nothing')
   const bad = await runCli(['view', key, '--since', 'yesterday-ish', ...net], { storage: await t.tmp() })
