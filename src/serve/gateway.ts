@@ -16,6 +16,8 @@ import { createMetrics } from './metrics.js'
 import { until } from '../wait.js'
 import type { LocalSearch } from '../search/local.js'
 import { searchRoute } from './search-route.js'
+import { type EntryFilter, filterFromUrl, isFiltering } from '../filter.js'
+import { filteredLive, filteredPage } from './filtered.js'
 
 export { DEFAULT_LISTEN, DEFAULT_PORT } from './http.js'
 
@@ -69,7 +71,7 @@ export class Gateway extends JsonServer {
     this.network = network
     this.difficulty = difficulty
     this.hub = new LiveHub({
-      messages: (start) => this.liveMessages(start),
+      messages: (start, filter) => this.liveMessages(start, filter),
       status: () => {
         const status = this.status()
         const { blocks: _blocks, ...shown } = status
@@ -118,7 +120,16 @@ export class Gateway extends JsonServer {
 
   protected routes (): Routes { return this.table }
   protected metrics (): Registry { return this.registry }
-  protected live (ws: WebSocket, url: URL): void { this.hub.add(ws, intParam(url, 'start', 0)) }
+  protected live (ws: WebSocket, url: URL): void {
+    let filter: EntryFilter
+    try {
+      filter = filterFromUrl(url.searchParams)
+    } catch (err) {
+      ws.close(1008, (err as Error).message.slice(0, 120))
+      return
+    }
+    this.hub.add(ws, intParam(url, 'start', 0), filter)
+  }
 
   private get index (): ChainIndex {
     if (this.chainIndex === null) throw notOpen('the gateway')
@@ -158,6 +169,16 @@ export class Gateway extends JsonServer {
 
   private async entries (url: URL) {
     this.checkReadable()
+    const filter = filterFromUrl(url.searchParams)
+    if (isFiltering(filter) || filter.limit !== null) {
+      const length = this.feed.length
+      const start = intParam(url, 'start', 0)
+      const end = Math.min(length, url.searchParams.has('end') ? intParam(url, 'end', 0) : length)
+      if (end > start && !(await this.indexed(end, READ_TIMEOUT))) throw notAvailable(end)
+      const found = await filteredPage((s, e) => this.feed.read(s, e), { start, length: end, filter, feedAuthor: toHex(this.feed.key) })
+      this.served += found.length
+      return text(200, '[' + found.map(r => this.message(r)).join(',') + ']')
+    }
     const { start, end } = pageRange(url, this.feed.length)
     const upto = Math.min(end, this.feed.length)
     if (upto <= start) return text(200, '[]')
@@ -195,18 +216,28 @@ export class Gateway extends JsonServer {
     return formatJson(this.index.annotate(r))
   }
 
-  private liveMessages (start: number): LiveStream {
+  private liveMessages (start: number, filter: EntryFilter): LiveStream {
     const follower = this.feed.follow({ start, live: true })
     const gateway = this
+    const target = this.feed.length
+    async function * readable () {
+      for await (const batch of follower) {
+        if (!gateway.feed.readable) return // a private feed served without its invite: status only
+        yield batch
+      }
+    }
     return {
-      async * [Symbol.asyncIterator] () {
-        for await (const batch of follower) {
-          if (!gateway.feed.readable) return // a private feed served without its invite: status only
+      [Symbol.asyncIterator]: () => filteredLive(readable(), {
+        start,
+        target,
+        filter,
+        feedAuthor: toHex(gateway.feed.key),
+        render: async (batch) => {
           // blocks go out with their validity, once the chain index has checked them
           if (batch.some(r => !isUnreadable(r) && r.value.type === 'block')) await gateway.indexed(batch[batch.length - 1]!.seq + 1, INDEX_WAIT)
-          yield batch.map(r => gateway.message(r))
+          return batch.map(r => gateway.message(r))
         }
-      },
+      }),
       destroy: () => follower.destroy()
     }
   }

@@ -16,6 +16,8 @@ import { RoomChain } from '../room/chain.js'
 import { RoomMiner } from '../room/miner.js'
 import type { LocalSearch } from '../search/local.js'
 import { searchRoute } from './search-route.js'
+import { type EntryFilter, filterFromUrl, isFiltering } from '../filter.js'
+import { filteredLive, filteredPage } from './filtered.js'
 
 const SYNC_BEFORE_MINING = 5000
 
@@ -72,7 +74,7 @@ export class RoomGateway extends JsonServer {
     this.chain = new RoomChain(room)
     this.miner = new RoomMiner(room)
     this.hub = new LiveHub({
-      messages: (start) => this.liveMessages(start),
+      messages: (start, filter) => this.liveMessages(start, filter),
       status: () => {
         const status = this.status()
         return { message: JSON.stringify(status), shown: JSON.stringify(status) }
@@ -125,7 +127,16 @@ export class RoomGateway extends JsonServer {
 
   protected routes (): Routes { return this.table }
   protected metrics (): Registry { return this.registry }
-  protected live (ws: WebSocket, url: URL): void { this.hub.add(ws, intParam(url, 'start', 0)) }
+  protected live (ws: WebSocket, url: URL): void {
+    let filter: EntryFilter
+    try {
+      filter = filterFromUrl(url.searchParams)
+    } catch (err) {
+      ws.close(1008, (err as Error).message.slice(0, 120))
+      return
+    }
+    this.hub.add(ws, intParam(url, 'start', 0), filter)
+  }
 
   private async refresh (): Promise<void> {
     const members = await this.room.members()
@@ -164,8 +175,10 @@ export class RoomGateway extends JsonServer {
   }
 
   private async entries (url: URL) {
-    const { start, end } = pageRange(url, this.room.length)
-    const entries = await this.room.read(start, end)
+    const filter = filterFromUrl(url.searchParams)
+    const filtering = isFiltering(filter) || filter.limit !== null
+    const { start, end } = filtering ? { start: intParam(url, 'start', 0), end: Math.min(this.room.length, url.searchParams.has('end') ? intParam(url, 'end', 0) : this.room.length) } : pageRange(url, this.room.length)
+    const entries = filtering ? await filteredPage((s, e) => this.room.read(s, e), { start, length: end, filter }) : await this.room.read(start, end)
     this.served += entries.length
     const marks = await this.chain.marks(entries)
     return text(200, '[' + entries.map(r => formatRoomJson(r, marks.get(r))).join(',') + ']')
@@ -179,16 +192,19 @@ export class RoomGateway extends JsonServer {
     return entries.map(r => formatRoomJson(r, marks.get(r)))
   }
 
-  private liveMessages (start: number): LiveStream {
+  private liveMessages (start: number, filter: EntryFilter): LiveStream {
     const follower = this.room.follow({ start, live: true })
     const chain = this.chain
     return {
-      async * [Symbol.asyncIterator] () {
-        for await (const batch of follower) {
+      [Symbol.asyncIterator]: () => filteredLive(follower, {
+        start,
+        target: this.room.length,
+        filter,
+        render: async (batch) => {
           const marks = await chain.marks(batch)
-          yield batch.map((r: RoomEntry) => formatRoomJson(r, marks.get(r)))
+          return batch.map((r: RoomEntry) => formatRoomJson(r, marks.get(r)))
         }
-      },
+      }),
       destroy: () => follower.destroy()
     }
   }
