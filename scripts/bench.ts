@@ -17,6 +17,7 @@ import { rooms } from './bench/rooms.js'
 import { packed } from './bench/packed.js'
 import { fanout } from './bench/fanout.js'
 import { shaped } from './bench/shaped.js'
+import { search } from './bench/search.js'
 import {
   Feed, Network, Store, blockHash, nextTemplate, type ChainTip, type Entry
 } from '../src/index.js'
@@ -347,6 +348,7 @@ async function main (): Promise<number> {
     if (run('packed')) await packed(bootstrap)
     if (run('fanout')) await fanout(bootstrap)
     if (run('rooms')) await rooms(bootstrap)
+    if (run('search')) await search()
     if (run('shaped')) await shaped()
   } finally {
     clearInterval(keepAlive)

@@ -53,7 +53,16 @@ const EXPECTED: [string, RegExp, boolean][] = [
   ['rooms', /mined block on the main chain of 2 other members, p99/, false],
   ['rooms', /convergence after a 0.1k-block partition/, false],
   ['rooms', /one more block at chain length 1k/, true],
-  ['rooms', /one more block at chain length 5k/, true]
+  ['rooms', /one more block at chain length 5k/, true],
+  ['search', /index 5,000 entries from the feed on disk/, false],
+  ['search', /one word: p50/, true],
+  ['search', /one word: p95/, true],
+  ['search', /a prefix \(2-4 letters\): p50/, true],
+  ['search', /a prefix \(2-4 letters\): p95/, true],
+  ['search', /two words of one message: p50/, true],
+  ['search', /two words of one message: p95/, true],
+  ['search', /two words: p50/, true],
+  ['search', /two words: p95/, true]
 ]
 
 const positive = (n: number | null) => n !== null && Number.isFinite(n) && n > 0
