@@ -18,6 +18,7 @@ import { revocation } from './bench/revocation.js'
 import { packed } from './bench/packed.js'
 import { fanout } from './bench/fanout.js'
 import { shaped } from './bench/shaped.js'
+import { search } from './bench/search.js'
 import {
   Feed, Network, Store, blockHash, nextTemplate, type ChainTip, type Entry
 } from '../src/index.js'
@@ -349,6 +350,7 @@ async function main (): Promise<number> {
     if (run('fanout')) await fanout(bootstrap)
     if (run('rooms')) await rooms(bootstrap)
     if (run('revocation')) await revocation(bootstrap)
+    if (run('search')) await search()
     if (run('shaped')) await shaped()
   } finally {
     clearInterval(keepAlive)

@@ -105,7 +105,7 @@ async function main (): Promise<number> {
       latencies.push(Date.now() - sent)
     }
 
-    const received = viewer.lines.map(l => l.replace(/^\[\d\d:\d\d:\d\d\] alice: /, ''))
+    const received = viewer.lines.map(l => l.replace(/^\(\d+\) \[\d\d:\d\d:\d\d\] alice: /, ''))
     const inOrder = JSON.stringify(received) === JSON.stringify(LINES)
 
     // A room: alice creates it, bob joins with the invite, both type, and both
@@ -125,7 +125,7 @@ async function main (): Promise<number> {
     }
     bob.child.stdin!.write('/block "the first block"\n')
     await Promise.all([alice, bob].map(p => waitFor(p, l => /^#0 [0-9a-f]{12} "the first block"$/.test(l))))
-    const history = (p: Proc) => p.lines.filter(l => !/^[0-9a-f]{64}$|^hyperfeed-room:/.test(l)).map(l => l.replace(/^\[\d\d:\d\d:\d\d\] /, ''))
+    const history = (p: Proc) => p.lines.filter(l => !/^[0-9a-f]{64}$|^hyperfeed-room:/.test(l)).map(l => l.replace(/^\(\d+\) \[\d\d:\d\d:\d\d\] /, ''))
     const same = JSON.stringify(history(alice)) === JSON.stringify(history(bob))
 
     writer.child.stdin!.end()

@@ -63,6 +63,7 @@ export const closed = define('CLOSED', 503, () => 'already closed')
 // feeds
 export const feedNotFound = define('FEED_NOT_FOUND', 404, (name: string, dir: string) =>
   `no feed named ${JSON.stringify(name)} in ${dir} (create it with: hyperfeed write --name ${name})`)
+export const feedExists = define('FEED_EXISTS', 409, (name: string) => `a feed called "${name}" already exists here; import into a new --name`)
 export const feedNotStored = define('FEED_NOT_STORED', 404, (key: string, dir: string) =>
   `feed ${key} is not in ${dir} (follow it first: hyperfeed view ${key})`)
 export const notWritable = define('NOT_WRITABLE', 403, (what: string) =>

@@ -130,6 +130,11 @@ export class StorageRoot {
     await fs.promises.rm(this.roomDir(name) + '.json', { force: true })
   }
 
+  async discardWriter (name: string): Promise<void> {
+    await fs.promises.rm(this.writerDir(name), { recursive: true, force: true })
+    await fs.promises.rm(this.writerDir(name) + '.key', { force: true })
+  }
+
   async writerKey (name: string): Promise<Buffer | null> {
     if (!((await listDir(this.writerDir(name)))?.includes(CORESTORE_MARKER) ?? false)) return null
     const hex = (await fs.promises.readFile(this.writerDir(name) + '.key', 'utf8').catch(() => '')).trim()

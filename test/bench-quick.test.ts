@@ -58,7 +58,16 @@ const EXPECTED: [string, RegExp, boolean][] = [
   ['rooms', /a removal: the remover's command to every one of 1 other remaining members holding the new epoch key/, false],
   ['rooms', /a removal's entry with the new epoch sealed to 2 members/, false],
   ['rooms', /sealed post to readable on 2 members .*p50 before a removal/, false],
-  ['rooms', /sealed post to readable on 1 members, p50 after the removal/, true]
+  ['rooms', /sealed post to readable on 1 members, p50 after the removal/, true],
+  ['search', /index 5,000 entries from the feed on disk/, false],
+  ['search', /one word: p50/, true],
+  ['search', /one word: p95/, true],
+  ['search', /a prefix \(2-4 letters\): p50/, true],
+  ['search', /a prefix \(2-4 letters\): p95/, true],
+  ['search', /two words of one message: p50/, true],
+  ['search', /two words of one message: p95/, true],
+  ['search', /two words: p50/, true],
+  ['search', /two words: p95/, true]
 ]
 
 const positive = (n: number | null) => n !== null && Number.isFinite(n) && n > 0

@@ -67,7 +67,7 @@ test('a feed with an invalid block in the middle is flagged at that height over 
     `#1 ${b1.hash.slice(0, 12)} "one"`,
     `#2 ${forged.hash.slice(0, 12)} INVALID (hash ${forged.hash.slice(0, 12)} does not match the content (${blockHash(forged).slice(0, 12)}))`,
     '! #3 unreadable: not JSON',
-    '[00:00:00] x: between'.replace('00:00:00', human.stdout[4]!.slice(1, 9)),
+    '(4) [00:00:00] x: between'.replace('00:00:00', human.stdout[4]!.slice(5, 13)),
     `#2 ${b2.hash.slice(0, 12)} "two"`,
     '! #6 unreadable: JSON an array, not an object',
     `#3 ${b3.hash.slice(0, 12)} "three"`

@@ -3,7 +3,7 @@ import test from 'brittle'
 import { runCli, spawnCli, testnet } from './helpers/index.js'
 import { testIf } from './helpers/skip.js'
 
-const CHAT = /^\[\d\d:\d\d:\d\d\] alice: /
+const CHAT = /^\(\d+\) \[\d\d:\d\d:\d\d\] alice: /
 
 test('end to end: lines typed into `hyperfeed write` come out of `hyperfeed view`', async (t) => {
   const { flag } = await testnet(t)
@@ -20,7 +20,7 @@ test('end to end: lines typed into `hyperfeed write` come out of `hyperfeed view
   w.write('hello\r\n\nworld\n//slash text\n')
   await v.line('alice: //slash text'.replace('//', '/'))
   t.ok(Date.now() - sent < 5000, `live lines arrived in ${Date.now() - sent} ms`)
-  t.alike(v.stdout.lines.map(l => l.replace(/^\[\d\d:\d\d:\d\d\] /, '')), [
+  t.alike(v.stdout.lines.map(l => l.replace(/^\(\d+\) \[\d\d:\d\d:\d\d\] /, '')), [
     'alice: before the viewer', 'alice: hello', 'alice: world', 'alice: /slash text'
   ], 'in order, \\r dropped, empty line skipped, // sends a literal /')
   t.ok(v.stdout.lines.every(l => CHAT.test(l)))

@@ -36,7 +36,7 @@ test('three members post at the same moment: every line reaches all three, and a
   }
   t.comment(`all ${3 * N} lines on all three members ${Date.now() - started} ms after they were typed`)
   for (const m of members) {
-    const chatLines = m.cli!.stdout.lines.filter(l => /^\[\d\d:\d\d:\d\d\] /.test(l))
+    const chatLines = m.cli!.stdout.lines.filter(l => /^\(\d+\) \[\d\d:\d\d:\d\d\] /.test(l))
     t.is(chatLines.length, 3 * N, `${m.nick} printed each line once`)
     t.is(new Set(chatLines).size, 3 * N)
   }

@@ -13,7 +13,7 @@ import { DEFAULT_LIMIT } from '../../src/search/query.js'
 import { entryText, words } from '../../src/search/text.js'
 import { SearchUpdater, feedSource } from '../../src/search/updater.js'
 
-const ENTRIES = args.includes('--entries') ? Number(args[args.indexOf('--entries') + 1]) : QUICK ? 20_000 : 100_000
+const ENTRIES = args.includes('--entries') ? Number(args[args.indexOf('--entries') + 1]) : QUICK ? 5_000 : 100_000
 const QUERIES = QUICK ? 40 : 200
 // a scan of a rare word reads every entry: a few are enough to compare
 const SCANS = QUICK ? 3 : 5

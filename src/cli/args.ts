@@ -1,6 +1,7 @@
 import { flag, type Command } from 'paparam'
 import { usage } from '../errors.js'
 import type { NetworkFlags } from '../network/options.js'
+import { type EntryFilter, parseFilter } from '../filter.js'
 
 export interface Parsed {
   flags: Command['flags']
@@ -82,4 +83,16 @@ export function networkOptions (p: Parsed): NetworkFlags {
     lan: bool(p, 'lan'),
     lanInterface: str(p, 'lan-interface')
   }
+}
+
+export const filterFlags = () => [
+  flag('--author <key>', 'only entries by this author (repeatable: any of them)').multiple(),
+  flag('--type <type>', 'only entries of this type, e.g. chat (repeatable: any of them)').multiple(),
+  flag('--since <time>', 'only entries with a time from TIME on: 2024-05-01, 2024-05-01T14:30, 2h, 7d, now, or ms since 1970'),
+  flag('--until <time>', 'only entries with a time before TIME (same forms as --since)'),
+  flag('--grep <text>', 'only entries whose text holds TEXT, case and accents aside (repeatable: all of them)').multiple()
+]
+
+export function filterOptions (p: Parsed): EntryFilter {
+  return parseFilter({ author: list(p, 'author'), type: list(p, 'type'), since: str(p, 'since') ?? null, until: str(p, 'until') ?? null, grep: list(p, 'grep') })
 }

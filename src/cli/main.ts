@@ -17,12 +17,15 @@ import info from './info.js'
 import bootstrap from './bootstrap.js'
 import mirror from './mirror.js'
 import id from './id.js'
+import exportCommand from './export.js'
+import importCommand from './import.js'
+import search from './search.js'
 import { ROOM_COMMANDS, room } from './room/index.js'
 
-export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap, mirror, id]
+export const COMMANDS: CommandDef[] = [write, view, append, key, mine, verify, serve, info, bootstrap, mirror, id, exportCommand, importCommand, search]
 const NAMES = [...COMMANDS.map(c => c.command.name), 'room']
 // commands whose first argument is a feed KEY
-const KEY_COMMANDS = ['view', 'verify', 'serve', 'info']
+const KEY_COMMANDS = ['view', 'verify', 'serve', 'info', 'export']
 
 function version (): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }

@@ -3,7 +3,7 @@ import { arg, command, description, flag, summary } from 'paparam'
 import { followerFlags, int, networkFlags, networkOptions, storageFlags, str } from './args.js'
 import { type Context, define } from './command.js'
 import { announceGateway, announceNetwork, defaultNick, openNetwork, storageDir } from './common.js'
-import { STOP_SERVERS, STOP_STORAGE } from './shutdown.js'
+import { STOP_SERVERS, STOP_STORAGE, STOP_WORK } from './shutdown.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
 import { openFeed } from '../feed/open.js'
 import { type NetworkOptions, resolveNetworkOptions } from '../network/options.js'
@@ -11,6 +11,8 @@ import { openRoom } from '../room/open.js'
 import { toHex } from '../keys.js'
 import { usage } from '../errors.js'
 import { DEFAULT_LISTEN, DEFAULT_PORT } from '../serve/http.js'
+import { LocalSearch, searchDir } from '../search/local.js'
+import { feedSource, roomSource } from '../search/updater.js'
 
 export default define(command('serve',
   summary('serve a feed over HTTP: JSON API, /live WebSocket and a web page'),
@@ -52,7 +54,11 @@ while serving. The first line of stdout is the server's URL.`),
   await network.join(feed)
   // loaded here: only serve needs the HTTP server and its metrics
   const { Gateway } = await import('../serve/gateway.js')
-  const gateway = new Gateway({ feed, network, host, port, token, difficulty })
+  const search = new LocalSearch(searchDir(storageDir(p, ctx), feed.key), feed.key, feedSource(feed), { live: true })
+  ctx.warnings.watch(search, 'search index')
+  shutdown.add(STOP_WORK, () => search.close())
+  await search.ready()
+  const gateway = new Gateway({ feed, network, host, port, token, difficulty, search })
   ctx.warnings.watch(gateway, 'gateway')
   shutdown.add(STOP_SERVERS, () => gateway.close())
   await gateway.ready()
@@ -69,7 +75,12 @@ async function serveRoom (name: string, { host, port, token, netOpts, nick, stor
   const network = openNetwork(room.store, netOpts, ctx)
   await network.join(room)
   const { RoomGateway } = await import('../serve/room-gateway.js')
-  const gateway = new RoomGateway({ room, network, host, port, token, nick })
+  const creator = (await room.config())?.creator ?? null
+  const search = new LocalSearch(searchDir(storage, room.key), room.key, roomSource(room), { room: true, isAdmin: (a) => a === creator, live: true })
+  ctx.warnings.watch(search, 'search index')
+  shutdown.add(STOP_WORK, () => search.close())
+  await search.ready()
+  const gateway = new RoomGateway({ room, network, host, port, token, nick, search })
   ctx.warnings.watch(gateway, 'gateway')
   ctx.warnings.watch(room, 'room')
   shutdown.add(STOP_SERVERS, () => gateway.close())

@@ -1,6 +1,6 @@
 import { arg, command, description, flag, summary } from 'paparam'
 import safetyCatch from 'safety-catch'
-import { bool, followerFlags, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
+import { bool, filterFlags, filterOptions, followerFlags, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
 import { type Context, define, plural } from './command.js'
 import { announceNetwork, openNetwork, storageDir } from './common.js'
 import { STOP_STORAGE, STOP_WORK } from './shutdown.js'
@@ -12,6 +12,7 @@ import { syncOnce } from '../feed/sync.js'
 import { resolveNetworkOptions } from '../network/options.js'
 import { toHex } from '../keys.js'
 import { encryptedFeed, usage } from '../errors.js'
+import { MessagePrinter } from '../messages/printer.js'
 
 const DEFAULT_TIMEOUT = 30
 const PROGRESS_INTERVAL = 100
@@ -26,10 +27,12 @@ as they arrive: '#H HASH DATA' when valid, '#H HASH INVALID (reason)' when not.
 It keeps a copy in its storage, shows it at once even offline, and shares it with
 other viewers while it runs.`),
   arg('[key]', 'the feed key (the first line the writer prints), or a private feed\'s invite'),
-  flag('--json', 'one line per entry: {"seq":N,"value":ENTRY}; blocks also carry "valid" (and "error")'),
+  flag('--json', 'one line per entry: {"seq":N,"value":ENTRY}; blocks also carry "valid" (and "error"), ignored edits, deletes and reactions "ignored"'),
+  flag('--resolved', 'one JSON line per message (chat entry) in its current state: text, edited, deleted, reactions, replyTo; again when it changes'),
   flag('--start <n>', 'first entry to print (default 0)'),
   flag('--once', 'wait for a peer, download up to its length, print, exit 0; with no peer within --timeout: print what is stored, exit 1'),
   flag('--timeout <seconds>', `how long --once waits for a peer (default ${DEFAULT_TIMEOUT})`),
+  ...filterFlags(),
   ...storageFlags(),
   ...networkFlags()
 ), async (p, ctx) => {
@@ -37,7 +40,8 @@ other viewers while it runs.`),
   const start = int(p, 'start') ?? 0
   const once = bool(p, 'once')
   const timeout = seconds(p, 'timeout') ?? DEFAULT_TIMEOUT
-  const format = bool(p, 'json') ? formatJson : formatHuman
+  const mode = bool(p, 'resolved') ? 'resolved' : bool(p, 'json') ? 'json' : 'human'
+  const filter = filterOptions(p)
   const netOpts = resolveNetworkOptions(followerFlags(networkOptions(p)), ctx.env)
   const { stdout, status, shutdown } = ctx
 
@@ -49,14 +53,16 @@ other viewers while it runs.`),
   shutdown.add(STOP_WORK, stop)
   shutdown.signal.addEventListener('abort', stop)
   stdout.whenClosed().then(stop, safetyCatch)
+  const printer = new MessagePrinter({ mode, filter, feedAuthor: toHex(feed.key), human: formatHuman, json: formatJson, load: (seq) => feed.get(seq, { wait: false }) })
   const print = async (batch: EntryResult[]) => {
     status.clearProgress() // a progress line on the terminal never runs into an entry
-    await stdout.lines(batch.map(r => format(r)))
+    await stdout.lines(await printer.push(batch))
   }
 
   const local = feed.follow({ start, live: false, wait: false, verify: true })
   current.follower = local
   if (feed.readable) for await (const batch of local) await print(batch)
+  if (!once) await stdout.lines(await printer.release())
   if (shutdown.signal.aborted || stdout.closed) return 0
   await network.join(feed)
   announceNetwork(network, status)
@@ -64,6 +70,7 @@ other viewers while it runs.`),
   if (once) {
     const result = await syncOnce(feed, { start: local.position, timeout: timeout * 1000, verify: local.verifyNext, onEntries: print, signal: shutdown.signal })
     if (!result.complete) return 0 // stopped by a signal
+    await stdout.lines(await printer.release())
     const { blocks, bytes } = result.downloaded
     const inBlocks = result.blocks === result.length ? '' : ` in ${plural(result.blocks, 'block')}`
     status.info(`hyperfeed: ${plural(result.length, 'entry', 'entries')}${inBlocks}: ${result.blocks - blocks} were stored here already, ${blocks} downloaded (${bytes} bytes)`)

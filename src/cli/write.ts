@@ -11,13 +11,16 @@ import { openFeed } from '../feed/open.js'
 import { LineInput } from '../input.js'
 import { resolveNetworkOptions } from '../network/options.js'
 import { toHex, toZ32 } from '../keys.js'
+import { feedMessage, messageCommands } from './message-commands.js'
 
 export default define(command('write',
   summary('create or reopen a feed and append each line of stdin'),
   description(`Creates or reopens the feed NAME (default "default"), prints its key as the first
 line of stdout, and appends each line of stdin: as a chat entry from NICK, or with
 --json as an entry object. Lines starting with / are commands (// sends a literal /):
-/block DATA_JSON mines the next block (on a worker thread) and appends it.
+/block DATA_JSON mines the next block (on a worker thread) and appends it;
+/edit N text, /delete N, /react N 👍 and /reply N text refer to message N
+(the number view shows beside it).
 After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.`),
   flag('--name <name>', 'feed name in this storage (default: default)'),
   flag('--nick <nick>', 'chat nick (default: your user name)'),
@@ -67,7 +70,8 @@ After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.`),
         status.info(`mined block #${mined.block.height} ${mined.block.hash.slice(0, 12)} in ${(mined.ms / 1000).toFixed(2)} s (${mined.hashes} hashes)`)
         if (ack) acks.push(`ok ${mined.seq}`)
         return []
-      }
+      },
+      ...messageCommands({ nick, find: feedMessage((seq) => feed.get(seq, { wait: false })), mayEdit: () => true, mayDelete: () => true })
     },
     onReject: (err) => {
       status.info(`hyperfeed: ${err.message}`)

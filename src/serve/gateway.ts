@@ -14,6 +14,10 @@ import { JsonServer, type Routes, type ServerOptions, MAX_PAGE, intParam, json, 
 import { LiveHub, type LiveStream } from './live.js'
 import { createMetrics } from './metrics.js'
 import { until } from '../wait.js'
+import type { LocalSearch } from '../search/local.js'
+import { searchRoute } from './search-route.js'
+import { type EntryFilter, filterFromUrl, isFiltering } from '../filter.js'
+import { filteredLive, filteredPage } from './filtered.js'
 
 export { DEFAULT_LISTEN, DEFAULT_PORT } from './http.js'
 
@@ -25,6 +29,8 @@ export interface GatewayOptions extends ServerOptions {
   feed: Feed
   network?: Network | null
   difficulty?: number
+  // GET /api/search (404 without)
+  search?: LocalSearch | null
 }
 
 export interface FeedStatus {
@@ -47,6 +53,7 @@ export class Gateway extends JsonServer {
   readonly feed: Feed
   readonly network: Network | null
   private readonly difficulty: number
+  private readonly search: LocalSearch | null
   private blocks: BlockWriter | null = null
   private chainIndex: ChainIndex | null = null
   // why the chain index stopped, once it has
@@ -57,14 +64,15 @@ export class Gateway extends JsonServer {
   private updated = false
   private served = 0
 
-  constructor ({ feed, network = null, difficulty = DEFAULT_DIFFICULTY, ...server }: GatewayOptions) {
+  constructor ({ feed, network = null, difficulty = DEFAULT_DIFFICULTY, search = null, ...server }: GatewayOptions) {
     // a private feed stays private beyond loopback: reads need the token too
     super({ ...server, privateReads: feed.encrypted === true })
+    this.search = search
     this.feed = feed
     this.network = network
     this.difficulty = difficulty
     this.hub = new LiveHub({
-      messages: (start) => this.liveMessages(start),
+      messages: (start, filter) => this.liveMessages(start, filter),
       status: () => {
         const status = this.status()
         const { blocks: _blocks, ...shown } = status
@@ -84,6 +92,10 @@ export class Gateway extends JsonServer {
       'GET /api/info': () => json(200, this.status()),
       'GET /api/entries': ({ url }) => this.entries(url),
       'GET /api/blocks': ({ url }) => this.blockEntries(url),
+      'GET /api/search': async ({ url }) => {
+        this.checkReadable()
+        return text(200, await searchRoute(this.search, url, (hits) => this.hitEntries(hits.map(h => h.seq)), toHex(feed.key)))
+      },
       'GET /api/peers': () => json(200, this.peers()),
       'POST /api/entries': async ({ body }) => json(201, await this.postEntry(await body())),
       'POST /api/mine': async ({ body }) => json(201, await this.postMine(await body())),
@@ -109,7 +121,16 @@ export class Gateway extends JsonServer {
 
   protected routes (): Routes { return this.table }
   protected metrics (): Registry { return this.registry }
-  protected live (ws: WebSocket, url: URL): void { this.hub.add(ws, intParam(url, 'start', 0)) }
+  protected live (ws: WebSocket, url: URL): void {
+    let filter: EntryFilter
+    try {
+      filter = filterFromUrl(url.searchParams)
+    } catch (err) {
+      ws.close(1008, (err as Error).message.slice(0, 120))
+      return
+    }
+    this.hub.add(ws, intParam(url, 'start', 0), filter)
+  }
 
   private get index (): ChainIndex {
     if (this.chainIndex === null) throw notOpen('the gateway')
@@ -149,6 +170,16 @@ export class Gateway extends JsonServer {
 
   private async entries (url: URL) {
     this.checkReadable()
+    const filter = filterFromUrl(url.searchParams)
+    if (isFiltering(filter) || filter.limit !== null) {
+      const length = this.feed.length
+      const start = intParam(url, 'start', 0)
+      const end = Math.min(length, url.searchParams.has('end') ? intParam(url, 'end', 0) : length)
+      if (end > start && !(await this.indexed(end, READ_TIMEOUT))) throw notAvailable(end)
+      const found = await filteredPage((s, e) => this.feed.read(s, e), { start, length: end, filter, feedAuthor: toHex(this.feed.key) })
+      this.served += found.length
+      return text(200, '[' + found.map(r => this.message(r)).join(',') + ']')
+    }
     const { start, end } = pageRange(url, this.feed.length)
     const upto = Math.min(end, this.feed.length)
     if (upto <= start) return text(200, '[]')
@@ -172,22 +203,42 @@ export class Gateway extends JsonServer {
     return text(200, '[' + out.join(',') + ']')
   }
 
+  private async hitEntries (seqs: number[]): Promise<string[]> {
+    const out: string[] = []
+    for (const seq of seqs) {
+      const r = await this.feed.get(seq, { wait: false })
+      if (r !== null) out.push(this.message(r))
+    }
+    this.served += out.length
+    return out
+  }
+
   message (r: EntryResult): string {
     return formatJson(this.index.annotate(r))
   }
 
-  private liveMessages (start: number): LiveStream {
+  private liveMessages (start: number, filter: EntryFilter): LiveStream {
     const follower = this.feed.follow({ start, live: true })
     const gateway = this
+    const target = this.feed.length
+    async function * readable () {
+      for await (const batch of follower) {
+        if (!gateway.feed.readable) return // a private feed served without its invite: status only
+        yield batch
+      }
+    }
     return {
-      async * [Symbol.asyncIterator] () {
-        for await (const batch of follower) {
-          if (!gateway.feed.readable) return // a private feed served without its invite: status only
+      [Symbol.asyncIterator]: () => filteredLive(readable(), {
+        start,
+        target,
+        filter,
+        feedAuthor: toHex(gateway.feed.key),
+        render: async (batch) => {
           // blocks go out with their validity, once the chain index has checked them
           if (batch.some(r => !isUnreadable(r) && r.value.type === 'block')) await gateway.indexed(batch[batch.length - 1]!.seq + 1, INDEX_WAIT)
-          yield batch.map(r => gateway.message(r))
+          return batch.map(r => gateway.message(r))
         }
-      },
+      }),
       destroy: () => follower.destroy()
     }
   }

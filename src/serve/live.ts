@@ -2,11 +2,13 @@ import type { EventEmitter } from 'node:events'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import type { WebSocket } from 'ws'
+import { type EntryFilter, NO_FILTER } from '../filter.js'
+import { SYNCED } from './filtered.js'
 
 const STATUS_INTERVAL = 250
 
 export interface LiveSource {
-  messages (start: number): LiveStream
+  messages (start: number, filter: EntryFilter): LiveStream
   // the status message, and the part of it that decides whether to re-send it
   status (): { message: string, shown: string }
   changes: [EventEmitter, string][]
@@ -21,8 +23,9 @@ interface Client {
   stream: LiveStream
 }
 
-// Each /live client gets the status, the backlog from its start, then every
-// entry as it arrives, and a fresh status whenever what it shows changes.
+// Each /live client gets the status, the backlog from its start (the entries
+// that pass its filter), {"type":"synced"}, then every new entry that passes
+// as it arrives, and a fresh status whenever what it shows changes.
 export class LiveHub extends ReadyResource {
   private readonly source: LiveSource
   private readonly clients = new Set<Client>()
@@ -44,12 +47,12 @@ export class LiveHub extends ReadyResource {
     return this.clients.size
   }
 
-  add (ws: WebSocket, start: number): void {
+  add (ws: WebSocket, start: number, filter: EntryFilter = NO_FILTER): void {
     if (this.closing !== null) {
       ws.terminate()
       return
     }
-    const stream = this.source.messages(start)
+    const stream = this.source.messages(start, filter)
     const client: Client = { ws, stream }
     this.clients.add(client)
     ws.on('error', noop) // a client that goes away is not our error: 'close' follows
@@ -70,7 +73,7 @@ export class LiveHub extends ReadyResource {
       for (let i = 0; i < batch.length - 1; i++) ws.send(batch[i]!, err => { if (err) failed ??= err })
       await new Promise<void>((resolve, reject) => ws.send(batch.at(-1)!, err => err ? reject(err) : resolve()))
       if (failed !== null) throw failed
-      this.sent += batch.length
+      this.sent += batch.at(-1) === SYNCED ? batch.length - 1 : batch.length
     }
   }
 

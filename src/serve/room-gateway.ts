@@ -14,6 +14,10 @@ import { createMetrics } from './metrics.js'
 import { entryFromBody, mineBody } from './gateway.js'
 import { RoomChain } from '../room/chain.js'
 import { RoomMiner } from '../room/miner.js'
+import type { LocalSearch } from '../search/local.js'
+import { searchRoute } from './search-route.js'
+import { type EntryFilter, filterFromUrl, isFiltering } from '../filter.js'
+import { filteredLive, filteredPage } from './filtered.js'
 
 const SYNC_BEFORE_MINING = 5000
 
@@ -21,6 +25,8 @@ export interface RoomGatewayOptions extends ServerOptions {
   room: Room
   network?: Network | null
   nick?: string
+  // GET /api/search (404 without)
+  search?: LocalSearch | null
 }
 
 export interface RoomStatus {
@@ -51,6 +57,7 @@ export class RoomGateway extends JsonServer {
   readonly room: Room
   readonly network: Network | null
   private readonly nick: string
+  private readonly search: LocalSearch | null
   private readonly chain: RoomChain
   private readonly miner: RoomMiner
   private readonly hub: LiveHub
@@ -60,15 +67,16 @@ export class RoomGateway extends JsonServer {
   private readonly onUpdate = () => { this.refresh().catch(safetyCatch) }
   private cached: { member: boolean, admin: boolean, members: number, difficulty: number | null, blocks: number, tip: { height: number, hash: string } | null } = { member: false, admin: false, members: 0, difficulty: null, blocks: 0, tip: null }
 
-  constructor ({ room, network = null, nick = 'web', ...server }: RoomGatewayOptions) {
+  constructor ({ room, network = null, nick = 'web', search = null, ...server }: RoomGatewayOptions) {
     super(server)
+    this.search = search
     this.room = room
     this.network = network
     this.nick = nick
     this.chain = new RoomChain(room)
     this.miner = new RoomMiner(room)
     this.hub = new LiveHub({
-      messages: (start) => this.liveMessages(start),
+      messages: (start, filter) => this.liveMessages(start, filter),
       status: () => {
         const status = this.status()
         return { message: JSON.stringify(status), shown: JSON.stringify(status) }
@@ -87,6 +95,7 @@ export class RoomGateway extends JsonServer {
       'GET /api/info': () => json(200, this.status()),
       'GET /api/entries': ({ url }) => this.entries(url),
       'GET /api/members': async () => json(200, await room.members()),
+      'GET /api/search': async ({ url }) => text(200, await searchRoute(this.search, url, (hits) => this.hitEntries(hits.map(h => h.seq)))),
       'GET /api/peers': () => json(200, this.network?.peers() ?? []),
       'DELETE /api/members/:': async ({ param }) => json(200, await this.removeMember(param)),
       'POST /api/entries': async ({ body }) => json(201, await this.post(await body())),
@@ -121,7 +130,16 @@ export class RoomGateway extends JsonServer {
 
   protected routes (): Routes { return this.table }
   protected metrics (): Registry { return this.registry }
-  protected live (ws: WebSocket, url: URL): void { this.hub.add(ws, intParam(url, 'start', 0)) }
+  protected live (ws: WebSocket, url: URL): void {
+    let filter: EntryFilter
+    try {
+      filter = filterFromUrl(url.searchParams)
+    } catch (err) {
+      ws.close(1008, (err as Error).message.slice(0, 120))
+      return
+    }
+    this.hub.add(ws, intParam(url, 'start', 0), filter)
+  }
 
   private async refresh (): Promise<void> {
     const members = await this.room.members()
@@ -163,23 +181,36 @@ export class RoomGateway extends JsonServer {
   }
 
   private async entries (url: URL) {
-    const { start, end } = pageRange(url, this.room.length)
-    const entries = await this.room.read(start, end)
+    const filter = filterFromUrl(url.searchParams)
+    const filtering = isFiltering(filter) || filter.limit !== null
+    const { start, end } = filtering ? { start: intParam(url, 'start', 0), end: Math.min(this.room.length, url.searchParams.has('end') ? intParam(url, 'end', 0) : this.room.length) } : pageRange(url, this.room.length)
+    const entries = filtering ? await filteredPage((s, e) => this.room.read(s, e), { start, length: end, filter }) : await this.room.read(start, end)
     this.served += entries.length
     const marks = await this.chain.marks(entries)
     return text(200, '[' + entries.map(r => formatRoomJson(r, marks.get(r))).join(',') + ']')
   }
 
-  private liveMessages (start: number): LiveStream {
+  private async hitEntries (seqs: number[]): Promise<string[]> {
+    const entries: RoomEntry[] = []
+    for (const seq of seqs) entries.push(...await this.room.read(seq, seq + 1))
+    this.served += entries.length
+    const marks = await this.chain.marks(entries)
+    return entries.map(r => formatRoomJson(r, marks.get(r)))
+  }
+
+  private liveMessages (start: number, filter: EntryFilter): LiveStream {
     const follower = this.room.follow({ start, live: true })
     const chain = this.chain
     return {
-      async * [Symbol.asyncIterator] () {
-        for await (const batch of follower) {
+      [Symbol.asyncIterator]: () => filteredLive(follower, {
+        start,
+        target: this.room.length,
+        filter,
+        render: async (batch) => {
           const marks = await chain.marks(batch)
-          yield batch.map((r: RoomEntry) => formatRoomJson(r, marks.get(r)))
+          return batch.map((r: RoomEntry) => formatRoomJson(r, marks.get(r)))
         }
-      },
+      }),
       destroy: () => follower.destroy()
     }
   }

@@ -1,6 +1,6 @@
 import safetyCatch from 'safety-catch'
 import { flag } from 'paparam'
-import { type Parsed, bool, networkFlags, networkOptions, seconds, storageFlags, str } from '../args.js'
+import { type Parsed, bool, filterFlags, filterOptions, networkFlags, networkOptions, seconds, storageFlags, str } from '../args.js'
 import { type Context, plural } from '../command.js'
 import { announceNetwork, defaultNick, openNetwork, readStdin } from '../common.js'
 import { STOP_STORAGE, STOP_WORK } from '../shutdown.js'
@@ -18,6 +18,11 @@ import type { InviteInfo, Room } from '../../room/room.js'
 import { escapeTerminal } from '../../entries.js'
 import type { MemberRecord } from '../../room/state.js'
 import { isRoomType } from '../../room/state.js'
+import type { EntryFilter } from '../../filter.js'
+import { messageCommands } from '../message-commands.js'
+import { isChat } from '../../entries.js'
+import { MessagePrinter, type PrintMode } from '../../messages/printer.js'
+import type { BlockMark } from '../../room/chain.js'
 
 export const DEFAULT_TIMEOUT = 30
 
@@ -25,8 +30,10 @@ export const chatFlags = () => [
   flag('--name <name>', 'the room\'s name in this storage (default: default)'),
   flag('--nick <nick>', 'your nick in the room (default: your user name)'),
   flag('--json', 'print {"seq","author","authorSeq","value"} lines; each input line is a JSON entry object'),
+  flag('--resolved', 'print one JSON line per message in its current state (text, edited, deleted, reactions, replyTo), again when it changes'),
   flag('--once', 'sync with a member, print the room\'s history in its current order and exit (1 if no member is reachable)'),
   flag('--timeout <seconds>', `how long to wait for a member (default ${DEFAULT_TIMEOUT})`),
+  ...filterFlags(),
   ...storageFlags(),
   ...networkFlags()
 ]
@@ -35,8 +42,10 @@ export interface ChatOptions {
   name: string
   nick: string
   json: boolean
+  mode: PrintMode
   once: boolean
   timeout: number
+  filter: EntryFilter
 }
 
 export function chatOptions (p: Parsed): ChatOptions {
@@ -44,8 +53,10 @@ export function chatOptions (p: Parsed): ChatOptions {
     name: str(p, 'name') ?? 'default',
     nick: str(p, 'nick') ?? defaultNick(),
     json: bool(p, 'json'),
+    mode: bool(p, 'resolved') ? 'resolved' : bool(p, 'json') ? 'json' : 'human',
     once: bool(p, 'once'),
-    timeout: (seconds(p, 'timeout') ?? DEFAULT_TIMEOUT) * 1000
+    timeout: (seconds(p, 'timeout') ?? DEFAULT_TIMEOUT) * 1000,
+    filter: filterOptions(p)
   }
 }
 
@@ -65,10 +76,22 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   const { stdout, status, shutdown } = ctx
   const names = new Names(await room.members())
   const chain = new RoomChain(room)
+  const creator = (await room.config())?.creator ?? null
+  const self = toHex(room.writerKey)
+  let marks = new Map<RoomEntry, BlockMark>()
+  const printer = new MessagePrinter({
+    mode: opts.mode,
+    room: true,
+    isAdmin: (a) => a === creator,
+    filter: opts.filter,
+    name: (author, nick) => author === null ? nick : names.name(author, nick),
+    human: (r) => formatRoomHuman(r as RoomEntry, names, marks.get(r as RoomEntry)),
+    json: (r) => formatRoomJson(r as RoomEntry, marks.get(r as RoomEntry))
+  })
   const print = async (batch: RoomEntry[]) => {
     if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) for (const m of await room.members()) names.addMember(m)
-    const marks = await chain.marks(batch)
-    await stdout.lines(batch.map(r => opts.json ? formatRoomJson(r, marks.get(r)) : formatRoomHuman(r, names, marks.get(r))))
+    marks = await chain.marks(batch)
+    await stdout.lines(await printer.push(batch))
   }
   const miner = new RoomMiner(room)
   shutdown.add(STOP_WORK, () => miner.close())
@@ -78,11 +101,19 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
     if (shutdown.signal.aborted) return 0
     if (found) await room.sync({ timeout: opts.timeout })
     await print(await room.read(0, room.length))
+    await stdout.lines(await printer.release())
     if (!found) throw noMember(toHex(room.key), opts.timeout, `the ${plural(room.length, 'entry', 'entries')}`)
     return 0
   }
 
-  const follower = room.follow({ start: 0, live: true })
+  // --resolved: the stored messages once each, then changes as they come
+  let start = 0
+  if (opts.mode === 'resolved') {
+    start = room.length
+    await print(await room.read(0, start))
+    await stdout.lines(await printer.release())
+  }
+  const follower = room.follow({ start, live: true })
   shutdown.add(STOP_WORK, () => follower.destroy())
   const printing = (async () => { for await (const batch of follower) await print(batch) })()
   printing.catch(safetyCatch)
@@ -96,8 +127,8 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   }
   room.on('removed', tellRemoved)
   shutdown.add(STOP_WORK, () => { room.off('removed', tellRemoved) })
-  const self = await room.member(room.writerKey)
-  if (self !== null) tellRemoved(self)
+  const record = await room.member(room.writerKey)
+  if (record !== null) tellRemoved(record)
 
   const input = new LineInput(room, {
     nick: opts.nick,
@@ -130,6 +161,15 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
         status.info(`mined block #${mined.block.height} ${mined.block.hash.slice(0, 12)} in ${(mined.ms / 1000).toFixed(2)} s (${mined.hashes} hashes)`)
         return []
       },
+      ...messageCommands({
+        nick: opts.nick,
+        find: async (n) => {
+          const r = (await room.read(n, n + 1))[0]
+          return r !== undefined && 'value' in r && isChat(r.value) ? { ref: { author: r.author, authorSeq: r.authorSeq }, author: r.author } : null
+        },
+        mayEdit: (author) => author === self,
+        mayDelete: (author) => author === self || self === creator
+      }),
       remove: async (args) => {
         const removed = await room.remove(args.trim())
         status.info(`removed ${names.name(removed.key)} (${removed.key})`)

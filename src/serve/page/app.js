@@ -190,6 +190,7 @@ async function connect () {
   ws.onmessage = (event) => {
     const msg = JSON.parse(event.data)
     if (msg.type === 'info' && msg.seq === undefined) return showInfo(msg)
+    if (msg.type === 'synced' && msg.seq === undefined) return
     pending.push(msg)
     if (!flushQueued) {
       flushQueued = true
