@@ -2,7 +2,7 @@ import { arg, command, description, flag, summary } from 'paparam'
 import safetyCatch from 'safety-catch'
 import { bool, followerFlags, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
 import { type Context, define, plural } from './command.js'
-import { announceNetwork, openNetwork, storageDir } from './common.js'
+import { announceNetwork, holdIdentity, mirrorKeys, openNetwork, storageDir, useMirrors } from './common.js'
 import { STOP_STORAGE, STOP_WORK } from './shutdown.js'
 import { type EntryResult, formatHuman, formatJson } from '../entries.js'
 import type { Feed } from '../feed/feed.js'
@@ -29,6 +29,7 @@ other viewers while it runs.`),
   flag('--json', 'one line per entry: {"seq":N,"value":ENTRY}; blocks also carry "valid" (and "error")'),
   flag('--start <n>', 'first entry to print (default 0)'),
   flag('--once', 'wait for a peer, download up to its length, print, exit 0; with no peer within --timeout: print what is stored, exit 1'),
+  flag('--mirror <key>', 'also connect to this mirror directly (a blind peer keeping the feed); repeatable').multiple(),
   flag('--timeout <seconds>', `how long --once waits for a peer (default ${DEFAULT_TIMEOUT})`),
   ...storageFlags(),
   ...networkFlags()
@@ -39,17 +40,22 @@ other viewers while it runs.`),
   const timeout = seconds(p, 'timeout') ?? DEFAULT_TIMEOUT
   const format = bool(p, 'json') ? formatJson : formatHuman
   const netOpts = resolveNetworkOptions(followerFlags(networkOptions(p)), ctx.env)
+  const mirrors = mirrorKeys(p, ctx.env)
   const { stdout, status, shutdown } = ctx
 
-  const { feed } = await openFeed({ storage: storageDir(p, ctx), key: p.args.key }, { access: 'follow' })
+  const root = storageDir(p, ctx)
+  const { feed } = await openFeed({ storage: root, key: p.args.key }, { access: 'follow' })
   shutdown.add(STOP_STORAGE, () => feed.close())
-  const network = openNetwork(feed.store, netOpts, ctx)
+  const identity = await holdIdentity(root, ctx)
+  const network = openNetwork(feed.store, { ...netOpts, identity }, ctx)
   const current: { follower: Follower | null } = { follower: null }
   const stop = () => { current.follower?.destroy().catch(safetyCatch) }
   shutdown.add(STOP_WORK, stop)
   shutdown.signal.addEventListener('abort', stop)
   stdout.whenClosed().then(stop, safetyCatch)
+  let learn = (_batch: EntryResult[]) => {}
   const print = async (batch: EntryResult[]) => {
+    learn(batch)
     status.clearProgress() // a progress line on the terminal never runs into an entry
     await stdout.lines(batch.map(r => format(r)))
   }
@@ -58,6 +64,8 @@ other viewers while it runs.`),
   current.follower = local
   if (feed.readable) for await (const batch of local) await print(batch)
   if (shutdown.signal.aborted || stdout.closed) return 0
+  const fm = await useMirrors(feed, network, mirrors, false, root, identity, ctx)
+  learn = (batch) => fm.learn(batch)
   await network.join(feed)
   announceNetwork(network, status)
 
