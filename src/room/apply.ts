@@ -7,7 +7,7 @@ import { type KV, placeBlock } from '../chain/fork-choice.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { verifyJoin } from './invites.js'
 import {
-  CONFIG, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
+  CONFIG, MAX_ROOM_MIRRORS, MIRRORS, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE, type InviteRecord, type MirrorsRecord, type MemberRecord, type RoomConfig, type RoomView,
   type StateValue, inviteKey, isRoomType, memberKey
 } from './state.js'
 
@@ -35,6 +35,7 @@ export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: A
     }
     if (type === ROOM_INVITE) await invite(state, r, author)
     else if (type === ROOM_REMOVE) await remove(state, view, host, r, author)
+    else if (type === ROOM_MIRROR) await mirror(state, view, r, author)
     else if (type === BATCH_TYPE) await unpack(state, view, author, authorSeq, node.value)
     else if (type === null || !isRoomType(type)) await post(state, view, author, await entryNumber(state, author, authorSeq), r)
   }
@@ -84,6 +85,18 @@ async function remove (state: Batch, view: RoomView, host: Autobase.Host, r: Ent
   if (!host.removeable(key)) return
   await host.removeWriter(key)
   await state.put(memberKey(target), { ...member, removed: { by: author, seq: view.log.length } } satisfies MemberRecord)
+  await log(view, author, r.seq, r)
+}
+
+// The creator names the room's mirrors; every member asks each to keep the room.
+async function mirror (state: Batch, view: RoomView, r: EntryResult, author: string): Promise<void> {
+  if (isUnreadable(r)) return
+  const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
+  const key = r.value.mirror
+  if (config === undefined || author !== config.creator || typeof key !== 'string' || !HEX64.test(key)) return
+  const keys = ((await state.get(MIRRORS))?.value as MirrorsRecord | undefined)?.keys ?? []
+  if (keys.includes(key) || keys.length >= MAX_ROOM_MIRRORS) return
+  await state.put(MIRRORS, { keys: [...keys, key] } satisfies MirrorsRecord)
   await log(view, author, r.seq, r)
 }
 

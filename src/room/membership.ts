@@ -5,7 +5,7 @@ import type { AppendQueue } from './append-queue.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
 import type { Room } from './room.js'
 import { settled, viewUntil } from './settle.js'
-import { type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE } from './state.js'
+import { type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE } from './state.js'
 
 // The room learns the invite from this member's core: any member who has
 // synced with this one can let its holder in.
@@ -31,6 +31,15 @@ export async function removeMember (room: Room, queue: AppendQueue, memberHex: s
   await queue.append([encodeEntry({ type: ROOM_REMOVE, member: key })])
   await settled(room, async () => (await room.member(key))?.removed !== null, 'the removal')
   return (await room.member(key))!
+}
+
+export async function addMirror (room: Room, queue: AppendQueue, key: Buffer): Promise<void> {
+  const config = await room.config()
+  if (config === null || config.creator !== toHex(room.writerKey)) throw notCreator('add mirrors')
+  const hex = toHex(key)
+  if ((await room.mirrors()).some(k => k.equals(key))) return
+  await queue.append([encodeEntry({ type: ROOM_MIRROR, mirror: hex })])
+  await settled(room, async () => (await room.mirrors()).some(k => k.equals(key)), 'the mirror')
 }
 
 // The network must be joined already.

@@ -15,11 +15,11 @@ import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { RoomCores } from './cores.js'
 import { RoomFollower, type RoomEntry, type RoomFollowOptions, readOrdered } from './follow.js'
 import type { RoomInvite } from './invites.js'
-import { createInvite, joinRoom, removeMember } from './membership.js'
+import { addMirror, createInvite, joinRoom, removeMember } from './membership.js'
 import { SETTLE_TIMEOUT, viewUntil } from './settle.js'
 import {
   type InviteRecord, type Member, type MemberRecord, ROOM_CREATE, type RoomConfig, type RoomView, type StateValue,
-  isRoomType, readConfig, readInvite, readMember, readMembers
+  isRoomType, readConfig, readInvite, readMember, readMembers, readMirrors
 } from './state.js'
 import { RoomSync } from './sync.js'
 import type { Transfer } from './transfer.js'
@@ -180,6 +180,11 @@ export class Room extends ReadyResource {
     return readMembers(this.base.view.state, toHex(this.writerKey))
   }
 
+  // the room's mirrors (blind peers every member asks to keep the room)
+  async mirrors (): Promise<Buffer[]> {
+    return (await readMirrors(this.base.view.state)).map(k => Buffer.from(k, 'hex'))
+  }
+
   async isMember (): Promise<boolean> {
     const m = await this.member(this.writerKey)
     return m !== null && m.removed === null
@@ -221,6 +226,11 @@ export class Room extends ReadyResource {
 
   remove (memberHex: string): Promise<MemberRecord> {
     return removeMember(this, this.parts.queue, memberHex)
+  }
+
+  // creator only
+  addMirror (key: Buffer): Promise<void> {
+    return addMirror(this, this.parts.queue, key)
   }
 
   join (invite: RoomInvite, opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
