@@ -14,6 +14,7 @@ import {
   BIN, JSON_PATH, NAIVE, QUICK, RAW, SIZES, type Proc, figure, figures, fmt, fmtK, freeUdpPort, jsonLine, median, notes, now, percentile, problems, proc, procs, run, sleep, tmp
 } from './bench/common.js'
 import { rooms } from './bench/rooms.js'
+import { mirrors } from './bench/mirror.js'
 import { packed } from './bench/packed.js'
 import { fanout } from './bench/fanout.js'
 import { shaped } from './bench/shaped.js'
@@ -347,6 +348,7 @@ async function main (): Promise<number> {
     if (run('packed')) await packed(bootstrap)
     if (run('fanout')) await fanout(bootstrap)
     if (run('rooms')) await rooms(bootstrap)
+    if (run('mirrors')) await mirrors(bootstrap)
     if (run('shaped')) await shaped()
   } finally {
     clearInterval(keepAlive)

@@ -53,7 +53,13 @@ const EXPECTED: [string, RegExp, boolean][] = [
   ['rooms', /mined block on the main chain of 2 other members, p99/, false],
   ['rooms', /convergence after a 0.1k-block partition/, false],
   ['rooms', /one more block at chain length 1k/, true],
-  ['rooms', /one more block at chain length 5k/, true]
+  ['rooms', /one more block at chain length 5k/, true],
+  ['mirrors', /time to take in/, false],
+  ['mirrors', /mirror RSS, idle/, false],
+  ['mirrors', /mirror RSS with .* entries kept/, false],
+  ['mirrors', /RSS per 100k entries kept/, false],
+  ['mirrors', /disk per 100k entries kept/, true],
+  ['mirrors', /from a mirror, writer offline/, true]
 ]
 
 const positive = (n: number | null) => n !== null && Number.isFinite(n) && n > 0
