@@ -15,6 +15,7 @@ import {
 } from './bench/common.js'
 import { rooms } from './bench/rooms.js'
 import { revocation } from './bench/revocation.js'
+import { mirrors } from './bench/mirror.js'
 import { packed } from './bench/packed.js'
 import { fanout } from './bench/fanout.js'
 import { shaped } from './bench/shaped.js'
@@ -351,6 +352,7 @@ async function main (): Promise<number> {
     if (run('rooms')) await rooms(bootstrap)
     if (run('revocation')) await revocation(bootstrap)
     if (run('search')) await search()
+    if (run('mirrors')) await mirrors(bootstrap)
     if (run('shaped')) await shaped()
   } finally {
     clearInterval(keepAlive)

@@ -67,7 +67,13 @@ const EXPECTED: [string, RegExp, boolean][] = [
   ['search', /two words of one message: p50/, true],
   ['search', /two words of one message: p95/, true],
   ['search', /two words: p50/, true],
-  ['search', /two words: p95/, true]
+  ['search', /two words: p95/, true],
+  ['mirrors', /time to take in/, false],
+  ['mirrors', /mirror RSS, idle/, false],
+  ['mirrors', /mirror RSS with .* entries kept/, false],
+  ['mirrors', /RSS per 100k entries kept/, false],
+  ['mirrors', /disk per 100k entries kept/, true],
+  ['mirrors', /from a mirror, writer offline/, true]
 ]
 
 const positive = (n: number | null) => n !== null && Number.isFinite(n) && n > 0

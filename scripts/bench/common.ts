@@ -14,7 +14,7 @@ export const NAIVE = fileURLToPath(new URL('./naive.js', import.meta.url))
 export const args = process.argv.slice(2)
 export const QUICK = args.includes('--quick')
 export const JSON_PATH = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined
-// --only ingest,sync,live,first,naive,blocks,packed,fanout,rooms,search,shaped: run some sections (for iterating on one figure)
+// --only ingest,sync,live,first,naive,blocks,packed,fanout,rooms,revocation,search,mirrors,shaped: run some sections (for iterating on one figure)
 export const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null
 // --skip SECTIONS: all but some (a section with a test of its own)
 export const SKIP = args.includes('--skip') ? args[args.indexOf('--skip') + 1]!.split(',') : []

@@ -8,9 +8,17 @@ import type { NetworkOptions } from '../network/options.js'
 import type { Store } from '../storage.js'
 import type { Status } from './output.js'
 import { STOP_NETWORK, type Shutdown } from './shutdown.js'
+import { list } from './args.js'
 import type { LineInput } from '../input.js'
 import type { JsonServer } from '../serve/http.js'
 import { LOCAL_PORT } from '../network/local.js'
+import { IdentityHold, type KeyPair } from '../mirror/identity.js'
+import { parseMirrorKeys } from '../mirror/keys.js'
+import { FeedMirrors } from '../mirror/feed-mirrors.js'
+import type { Feed } from '../feed/feed.js'
+import { toHex } from '../keys.js'
+import { identityInUse } from '../errors.js'
+import { STOP_SERVERS, STOP_STORAGE } from './shutdown.js'
 
 export function storageDir (p: Parsed, ctx: Pick<Context, 'env'>): string {
   const dir = str(p, 'storage')
@@ -87,4 +95,34 @@ export async function announceGateway (gateway: JsonServer, what: string, { stdo
   status.info(`hyperfeed: serving ${what} at ${gateway.url}`)
   const t = gateway.policy.token
   if (t !== null) status.info(`POSTs need "Authorization: Bearer ${t}"; open ${gateway.url}#token=${t} to write from the page`)
+}
+
+// --mirror KEY (repeatable), and for a writer HYPERFEED_MIRRORS: checked
+// before anything is created.
+export function mirrorKeys (p: Parsed, env: NodeJS.ProcessEnv, { fromEnv = false } = {}): Buffer[] {
+  return parseMirrorKeys([...list(p, 'mirror'), ...(fromEnv && env.HYPERFEED_MIRRORS ? [env.HYPERFEED_MIRRORS] : [])])
+}
+
+// The storage root's identity for this process's DHT node: what mirrors see.
+// null (a key of its own) while another process of this storage holds it.
+export async function holdIdentity (root: string, { shutdown }: Pick<Context, 'shutdown'>): Promise<KeyPair | null> {
+  const hold = await IdentityHold.acquire(root)
+  if (hold === null) return null
+  shutdown.add(STOP_STORAGE, () => hold.release())
+  return hold.keyPair
+}
+
+// The feed's mirrors: the writer asks them to keep it, a reader connects to them.
+export async function useMirrors (feed: Feed, network: Network, mirrors: Buffer[], write: boolean, root: string, identity: KeyPair | null, { shutdown, status, warnings }: Pick<Context, 'shutdown' | 'status' | 'warnings'>): Promise<FeedMirrors> {
+  const fm = new FeedMirrors({ feed, network, mirrors, write })
+  shutdown.add(STOP_SERVERS, () => fm.close())
+  warnings.watch(fm, 'mirror')
+  // a mirror may answer while the client opens
+  fm.on('mirror-connected', (hex: string) => status.info(`mirror ${hex} is keeping this feed`))
+  fm.on('learned', (hexes: string[]) => status.info(`this feed names mirrors: ${hexes.join(', ')} (remembered; connecting)`))
+  await fm.ready()
+  if (fm.mirrors.length === 0) return fm
+  if (write && identity === null) status.info(`hyperfeed: ${identityInUse(root).message}`)
+  status.info(`mirrors: ${fm.mirrors.map(toHex).join(', ')}`)
+  return fm
 }

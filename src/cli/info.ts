@@ -4,12 +4,14 @@ import { define } from './command.js'
 import { storageDir } from './common.js'
 import { openFeed } from '../feed/open.js'
 import { diskUsage } from '../storage.js'
+import { readFeedMirrors } from '../mirror/feed-mirrors.js'
+import { toHex } from '../keys.js'
 
 export default define(command('info',
   summary('show what this storage holds of a feed'),
   description(`Shows what this storage holds of a feed: its key (hex and z32), discovery key,
-length, how much of it is stored here, its size, and whether this storage can
-write it. Works while a writer or viewer of the feed is running.`),
+length, how much of it is stored here, its size, whether this storage can
+write it, and the mirrors it knows for it. Works while a writer or viewer of the feed is running.`),
   arg('[key]', 'the feed key, or a private feed\'s invite'),
   flag('--name <name>', 'a feed this storage writes'),
   flag('--json', 'one JSON object'),
@@ -33,6 +35,7 @@ write it. Works while a writer or viewer of the feed is running.`),
       encrypted: feed.encrypted,
       readable: feed.readable,
       name,
+      mirrors: (await readFeedMirrors(feed.store.dir)).map(toHex),
       storage: feed.store.dir
     }
   } finally {
@@ -52,6 +55,7 @@ write it. Works while a writer or viewer of the feed is running.`),
     `bytes:          ${report.byteLength} bytes of entries, ${report.diskBytes} bytes on disk`,
     `writable:       ${name !== null ? `yes, this storage is its writer (--name ${name})` : 'no, this storage follows it'}`,
     `encrypted:      ${privacy}`,
+    `mirrors:        ${report.mirrors.length === 0 ? 'none' : report.mirrors.join(', ')}`,
     `storage:        ${report.storage}`
   ])
   return 0

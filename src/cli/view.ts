@@ -2,7 +2,7 @@ import { arg, command, description, flag, summary } from 'paparam'
 import safetyCatch from 'safety-catch'
 import { bool, filterFlags, filterOptions, followerFlags, int, networkFlags, networkOptions, seconds, storageFlags } from './args.js'
 import { type Context, define, plural } from './command.js'
-import { announceNetwork, openNetwork, storageDir } from './common.js'
+import { announceNetwork, holdIdentity, mirrorKeys, openNetwork, storageDir, useMirrors } from './common.js'
 import { STOP_STORAGE, STOP_WORK } from './shutdown.js'
 import { type EntryResult, formatHuman, formatJson } from '../entries.js'
 import type { Feed } from '../feed/feed.js'
@@ -31,6 +31,7 @@ other viewers while it runs.`),
   flag('--resolved', 'one JSON line per message (chat entry) in its current state: text, edited, deleted, reactions, replyTo; again when it changes'),
   flag('--start <n>', 'first entry to print (default 0)'),
   flag('--once', 'wait for a peer, download up to its length, print, exit 0; with no peer within --timeout: print what is stored, exit 1'),
+  flag('--mirror <key>', 'also connect to this mirror directly (a blind peer keeping the feed); repeatable').multiple(),
   flag('--timeout <seconds>', `how long --once waits for a peer (default ${DEFAULT_TIMEOUT})`),
   ...filterFlags(),
   ...storageFlags(),
@@ -43,18 +44,23 @@ other viewers while it runs.`),
   const mode = bool(p, 'resolved') ? 'resolved' : bool(p, 'json') ? 'json' : 'human'
   const filter = filterOptions(p)
   const netOpts = resolveNetworkOptions(followerFlags(networkOptions(p)), ctx.env)
+  const mirrors = mirrorKeys(p, ctx.env)
   const { stdout, status, shutdown } = ctx
 
-  const { feed } = await openFeed({ storage: storageDir(p, ctx), key: p.args.key }, { access: 'follow' })
+  const root = storageDir(p, ctx)
+  const { feed } = await openFeed({ storage: root, key: p.args.key }, { access: 'follow' })
   shutdown.add(STOP_STORAGE, () => feed.close())
-  const network = openNetwork(feed.store, netOpts, ctx)
+  const identity = await holdIdentity(root, ctx)
+  const network = openNetwork(feed.store, { ...netOpts, identity }, ctx)
   const current: { follower: Follower | null } = { follower: null }
   const stop = () => { current.follower?.destroy().catch(safetyCatch) }
   shutdown.add(STOP_WORK, stop)
   shutdown.signal.addEventListener('abort', stop)
   stdout.whenClosed().then(stop, safetyCatch)
   const printer = new MessagePrinter({ mode, filter, feedAuthor: toHex(feed.key), human: formatHuman, json: formatJson, load: (seq) => feed.get(seq, { wait: false }) })
+  let learn = (_batch: EntryResult[]) => {}
   const print = async (batch: EntryResult[]) => {
+    learn(batch)
     status.clearProgress() // a progress line on the terminal never runs into an entry
     await stdout.lines(await printer.push(batch))
   }
@@ -64,6 +70,8 @@ other viewers while it runs.`),
   if (feed.readable) for await (const batch of local) await print(batch)
   if (!once) await stdout.lines(await printer.release())
   if (shutdown.signal.aborted || stdout.closed) return 0
+  const fm = await useMirrors(feed, network, mirrors, false, root, identity, ctx)
+  learn = (batch) => fm.learn(batch)
   await network.join(feed)
   announceNetwork(network, status)
 

@@ -1,7 +1,7 @@
 import { command, description, flag, summary } from 'paparam'
 import { bool, int, networkFlags, networkOptions, storageFlags, str } from './args.js'
 import { define } from './command.js'
-import { announceNetwork, defaultNick, followFlags, openNetwork, readStdin, selfCommand, storageDir } from './common.js'
+import { announceNetwork, defaultNick, followFlags, holdIdentity, mirrorKeys, openNetwork, readStdin, selfCommand, storageDir, useMirrors } from './common.js'
 import { LineBuffer } from './output.js'
 import { STOP_STORAGE, STOP_WORK } from './shutdown.js'
 import { DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../chain/block.js'
@@ -28,6 +28,7 @@ After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.`),
   flag('--ack', 'print "ok SEQ" on stdout once a line is on disk ("err REASON" if refused)'),
   flag('--difficulty <d>', `proof of work for /block (default ${DEFAULT_DIFFICULTY})`),
   flag('--encrypt', 'create NAME as a private feed: entries are encrypted, reading them takes the invite printed on stderr'),
+  flag('--mirror <key>', 'ask this mirror (hyperfeed mirror, a blind peer) to keep the feed whenever this writer is online; remembered; repeatable (env HYPERFEED_MIRRORS, comma-separated)').multiple(),
   flag('--pack', 'store lines that arrive together in one block (up to 1,024 entries or 256 KiB): much faster to replicate; viewers unpack them'),
   ...storageFlags(),
   ...networkFlags()
@@ -37,11 +38,14 @@ After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.`),
   const ack = bool(p, 'ack')
   const difficulty = int(p, 'difficulty', { min: 0, max: MAX_DIFFICULTY }) ?? DEFAULT_DIFFICULTY
   const netOpts = resolveNetworkOptions(networkOptions(p), ctx.env)
+  const mirrors = mirrorKeys(p, ctx.env, { fromEnv: true })
   const { status, stdout, shutdown } = ctx
 
-  const { feed } = await openFeed({ storage: storageDir(p, ctx), name }, { access: 'write', encrypt: bool(p, 'encrypt'), pack: bool(p, 'pack') ? {} : null })
+  const root = storageDir(p, ctx)
+  const { feed } = await openFeed({ storage: root, name }, { access: 'write', encrypt: bool(p, 'encrypt'), pack: bool(p, 'pack') ? {} : null })
   shutdown.add(STOP_STORAGE, () => feed.close())
-  const network = openNetwork(feed.store, netOpts, ctx)
+  const identity = await holdIdentity(root, ctx)
+  const network = openNetwork(feed.store, { ...netOpts, identity }, ctx)
   const blocks = new BlockWriter(feed, { difficulty })
 
   await stdout.line(toHex(feed.key))
@@ -52,6 +56,7 @@ After stdin ends it keeps serving peers until Ctrl-C (SIGINT) or SIGTERM.`),
   if (invite !== null) status.info(`private feed: entries are encrypted; share this invite, not just the key: ${invite}`)
   status.info(`follow it with: ${selfCommand(ctx.env)} view ${invite ?? toHex(feed.key)}${followFlags(netOpts, network.wsPort)}`)
   announceNetwork(network, status)
+  await useMirrors(feed, network, mirrors, true, root, identity, ctx)
   if (status.tty) {
     network.on('connection', () => status.info(`peer connected (${network.connections} online)`))
     network.on('disconnection', () => status.info(`peer left (${network.connections} online)`))

@@ -23,6 +23,7 @@ export interface DhtSwarmOptions {
   firewalled?: boolean | undefined
   maxPeers?: number | undefined
   keyPair: { publicKey: Buffer, secretKey: Buffer }
+  identity?: { publicKey: Buffer, secretKey: Buffer } | null | undefined
   joined: () => Replicable[]
 }
 
@@ -50,7 +51,7 @@ export class DhtSwarm extends ReadyResource {
   }
 
   private async start (): Promise<void> {
-    const { bootstrap, host, localBootstrap, maxPeers, keyPair } = this.opts
+    const { bootstrap, host, localBootstrap, maxPeers, keyPair, identity = null } = this.opts
     if (localBootstrap !== null) {
       const node = new BootstrapNode({ ...localBootstrap, takeover: true })
       this.bootstrapNode = node
@@ -68,7 +69,8 @@ export class DhtSwarm extends ReadyResource {
     const dht = new DHT({
       ...(nodes !== null ? { bootstrap: nodes } : {}),
       ...(host !== undefined ? { host } : {}),
-      ...(firewalled ? {} : { firewalled: false })
+      ...(firewalled ? {} : { firewalled: false }),
+      ...(identity !== null ? { keyPair: identity } : {})
     })
     const swarm = new Hyperswarm({ dht, keyPair, ...(maxPeers !== undefined ? { maxPeers } : {}) })
     this.swarm = swarm
@@ -126,6 +128,14 @@ export class DhtSwarm extends ReadyResource {
       this.retries.add(timer)
     }
     step(0)
+  }
+
+  joinPeer (key: Buffer): void {
+    this.swarm?.joinPeer(key)
+  }
+
+  leavePeer (key: Buffer): void {
+    if (this.swarm !== null && !this.swarm.destroyed) this.swarm.leavePeer(key)
   }
 
   async leave (r: Replicable): Promise<void> {

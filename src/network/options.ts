@@ -24,6 +24,9 @@ export interface NetworkOptions {
   maxPeers?: number
   gossip?: boolean
   lan?: { interface?: string } | null
+  // the key pair the DHT node connects with by default: the storage's identity,
+  // which is what mirrors see (blind-peering connects with it). Default: random
+  identity?: { publicKey: Buffer, secretKey: Buffer } | null
 }
 
 export interface NetworkFlags {

@@ -58,7 +58,7 @@ export class Network extends ReadyResource {
   }
 
   private async start (): Promise<void> {
-    const { swarm = true, bootstrap = null, host, localBootstrap = null, firewalled, maxPeers, wsPort = null, wsHost, peers = [], lan = null, gossip = true } = this.options
+    const { swarm = true, bootstrap = null, host, localBootstrap = null, firewalled, maxPeers, wsPort = null, wsHost, peers = [], lan = null, gossip = true, identity = null } = this.options
     if (!swarm && wsPort === null && peers.length === 0 && lan === null) {
       throw usage('--no-swarm leaves nothing to connect to: add --peer ws://HOST:PORT or --ws-port PORT')
     }
@@ -70,7 +70,7 @@ export class Network extends ReadyResource {
     await this.mesh.ready()
     if (swarm) {
       const keyPair = await this.store.corestore.createKeyPair(SWARM_KEY_NAME)
-      this.dht = new DhtSwarm({ bootstrap, host, localBootstrap, firewalled, maxPeers, keyPair, joined: () => [...this.joined.values()] })
+      this.dht = new DhtSwarm({ bootstrap, host, localBootstrap, firewalled, maxPeers, keyPair, identity, joined: () => [...this.joined.values()] })
       this.dht.on('stream', (conn: Duplex) => this.attach(conn))
       this.forward(this.dht, ['connection', 'disconnection', 'connection-error', 'warning', 'takeover', 'bootstrap-unreachable', 'bootstrap-reachable'])
       await this.dht.ready()
@@ -148,6 +148,16 @@ export class Network extends ReadyResource {
     }
     this.mesh?.joinLan(lanTopic(r.key, r.discoveryKey))
     this.dht?.join(r, { server, client })
+  }
+
+  // Connects to one peer by its public key (a mirror) and keeps reconnecting.
+  async joinPeer (key: Buffer): Promise<void> {
+    await this.ready()
+    this.dht?.joinPeer(key)
+  }
+
+  leavePeer (key: Buffer): void {
+    this.dht?.leavePeer(key)
   }
 
   async leave (r: Replicable): Promise<void> {

@@ -10,7 +10,7 @@ import { inviteState, mayRevoke, readValidFor } from './invite-rules.js'
 import { ROOM_KEYS, addSeals, epochKey, isBoxKey, nextEpoch, startRoomEpoch } from './epochs.js'
 import { SEALED_TYPE, parseSealed } from './sealed-entries.js'
 import {
-  CONFIG, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, ROOM_UNINVITE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
+  CONFIG, MAX_ROOM_MIRRORS, MIRRORS, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE, ROOM_UNINVITE, type InviteRecord, type MirrorsRecord, type MemberRecord, type RoomConfig, type RoomView,
   MEMBERS, type StateValue, inviteKey, inviteTerms, isRoomType, memberKey
 } from './state.js'
 
@@ -41,6 +41,7 @@ export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: A
     else if (type === ROOM_REMOVE) await remove(state, view, host, r, author)
     else if (type === ROOM_KEYS && !isUnreadable(r)) await addSeals(state, r.value, author, await allMembers(state))
     else if (type === SEALED_TYPE) await sealed(state, view, author, await entryNumber(state, author, authorSeq), r)
+    else if (type === ROOM_MIRROR) await mirror(state, view, r, author)
     else if (type === BATCH_TYPE) await unpack(state, view, author, authorSeq, node.value)
     else if (type === null || !isRoomType(type)) await post(state, view, author, await entryNumber(state, author, authorSeq), r)
   }
@@ -109,6 +110,18 @@ async function remove (state: Batch, view: RoomView, host: Autobase.Host, r: Ent
   if (!(await nextEpoch(state, r.value.epoch, author, view.log.length, rest))) return
   await host.removeWriter(key)
   await state.put(memberKey(target), gone)
+  await log(view, author, r.seq, r)
+}
+
+// The creator names the room's mirrors; every member asks each to keep the room.
+async function mirror (state: Batch, view: RoomView, r: EntryResult, author: string): Promise<void> {
+  if (isUnreadable(r)) return
+  const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
+  const key = r.value.mirror
+  if (config === undefined || author !== config.creator || typeof key !== 'string' || !HEX64.test(key)) return
+  const keys = ((await state.get(MIRRORS))?.value as MirrorsRecord | undefined)?.keys ?? []
+  if (keys.includes(key) || keys.length >= MAX_ROOM_MIRRORS) return
+  await state.put(MIRRORS, { keys: [...keys, key] } satisfies MirrorsRecord)
   await log(view, author, r.seq, r)
 }
 

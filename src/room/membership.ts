@@ -11,7 +11,7 @@ import { keyOpensRoom } from './key-check.js'
 import { settled, viewUntil } from './settle.js'
 import { currentEpoch } from './epochs.js'
 import { type InviteState, describeInvite, entriesLeft, findInvite, inviteId, inviteState, mayRevoke, readValidFor } from './invite-rules.js'
-import { type InviteRecord, type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, ROOM_UNINVITE } from './state.js'
+import { type InviteRecord, type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE, ROOM_UNINVITE } from './state.js'
 
 const REMOVE_ATTEMPTS = 3
 
@@ -65,6 +65,15 @@ export async function removeMember (room: Room, queue: AppendQueue, memberHex: s
     if ((await room.member(key))?.removed !== null) break
   }
   return (await room.member(key))!
+}
+
+export async function addMirror (room: Room, queue: AppendQueue, key: Buffer): Promise<void> {
+  const config = await room.config()
+  if (config === null || config.creator !== toHex(room.writerKey)) throw notCreator('add mirrors')
+  const hex = toHex(key)
+  if ((await room.mirrors()).some(k => k.equals(key))) return
+  await queue.append([encodeEntry({ type: ROOM_MIRROR, mirror: hex })])
+  await settled(room, async () => (await room.mirrors()).some(k => k.equals(key)), 'the mirror')
 }
 
 // The network must be joined already.

@@ -15,11 +15,11 @@ import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { RoomCores } from './cores.js'
 import { RoomFollower, type RoomEntry, type RoomFollowOptions, readOrdered } from './follow.js'
 import type { RoomInvite } from './invites.js'
-import { type InviteInfo, createInvite, joinRoom, listInvites, removeMember, revokeInvite } from './membership.js'
+import { type InviteInfo, addMirror, createInvite, joinRoom, listInvites, removeMember, revokeInvite } from './membership.js'
 import { SETTLE_TIMEOUT, viewUntil } from './settle.js'
 import {
   type InviteRecord, type Member, type MemberRecord, ROOM_CREATE, type RoomConfig, type RoomView, type StateValue,
-  isRoomType, readConfig, readInvite, readInvites, readMember, readMembers
+  isRoomType, readConfig, readInvite, readInvites, readMember, readMembers, readMirrors
 } from './state.js'
 import { RoomSync } from './sync.js'
 import { RoomKeys } from './room-keys.js'
@@ -245,6 +245,11 @@ export class Room extends ReadyResource {
     return readMembers(this.base.view.state, toHex(this.writerKey))
   }
 
+  // the room's mirrors (blind peers every member asks to keep the room)
+  async mirrors (): Promise<Buffer[]> {
+    return (await readMirrors(this.base.view.state)).map(k => Buffer.from(k, 'hex'))
+  }
+
   async isMember (): Promise<boolean> {
     const m = await this.member(this.writerKey)
     return m !== null && m.removed === null
@@ -315,6 +320,11 @@ export class Room extends ReadyResource {
 
   remove (memberHex: string): Promise<MemberRecord> {
     return removeMember(this, this.parts.queue, memberHex)
+  }
+
+  // creator only
+  addMirror (key: Buffer): Promise<void> {
+    return addMirror(this, this.parts.queue, key)
   }
 
   async join (invite: RoomInvite, opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {

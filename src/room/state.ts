@@ -13,6 +13,13 @@ export const CONFIG = 'config'
 export const memberKey = (hex: string) => 'm/' + hex
 export const inviteKey = (publicKey: string) => 'i/' + publicKey
 export const MEMBERS = { gte: 'm/', lt: 'm0' }
+// the room's mirrors: { keys: HEX[] }, in the order they were added
+export const MIRRORS = 'mirrors'
+export const MAX_ROOM_MIRRORS = 32
+
+export interface MirrorsRecord {
+  keys: string[]
+}
 
 export interface RoomConfig {
   creator: string
@@ -55,12 +62,17 @@ export const ROOM_INVITE = 'room/invite'
 export const ROOM_JOIN = 'room/join'
 export const ROOM_REMOVE = 'room/remove'
 export const ROOM_UNINVITE = 'room/uninvite'
+export const ROOM_MIRROR = 'room/mirror'
 export const isRoomType = (type: string) => type.startsWith('room/')
 
 type State = Hyperbee<StateValue>
 
 export async function readConfig (state: State): Promise<RoomConfig | null> {
   return ((await state.get(CONFIG))?.value as RoomConfig | undefined) ?? null
+}
+
+export async function readMirrors (state: State): Promise<string[]> {
+  return ((await state.get(MIRRORS))?.value as MirrorsRecord | undefined)?.keys ?? []
 }
 
 export async function readMember (state: State, hex: string): Promise<MemberRecord | null> {

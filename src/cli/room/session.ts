@@ -2,8 +2,10 @@ import safetyCatch from 'safety-catch'
 import { flag } from 'paparam'
 import { type Parsed, bool, filterFlags, filterOptions, networkFlags, networkOptions, seconds, storageFlags, str } from '../args.js'
 import { type Context, plural } from '../command.js'
-import { announceNetwork, defaultNick, openNetwork, readStdin } from '../common.js'
-import { STOP_STORAGE, STOP_WORK } from '../shutdown.js'
+import { announceNetwork, defaultNick, holdIdentity, openNetwork, readStdin, storageDir } from '../common.js'
+import { STOP_SERVERS, STOP_STORAGE, STOP_WORK } from '../shutdown.js'
+import { RoomMirrors } from '../../mirror/room-mirrors.js'
+import { parseMirrorKey } from '../../mirror/keys.js'
 import { isHyperfeedError, noMember } from '../../errors.js'
 import { LineInput } from '../../input.js'
 import type { Network } from '../../network/swarm.js'
@@ -61,9 +63,16 @@ export function chatOptions (p: Parsed): ChatOptions {
 }
 
 export async function goOnline (room: Room, p: Parsed, ctx: Context): Promise<Network> {
-  const network = openNetwork(room.store, resolveNetworkOptions(networkOptions(p), ctx.env), ctx)
+  const identity = await holdIdentity(storageDir(p, ctx), ctx)
+  const network = openNetwork(room.store, { ...resolveNetworkOptions(networkOptions(p), ctx.env), identity }, ctx)
   await network.join(room)
   announceNetwork(network, ctx.status)
+  const mirrors = new RoomMirrors({ room, network })
+  ctx.shutdown.add(STOP_SERVERS, () => mirrors.close())
+  ctx.warnings.watch(mirrors, 'mirror')
+  mirrors.on('mirror-added', (hex: string) => ctx.status.info(`mirror ${hex}: asking it to keep the room`))
+  mirrors.on('mirror-connected', (hex: string) => ctx.status.info(`mirror ${hex} is keeping the room`))
+  mirrors.ready().catch(safetyCatch)
   return network
 }
 
@@ -170,6 +179,12 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
         mayEdit: (author) => author === self,
         mayDelete: (author) => author === self || self === creator
       }),
+      mirror: async (args) => {
+        const key = parseMirrorKey(args.trim())
+        await room.addMirror(key)
+        status.info(`the room's mirrors: ${(await room.mirrors()).map(k => toHex(k)).join(', ')}`)
+        return []
+      },
       remove: async (args) => {
         const removed = await room.remove(args.trim())
         status.info(`removed ${names.name(removed.key)} (${removed.key})`)
