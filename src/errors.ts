@@ -88,6 +88,7 @@ export const notMember = define('NOT_MEMBER', 403, (room: string) =>
 export const notAMember = define('NOT_A_MEMBER', 404, (key: string) => `${key} is not a member of this room`)
 export const notCreator = define('NOT_CREATOR', 403, () => 'only the room\'s creator can remove members')
 export const removeCreator = define('REMOVE_CREATOR', 400, () => 'the creator cannot remove itself')
+export const badNick = define('BAD_NICK', 400, (reason: string) => `nick refused: ${reason}`, EXIT_USAGE)
 export const removed = define('REMOVED', 403, () => 'this storage was removed from the room; a new member needs a new storage')
 export const notApplied = define('NOT_APPLIED', 503, (what: string, ms: number) => `${what} did not take effect in the room within ${secs(ms)}`)
 export const noMember = define('NO_MEMBER', 504, (room: string, ms: number, stored: string) =>

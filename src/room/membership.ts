@@ -3,6 +3,7 @@ import { inviteUsed, noEncryptionKey, noInviter, notAMember, notCreator, notMemb
 import { toHex } from '../keys.js'
 import type { AppendQueue } from './append-queue.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
+import { checkNick } from './names.js'
 import type { Room } from './room.js'
 import { settled, viewUntil } from './settle.js'
 import { type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE } from './state.js'
@@ -38,6 +39,7 @@ export async function joinRoom (room: Room, queue: AppendQueue, invite: RoomInvi
   const self = await room.member(room.writerKey)
   if (self !== null && self.removed === null) return self
   if (self !== null) throw removed()
+  checkNick(nick)
   const publicKey = invitePublicKey(invite)
   const deadline = Date.now() + timeout
   const left = () => Math.max(0, deadline - Date.now())

@@ -2,6 +2,7 @@ import { HyperfeedError, alreadyMember, roomBusy, roomExists, roomNameTaken, roo
 import { type RoomSummary, Store, StorageRoot, checkRoomName } from '../storage.js'
 import { toHex } from '../keys.js'
 import type { RoomRef } from './invites.js'
+import { checkNick } from './names.js'
 import { Room } from './room.js'
 import { RoomRelay } from './relay.js'
 
@@ -19,6 +20,7 @@ async function openStore (root: StorageRoot, name: string): Promise<Store> {
 }
 
 export async function createRoom (storage: string, name: string, { nick, difficulty }: { nick: string, difficulty?: number }): Promise<Room> {
+  checkNick(nick)
   const root = await StorageRoot.open(storage)
   checkRoomName(name)
   if ((await root.roomSummary(name)) !== null) {

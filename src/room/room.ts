@@ -16,6 +16,7 @@ import { RoomCores } from './cores.js'
 import { RoomFollower, type RoomEntry, type RoomFollowOptions, readOrdered } from './follow.js'
 import type { RoomInvite } from './invites.js'
 import { createInvite, joinRoom, removeMember } from './membership.js'
+import { checkNick } from './names.js'
 import { SETTLE_TIMEOUT, viewUntil } from './settle.js'
 import {
   type InviteRecord, type Member, type MemberRecord, ROOM_CREATE, type RoomConfig, type RoomView, type StateValue,
@@ -78,6 +79,7 @@ export class Room extends ReadyResource {
   static async create (store: Store, { nick, difficulty = DEFAULT_ROOM_DIFFICULTY, ...opts }: { nick: string, difficulty?: number } & Omit<RoomOptions, 'key' | 'encryptionKey'>): Promise<Room> {
     const room = new Room(store, { ...opts, key: null, encryptionKey: crypto.randomBytes(32) })
     try {
+      checkNick(nick)
       await room.ready()
       await room.parts.queue.append([encodeEntry({ type: ROOM_CREATE, nick, difficulty })])
       if (!(await viewUntil(room, () => room.isMember(), Date.now() + SETTLE_TIMEOUT))) throw notApplied('the new room', SETTLE_TIMEOUT)

@@ -8,6 +8,7 @@ import { relay } from './relay.js'
 import { HyperfeedError, usage } from '../../errors.js'
 import { toHex } from '../../keys.js'
 import { parseRoomRef } from '../../room/invites.js'
+import { checkNick } from '../../room/names.js'
 import { discardRoom, openRoomRelay, openRoomToJoin } from '../../room/open.js'
 import { resolveNetworkOptions } from '../../network/options.js'
 
@@ -25,6 +26,7 @@ room's encrypted entries for its members without being able to read them.`),
   if (p.args.invite === undefined) throw usage('room join needs the INVITE (hyperfeed-room:..., the second line room create prints)')
   const ref = parseRoomRef(p.args.invite)
   const opts = chatOptions(p)
+  if (ref.invite !== null) checkNick(opts.nick)
   const name = str(p, 'name') ?? 'default'
   const storage = storageDir(p, ctx)
   if (ref.invite === null) {

@@ -62,7 +62,7 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   const names = new Names(await room.members())
   const chain = new RoomChain(room)
   const print = async (batch: RoomEntry[]) => {
-    if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) for (const m of await room.members()) names.addMember(m)
+    if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) names.set(await room.members())
     const marks = await chain.marks(batch)
     await stdout.lines(batch.map(r => opts.json ? formatRoomJson(r, marks.get(r)) : formatRoomHuman(r, names, marks.get(r))))
   }
@@ -129,5 +129,5 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
 export function memberLine (m: { key: string, nick: string, self: boolean, invitedBy: string | null, removed: { by: string } | null }, names: Names): string {
   const how = m.invitedBy === null ? 'creator' : `added by ${names.name(m.invitedBy)}`
   const removed = m.removed === null ? '' : `, removed by ${names.name(m.removed.by)}`
-  return `${m.key}  ${names.name(m.key, m.nick)}  ${how}${removed}${m.self ? '  (this storage)' : ''}`
+  return `${m.key}  ${names.name(m.key)}  ${how}${removed}${m.self ? '  (this storage)' : ''}`
 }
