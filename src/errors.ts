@@ -86,8 +86,7 @@ export const miningStopped = define('MINING_STOPPED', 503, () => 'mining stopped
 export const notMember = define('NOT_MEMBER', 403, (room: string) =>
   `this storage is not a member of room ${room} (not joined yet, or removed): it cannot post, mine or invite`)
 export const notAMember = define('NOT_A_MEMBER', 404, (key: string) => `${key} is not a member of this room`)
-export const notCreator = define('NOT_CREATOR', 403, () => 'only the room\'s creator can remove members')
-export const removeCreator = define('REMOVE_CREATOR', 400, () => 'the creator cannot remove itself')
+export const roleRefused = define('ROLE_REFUSED', 403, (reason: string) => `refused: ${reason}`)
 export const badNick = define('BAD_NICK', 400, (reason: string) => `nick refused: ${reason}`, EXIT_USAGE)
 export const removed = define('REMOVED', 403, () => 'this storage was removed from the room; a new member needs a new storage')
 export const notApplied = define('NOT_APPLIED', 503, (what: string, ms: number) => `${what} did not take effect in the room within ${secs(ms)}`)

@@ -5,9 +5,10 @@ import { decodeBlock } from '../feed/pack.js'
 import { toHex } from '../keys.js'
 import { type KV, placeBlock } from '../chain/fork-choice.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
+import { applyAdmin, applyIndexers, applyRemove } from './apply-roles.js'
 import { verifyJoin } from './invites.js'
 import {
-  CONFIG, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
+  CONFIG, ROOM_ADMIN, ROOM_CREATE, ROOM_INDEXERS, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
   type StateValue, inviteKey, isRoomType, memberKey
 } from './state.js'
 
@@ -34,7 +35,7 @@ export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: A
       continue
     }
     if (type === ROOM_INVITE) await invite(state, r, author)
-    else if (type === ROOM_REMOVE) await remove(state, view, host, r, author)
+    else if (type === ROOM_REMOVE || type === ROOM_INDEXERS || type === ROOM_ADMIN) await roles(state, view, host, r, author)
     else if (type === BATCH_TYPE) await unpack(state, view, author, authorSeq, node.value)
     else if (type === null || !isRoomType(type)) await post(state, view, author, await entryNumber(state, author, authorSeq), r)
   }
@@ -46,7 +47,7 @@ async function create (state: Batch, view: RoomView, r: EntryResult, author: str
   const d = r.value.difficulty
   const config: RoomConfig = { creator: author, difficulty: Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 32 ? d as number : DEFAULT_ROOM_DIFFICULTY }
   await state.put(CONFIG, config)
-  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, since: view.log.length, removed: null } satisfies MemberRecord)
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, since: view.log.length, removed: null, admin: true, indexer: true } satisfies MemberRecord)
   await log(view, author, r.seq, r)
 }
 
@@ -60,7 +61,7 @@ async function join (state: Batch, view: RoomView, host: Autobase.Host, r: Entry
   const author = toHex(writer)
   await host.addWriter(writer, { indexer: false })
   await state.put(inviteKey(publicKey), { ...record, usedBy: author } satisfies InviteRecord)
-  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: record.by, since: view.log.length, removed: null } satisfies MemberRecord)
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: record.by, since: view.log.length, removed: null, admin: false, indexer: false } satisfies MemberRecord)
   await log(view, author, r.seq, r)
 }
 
@@ -73,18 +74,13 @@ async function invite (state: Batch, r: EntryResult, author: string): Promise<vo
 }
 
 // Autobase gives apply no later entry of a removed writer.
-async function remove (state: Batch, view: RoomView, host: Autobase.Host, r: EntryResult, author: string): Promise<void> {
+async function roles (state: Batch, view: RoomView, host: Autobase.Host, r: EntryResult, author: string): Promise<void> {
   if (isUnreadable(r)) return
-  const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
-  const target = r.value.member
-  if (config === undefined || author !== config.creator || typeof target !== 'string' || target === config.creator) return
-  const member = (await state.get(memberKey(target)))?.value as MemberRecord | undefined
-  if (member === undefined || member.removed !== null) return
-  const key = Buffer.from(target, 'hex')
-  if (!host.removeable(key)) return
-  await host.removeWriter(key)
-  await state.put(memberKey(target), { ...member, removed: { by: author, seq: view.log.length } } satisfies MemberRecord)
-  await log(view, author, r.seq, r)
+  const v = r.value
+  const done = v.type === ROOM_REMOVE
+    ? await applyRemove(state, host, author, v.member, view.log.length)
+    : v.type === ROOM_INDEXERS ? await applyIndexers(state, host, author, v.indexers) : await applyAdmin(state, author, v.member, v.admin)
+  if (done) await log(view, author, r.seq, r)
 }
 
 async function post (state: Batch, view: RoomView, author: string, authorSeq: number, r: EntryResult): Promise<void> {

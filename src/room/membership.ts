@@ -1,12 +1,13 @@
 import { encodeEntry } from '../entries.js'
-import { inviteUsed, noEncryptionKey, noInviter, notAMember, notCreator, notMember, removeCreator, removed } from '../errors.js'
+import { inviteUsed, noEncryptionKey, noInviter, notAMember, notMember, removed, roleRefused } from '../errors.js'
 import { toHex } from '../keys.js'
 import type { AppendQueue } from './append-queue.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
 import { checkNick } from './names.js'
 import type { Room } from './room.js'
 import { settled, viewUntil } from './settle.js'
-import { type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE } from './state.js'
+import { checkRemove } from './roles.js'
+import { type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, roleOf } from './state.js'
 
 // The room learns the invite from this member's core: any member who has
 // synced with this one can let its holder in.
@@ -23,12 +24,11 @@ export async function createInvite (room: Room, queue: AppendQueue): Promise<str
 
 export async function removeMember (room: Room, queue: AppendQueue, memberHex: string): Promise<MemberRecord> {
   const key = memberHex.toLowerCase()
-  const config = await room.config()
-  if (config === null || config.creator !== toHex(room.writerKey)) throw notCreator()
-  if (key === config.creator) throw removeCreator()
   const member = await room.member(key)
   if (member === null) throw notAMember(key)
   if (member.removed !== null) return member
+  const refused = checkRemove((await room.members()).map(roleOf), toHex(room.writerKey), key)
+  if (refused !== null) throw roleRefused(refused)
   await queue.append([encodeEntry({ type: ROOM_REMOVE, member: key })])
   await settled(room, async () => (await room.member(key))?.removed !== null, 'the removal')
   return (await room.member(key))!

@@ -20,8 +20,10 @@ import { checkNick } from './names.js'
 import { SETTLE_TIMEOUT, viewUntil } from './settle.js'
 import {
   type InviteRecord, type Member, type MemberRecord, ROOM_CREATE, type RoomConfig, type RoomView, type StateValue,
-  isRoomType, readConfig, readInvite, readMember, readMembers
+  isRoomType, readConfig, readInvite, readMember, readMembers, roleOf
 } from './state.js'
+import { type RoleChange, changeRoles } from './promote.js'
+import { admins, indexers } from './roles.js'
 import { RoomSync } from './sync.js'
 import type { Transfer } from './transfer.js'
 
@@ -48,6 +50,9 @@ export interface RoomInfo {
   signedLength: number
   member: boolean
   members: Member[]
+  // writer keys, earliest member first
+  indexers: string[]
+  admins: string[]
 }
 
 interface Parts {
@@ -203,7 +208,9 @@ export class Room extends ReadyResource {
       length: this.length,
       signedLength: this.signedLength,
       member: members.some(m => m.self && m.removed === null),
-      members
+      members,
+      indexers: indexers(members.map(roleOf)),
+      admins: admins(members.map(roleOf))
     }
   }
 
@@ -223,6 +230,11 @@ export class Room extends ReadyResource {
 
   remove (memberHex: string): Promise<MemberRecord> {
     return removeMember(this, this.parts.queue, memberHex)
+  }
+
+  // promote: { admin: true, indexer: true }; demote: both false
+  changeRoles (memberHexes: string[], change: RoleChange): Promise<Member[]> {
+    return changeRoles(this, this.parts.queue, memberHexes, change)
   }
 
   join (invite: RoomInvite, opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {

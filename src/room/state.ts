@@ -1,5 +1,6 @@
 import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
+import type { RoleMember } from './roles.js'
 
 export interface RoomView {
   log: Hypercore
@@ -25,6 +26,9 @@ export interface MemberRecord {
   // log seq of its join (or of the room's creation)
   since: number
   removed: { by: string, seq: number } | null
+  // absent in rooms made before roles: the creator alone is both
+  admin?: boolean
+  indexer?: boolean
 }
 
 export interface Member extends MemberRecord {
@@ -48,6 +52,8 @@ export const ROOM_CREATE = 'room/create'
 export const ROOM_INVITE = 'room/invite'
 export const ROOM_JOIN = 'room/join'
 export const ROOM_REMOVE = 'room/remove'
+export const ROOM_INDEXERS = 'room/indexers'
+export const ROOM_ADMIN = 'room/admin'
 export const isRoomType = (type: string) => type.startsWith('room/')
 
 type State = Hyperbee<StateValue>
@@ -63,6 +69,11 @@ export async function readMember (state: State, hex: string): Promise<MemberReco
 export async function readInvite (state: State, publicKey: string): Promise<InviteRecord | null> {
   return ((await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined) ?? null
 }
+
+export const isAdmin = (m: MemberRecord) => m.removed === null && (m.admin ?? m.invitedBy === null)
+export const isIndexer = (m: MemberRecord) => m.removed === null && (m.indexer ?? m.invitedBy === null)
+
+export const roleOf = (m: MemberRecord): RoleMember => ({ key: m.key, member: m.removed === null, admin: isAdmin(m), indexer: isIndexer(m), since: m.since })
 
 export async function readMembers (state: State, selfHex: string): Promise<Member[]> {
   const out: Member[] = []

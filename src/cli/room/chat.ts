@@ -11,7 +11,8 @@ export default define(command('chat',
   description(`Opens the room NAME: prints its history, then live entries from every member;
 each line of stdin is posted (a chat entry from NICK, or with --json an entry
 object). Commands: /invite prints a fresh invite on stderr, /members lists the
-members, /remove KEY removes a member (creator only), /block DATA_JSON mines the
+members, /remove KEY removes a member (admins only),
+/promote KEY[,KEY...] [admin|indexer] and /demote change roles (admins only), /block DATA_JSON mines the
 next block on the room's tip (on a worker thread), //text sends /text.
 Blocks show as '#H HASH DATA' on the main chain, '#H HASH STALE' off it,
 '#H HASH INVALID (reason)' when invalid.

@@ -16,6 +16,7 @@ import { RoomMiner } from '../../room/miner.js'
 import { parseBlockData } from '../../chain/mine.js'
 import type { Room } from '../../room/room.js'
 import { isRoomType } from '../../room/state.js'
+import { memberKeys, roleChange, roleText } from './roles.js'
 
 export const DEFAULT_TIMEOUT = 30
 
@@ -83,6 +84,11 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   const printing = (async () => { for await (const batch of follower) await print(batch) })()
   printing.catch(safetyCatch)
 
+  const roles = async (args: string, to: boolean) => {
+    const [keys, role] = args.trim().split(/\s+/)
+    for (const m of await room.changeRoles(memberKeys(keys, to ? '/promote' : '/demote'), roleChange(role, to))) status.info(`${names.name(m.key)} (${m.key}): ${roleText(m)}`)
+    return []
+  }
   const input = new LineInput(room, {
     nick: opts.nick,
     json: opts.json,
@@ -103,6 +109,8 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
         status.info(`mined block #${mined.block.height} ${mined.block.hash.slice(0, 12)} in ${(mined.ms / 1000).toFixed(2)} s (${mined.hashes} hashes)`)
         return []
       },
+      promote: async (args) => roles(args, true),
+      demote: async (args) => roles(args, false),
       remove: async (args) => {
         const removed = await room.remove(args.trim())
         status.info(`removed ${names.name(removed.key)} (${removed.key})`)
@@ -126,8 +134,8 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   return 0
 }
 
-export function memberLine (m: { key: string, nick: string, self: boolean, invitedBy: string | null, removed: { by: string } | null }, names: Names): string {
+export function memberLine (m: { key: string, nick: string, self: boolean, invitedBy: string | null, removed: { by: string } | null, admin?: boolean, indexer?: boolean }, names: Names): string {
   const how = m.invitedBy === null ? 'creator' : `added by ${names.name(m.invitedBy)}`
   const removed = m.removed === null ? '' : `, removed by ${names.name(m.removed.by)}`
-  return `${m.key}  ${names.name(m.key)}  ${how}${removed}${m.self ? '  (this storage)' : ''}`
+  return `${m.key}  ${names.name(m.key)}  ${how}${removed}${m.removed === null ? `  (${roleText(m)})` : ''}${m.self ? '  (this storage)' : ''}`
 }
