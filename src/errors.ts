@@ -97,6 +97,8 @@ export const noInviter = define('NO_INVITER', 504, (room: string, ms: number) =>
 export const inviteUsed = define('INVITE_USED', 409, (by: string) =>
   `this invite was already used (by ${by}); an invite lets one member in: ask a member for a new one`)
 export const noEncryptionKey = define('NO_ENCRYPTION_KEY', 403, () => 'this copy of the room has no encryption key, so it cannot invite')
+export const roomNotOpen = define('ROOM_NOT_OPEN', 403, (room: string) =>
+  `room ${room} is not open: joining it needs an invite (hyperfeed-room:...) from a member`)
 export const encryptedRoom = define('ENCRYPTED_ROOM', 403, (key: string) =>
   `room ${key} is encrypted: this copy keeps and shares its entries for the members but cannot read them or post without an invite (hyperfeed-room:...)`)
 export const notDelivered = define('NOT_DELIVERED', 504, (ms: number) =>

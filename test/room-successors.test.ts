@@ -24,6 +24,8 @@ async function serve (t: test.Assert, m: Member, net: string[]): Promise<{ cli: 
 
 test('a room outlives its creator: promoted members settle the order and remove a member with the creator gone for good', { timeout: 240_000 }, async (t) => {
   const { flag } = await testnet(t)
+  const t0 = Date.now()
+  const mark = (what: string) => t.comment(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`)
   const net = ['--bootstrap', flag]
   const { invite, member: alice } = await createRoom(t, net)
   const invites = [invite]
@@ -32,6 +34,7 @@ test('a room outlives its creator: promoted members settle the order and remove 
     invites.push((await alice.cli!.errLine(/^invite: /, { from: alice.cli!.stderr.lines.length })).slice('invite: '.length))
   }
   const [bob, carol, dan] = await Promise.all(['bob', 'carol', 'dan'].map((nick, i) => joinRoom(t, invites[i]!, net, { nick }))) as [Member, Member, Member]
+  mark('joined')
   alice.cli!.write('/members\n')
   const keyOf = async (nick: string) => (await alice.cli!.errLine(new RegExp(`^[0-9a-f]{64} {2}${nick} {2}added by alice`))).slice(0, 64)
   const [bobKey, carolKey, danKey] = [await keyOf('bob'), await keyOf('carol'), await keyOf('dan')]
@@ -43,11 +46,13 @@ test('a room outlives its creator: promoted members settle the order and remove 
   await alice.cli!.errLine(`bob (${bobKey}): admin, indexer`)
   await alice.cli!.errLine(`carol (${carolKey}): admin, indexer`)
 
+  mark('promoted')
   // the promotion settles (alice alone signs it), then the new indexers sign
   carol.cli!.write('signed by the three\n')
   await alice.cli!.line(/carol: signed by the three$/)
   const a = await serve(t, alice, net)
   const before = await settled(a.url, 0)
+  mark('settled with alice')
   t.comment(`with alice: ${before.signedLength} settled of ${before.length}`)
   a.cli.proc.kill('SIGKILL')
   await a.cli.exited
@@ -57,9 +62,12 @@ test('a room outlives its creator: promoted members settle the order and remove 
   await bob.cli!.errLine(/^removed dan/)
   bob.cli!.write('after alice\n')
   await carol.cli!.line(/bob: after alice$/)
+  mark('removed')
   const b = await serve(t, bob, net)
+  mark('bob serves')
   const after = await settled(b.url, before.length + 2)
   t.ok(after.signedLength > before.signedLength, `settled ${before.signedLength} -> ${after.signedLength} without the creator`)
+  mark('settled without alice')
   t.is((await b.cli.stop()).code, 0)
 
   const info = JSON.parse((await runCli(['room', 'info', '--name', 'r', '--json'], { storage: bob.storage })).out)

@@ -1,12 +1,13 @@
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
-import { BATCH_TYPE, type EntryResult, decodeEntry, isUnreadable } from '../entries.js'
+import { BATCH_TYPE, type EntryResult, type ReadableEntry, decodeEntry, isUnreadable } from '../entries.js'
 import { decodeBlock } from '../feed/pack.js'
 import { toHex } from '../keys.js'
 import { type KV, placeBlock } from '../chain/fork-choice.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
 import { applyAdmin, applyIndexers, applyRemove } from './apply-roles.js'
 import { verifyJoin } from './invites.js'
+import { DEFAULT_STAMP_BITS, MAX_STAMP_BITS, verifyStamp } from './join-stamp.js'
 import {
   CONFIG, ROOM_ADMIN, ROOM_CREATE, ROOM_INDEXERS, ROOM_INVITE, ROOM_JOIN, ROOM_REMOVE, type InviteRecord, type MemberRecord, type RoomConfig, type RoomView,
   type StateValue, inviteKey, isRoomType, memberKey
@@ -46,6 +47,8 @@ async function create (state: Batch, view: RoomView, r: EntryResult, author: str
   if (isUnreadable(r)) return
   const d = r.value.difficulty
   const config: RoomConfig = { creator: author, difficulty: Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 32 ? d as number : DEFAULT_ROOM_DIFFICULTY }
+  const bits = r.value.stampBits
+  if (r.value.open === true) Object.assign(config, { open: true, stampBits: Number.isInteger(bits) && (bits as number) >= 0 && (bits as number) <= MAX_STAMP_BITS ? bits : DEFAULT_STAMP_BITS })
   await state.put(CONFIG, config)
   await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, since: view.log.length, removed: null, admin: true, indexer: true } satisfies MemberRecord)
   await log(view, author, r.seq, r)
@@ -53,6 +56,7 @@ async function create (state: Batch, view: RoomView, r: EntryResult, author: str
 
 async function join (state: Batch, view: RoomView, host: Autobase.Host, r: EntryResult, writer: Buffer, roomKey: Buffer): Promise<void> {
   if (isUnreadable(r)) return
+  if (r.value.invite === undefined) return joinOpen(state, view, host, r, writer, roomKey)
   const { invite: publicKey, signature } = r.value
   if (typeof publicKey !== 'string' || typeof signature !== 'string') return
   const record = (await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined
@@ -62,6 +66,16 @@ async function join (state: Batch, view: RoomView, host: Autobase.Host, r: Entry
   await host.addWriter(writer, { indexer: false })
   await state.put(inviteKey(publicKey), { ...record, usedBy: author } satisfies InviteRecord)
   await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: record.by, since: view.log.length, removed: null, admin: false, indexer: false } satisfies MemberRecord)
+  await log(view, author, r.seq, r)
+}
+
+// An open room: no invite, a stamp of work bound to this writer in this room.
+async function joinOpen (state: Batch, view: RoomView, host: Autobase.Host, r: ReadableEntry, writer: Buffer, roomKey: Buffer): Promise<void> {
+  const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
+  if (config?.open !== true || !verifyStamp(roomKey, writer, r.value.stamp, config.stampBits ?? DEFAULT_STAMP_BITS)) return
+  const author = toHex(writer)
+  await host.addWriter(writer, { indexer: false })
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, open: true, since: view.log.length, removed: null, admin: false, indexer: false } satisfies MemberRecord)
   await log(view, author, r.seq, r)
 }
 

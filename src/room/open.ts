@@ -19,7 +19,7 @@ async function openStore (root: StorageRoot, name: string): Promise<Store> {
   }
 }
 
-export async function createRoom (storage: string, name: string, { nick, difficulty }: { nick: string, difficulty?: number }): Promise<Room> {
+export async function createRoom (storage: string, name: string, { nick, difficulty, open, stampBits }: { nick: string, difficulty?: number, open?: boolean, stampBits?: number }): Promise<Room> {
   checkNick(nick)
   const root = await StorageRoot.open(storage)
   checkRoomName(name)
@@ -30,7 +30,7 @@ export async function createRoom (storage: string, name: string, { nick, difficu
   await (await openStore(root, name)).close()
   await root.discardRoom(name)
   const store = await openStore(root, name)
-  const room = await Room.create(store, { nick, difficulty, ownsStore: true, beforeClose: async (r) => root.recordRoom(name, await summarize(r, true)) })
+  const room = await Room.create(store, { nick, difficulty, open, stampBits, ownsStore: true, beforeClose: async (r) => root.recordRoom(name, await summarize(r, true)) })
   try {
     await root.recordRoom(name, await summarize(room, true))
   } catch (err) {

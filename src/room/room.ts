@@ -11,12 +11,14 @@ import type { Store } from '../storage.js'
 import { toHex } from '../keys.js'
 import { applyRoom } from './apply.js'
 import { type Appended, AppendQueue } from './append-queue.js'
-import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
+import { DEFAULT_ROOM_DIFFICULTY, ROOM_ACK_INTERVAL } from './constants.js'
 import { RoomCores } from './cores.js'
 import { RoomFollower, type RoomEntry, type RoomFollowOptions, readOrdered } from './follow.js'
 import type { RoomInvite } from './invites.js'
 import { createInvite, joinRoom, removeMember } from './membership.js'
 import { checkNick } from './names.js'
+import { DEFAULT_STAMP_BITS } from './join-stamp.js'
+import { joinOpenRoom } from './open-join.js'
 import { SETTLE_TIMEOUT, viewUntil } from './settle.js'
 import {
   type InviteRecord, type Member, type MemberRecord, ROOM_CREATE, type RoomConfig, type RoomView, type StateValue,
@@ -46,6 +48,8 @@ export interface RoomInfo {
   writer: string
   creator: string | null
   difficulty: number | null
+  // open rooms: the join stamp's bits; null: joining needs an invite
+  stampBits: number | null
   length: number
   signedLength: number
   member: boolean
@@ -53,6 +57,13 @@ export interface RoomInfo {
   // writer keys, earliest member first
   indexers: string[]
   admins: string[]
+}
+
+export interface CreateOptions extends Omit<RoomOptions, 'key' | 'encryptionKey'> {
+  nick: string
+  difficulty?: number
+  open?: boolean
+  stampBits?: number
 }
 
 interface Parts {
@@ -81,12 +92,13 @@ export class Room extends ReadyResource {
     this.beforeClose = beforeClose
   }
 
-  static async create (store: Store, { nick, difficulty = DEFAULT_ROOM_DIFFICULTY, ...opts }: { nick: string, difficulty?: number } & Omit<RoomOptions, 'key' | 'encryptionKey'>): Promise<Room> {
-    const room = new Room(store, { ...opts, key: null, encryptionKey: crypto.randomBytes(32) })
+  // open: anyone who knows the key joins (with a stamp of stampBits of work) and reads
+  static async create (store: Store, { nick, difficulty = DEFAULT_ROOM_DIFFICULTY, open = false, stampBits = DEFAULT_STAMP_BITS, ...opts }: CreateOptions): Promise<Room> {
+    const room = new Room(store, { ...opts, key: null, encryptionKey: open ? null : crypto.randomBytes(32) })
     try {
       checkNick(nick)
       await room.ready()
-      await room.parts.queue.append([encodeEntry({ type: ROOM_CREATE, nick, difficulty })])
+      await room.parts.queue.append([encodeEntry({ type: ROOM_CREATE, nick, difficulty, ...(open ? { open, stampBits } : {}) })])
       if (!(await viewUntil(room, () => room.isMember(), Date.now() + SETTLE_TIMEOUT))) throw notApplied('the new room', SETTLE_TIMEOUT)
     } catch (err) {
       await room.close()
@@ -106,6 +118,7 @@ export class Room extends ReadyResource {
       valueEncoding: 'binary',
       // joins come as optimistic entries from writers that are not members yet
       optimistic: true,
+      ackInterval: ROOM_ACK_INTERVAL,
       encryptionKey: this.encryption
     })
     // apply never throws on content: what reaches here is a storage or protocol fault
@@ -205,6 +218,7 @@ export class Room extends ReadyResource {
       writer: toHex(this.writerKey),
       creator: config?.creator ?? null,
       difficulty: config?.difficulty ?? null,
+      stampBits: config?.open === true ? config.stampBits ?? DEFAULT_STAMP_BITS : null,
       length: this.length,
       signedLength: this.signedLength,
       member: members.some(m => m.self && m.removed === null),
@@ -230,6 +244,10 @@ export class Room extends ReadyResource {
 
   remove (memberHex: string): Promise<MemberRecord> {
     return removeMember(this, this.parts.queue, memberHex)
+  }
+
+  joinOpen (opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
+    return joinOpenRoom(this, this.parts.queue, opts)
   }
 
   // promote: { admin: true, indexer: true }; demote: both false

@@ -17,6 +17,9 @@ export const MEMBERS = { gte: 'm/', lt: 'm0' }
 export interface RoomConfig {
   creator: string
   difficulty: number
+  // open rooms: anyone who knows the key joins with a stamp of this many bits
+  open?: boolean
+  stampBits?: number
 }
 
 export interface MemberRecord {
@@ -26,6 +29,8 @@ export interface MemberRecord {
   // log seq of its join (or of the room's creation)
   since: number
   removed: { by: string, seq: number } | null
+  // joined an open room (with a stamp, no invite)
+  open?: boolean
   // absent in rooms made before roles: the creator alone is both
   admin?: boolean
   indexer?: boolean

@@ -33,6 +33,7 @@ its indexers (and how many must be online to settle), its admins and its length.
     `key:            ${info.key}`,
     `creator:        ${info.creator === null ? 'unknown' : names.name(info.creator)} ${info.creator ?? ''}`.trimEnd(),
     `difficulty:     ${info.difficulty ?? 'unknown'} (minimum for blocks)`,
+    `joining:        ${info.stampBits === null ? 'with an invite' : `open: the room key and a ${info.stampBits}-bit stamp of work`}`,
     `length:         ${plural(info.length, 'entry', 'entries')} (${info.signedLength} settled)`,
     `this storage:   ${self === undefined ? `not a member (writer ${info.writer})` : self.removed === null ? `member ${self.key}` : `removed member ${self.key}`}`,
     `indexers:       ${info.indexers.map(k => names.name(k)).join(', ')}: ${describeIndexers(info.indexers.length)}`,

@@ -86,7 +86,9 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
 
   const roles = async (args: string, to: boolean) => {
     const [keys, role] = args.trim().split(/\s+/)
-    for (const m of await room.changeRoles(memberKeys(keys, to ? '/promote' : '/demote'), roleChange(role, to))) status.info(`${names.name(m.key)} (${m.key}): ${roleText(m)}`)
+    const changed = await room.changeRoles(memberKeys(keys, to ? '/promote' : '/demote'), roleChange(role, to))
+    names.set(await room.members())
+    for (const m of changed) status.info(`${names.name(m.key)} (${m.key}): ${roleText(m)}`)
     return []
   }
   const input = new LineInput(room, {
@@ -98,7 +100,9 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
         return []
       },
       members: async () => {
-        for (const m of await room.members()) status.info(memberLine(m, names))
+        const members = await room.members()
+        names.set(members)
+        for (const m of members) status.info(memberLine(m, names))
         return []
       },
       block: async (args) => {
@@ -113,6 +117,7 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
       demote: async (args) => roles(args, false),
       remove: async (args) => {
         const removed = await room.remove(args.trim())
+        names.set(await room.members())
         status.info(`removed ${names.name(removed.key)} (${removed.key})`)
         return []
       }
@@ -134,8 +139,8 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   return 0
 }
 
-export function memberLine (m: { key: string, nick: string, self: boolean, invitedBy: string | null, removed: { by: string } | null, admin?: boolean, indexer?: boolean }, names: Names): string {
-  const how = m.invitedBy === null ? 'creator' : `added by ${names.name(m.invitedBy)}`
+export function memberLine (m: { key: string, nick: string, self: boolean, invitedBy: string | null, removed: { by: string } | null, admin?: boolean, indexer?: boolean, open?: boolean }, names: Names): string {
+  const how = m.open === true ? 'joined the open room' : m.invitedBy === null ? 'creator' : `added by ${names.name(m.invitedBy)}`
   const removed = m.removed === null ? '' : `, removed by ${names.name(m.removed.by)}`
   return `${m.key}  ${names.name(m.key)}  ${how}${removed}${m.removed === null ? `  (${roleText(m)})` : ''}${m.self ? '  (this storage)' : ''}`
 }
