@@ -1,5 +1,5 @@
 import { encodeEntry } from '../entries.js'
-import { noMember, removed, roomNotOpen } from '../errors.js'
+import { noMember, notApplied, removed, roomNotOpen } from '../errors.js'
 import { toHex } from '../keys.js'
 import type { AppendQueue } from './append-queue.js'
 import { DEFAULT_STAMP_BITS, mineStamp } from './join-stamp.js'
@@ -27,7 +27,7 @@ export async function joinOpenRoom (room: Room, queue: AppendQueue, { nick, time
   await room.delivered(seq, left(), signal)
   await viewUntil(room, () => room.isMember(), Date.now() + left(), signal)
   const member = await room.member(room.writerKey)
-  if (member === null) throw noMember(toHex(room.key), timeout, '')
+  if (member === null) throw notApplied('the join', timeout)
   if (member.removed !== null) throw removed()
   return member
 }
