@@ -88,7 +88,8 @@ export const notMember = define('NOT_MEMBER', 403, (room: string) =>
   `this storage is not a member of room ${room} (not joined yet, or removed): it cannot post, mine or invite`)
 export const notAMember = define('NOT_A_MEMBER', 404, (key: string) => `${key} is not a member of this room`)
 export const notCreator = define('NOT_CREATOR', 403, (what?: string) => `only the room's creator can ${what ?? 'remove members'}`)
-export const removeCreator = define('REMOVE_CREATOR', 400, () => 'the creator cannot remove itself')
+export const roleRefused = define('ROLE_REFUSED', 403, (reason: string) => `refused: ${reason}`)
+export const badNick = define('BAD_NICK', 400, (reason: string) => `nick refused: ${reason}`, EXIT_USAGE)
 export const removed = define('REMOVED', 403, () => 'this storage was removed from the room; a new member needs a new storage')
 export const notApplied = define('NOT_APPLIED', 503, (what: string, ms: number) => `${what} did not take effect in the room within ${secs(ms)}`)
 export const noMember = define('NO_MEMBER', 504, (room: string, ms: number, stored: string) =>
@@ -105,6 +106,8 @@ export const notInviteMaker = define('NOT_INVITE_MAKER', 403, () => 'only the me
 export const noEpochKey = define('NO_EPOCH_KEY', 503, (ms: number) =>
   `this member does not hold the room's current key yet (no member handed it over within ${secs(ms)}): posts wait until a member that holds it is online`)
 export const noEncryptionKey = define('NO_ENCRYPTION_KEY', 403, () => 'this copy of the room has no encryption key, so it cannot invite')
+export const roomNotOpen = define('ROOM_NOT_OPEN', 403, (room: string) =>
+  `room ${room} is not open: joining it needs an invite (hyperfeed-room:...) from a member`)
 export const encryptedRoom = define('ENCRYPTED_ROOM', 403, (key: string) =>
   `room ${key} is encrypted: this copy keeps and shares its entries for the members but cannot read them or post without an invite (hyperfeed-room:...)`)
 export const notDelivered = define('NOT_DELIVERED', 504, (ms: number) =>

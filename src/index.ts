@@ -36,6 +36,8 @@ export type { NetworkOptions, DhtNode } from './network/options.js'
 export { BootstrapNode, type BootstrapNodeOptions } from './network/local.js'
 
 export { Room, type Member, type RoomInfo, type InviteInfo } from './room/room.js'
+export { type RoleChange } from './room/promote.js'
+export { names, nickProblem } from './room/names.js'
 export type { RoomFollower, RoomEntry, RoomFollowOptions } from './room/follow.js'
 export { parseRoomRef, formatInvite, type RoomInvite, type RoomRef } from './room/invites.js'
 export { createRoom, openRoom, openRoomToJoin, discardRoom, listRooms } from './room/open.js'

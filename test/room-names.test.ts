@@ -1,5 +1,6 @@
 import test from 'brittle'
 import crypto from 'node:crypto'
+import { Names } from '../src/room/format.js'
 import { type NamedMember, TAG_MIN, names, nickProblem, skeleton, strangerName, tagOf } from '../src/room/names.js'
 
 const key = (prefix: string) => (prefix + crypto.createHash('sha256').update(prefix).digest('hex')).slice(0, 64)
@@ -116,4 +117,14 @@ test('nickProblem: what a member is told when it picks a nick', (t) => {
   t.ok(/mix letters/.test(nickProblem('pаypal') ?? ''), String(nickProblem('pаypal')))
   t.ok(/empty/.test(nickProblem('   ') ?? ''), String(nickProblem('   ')))
   t.ok(/at most 32/.test(nickProblem('x'.repeat(33)) ?? ''))
+})
+
+test('a post\'s own nick follows its author\'s name and never replaces it', (t) => {
+  const alice = member('alice', key('831ecc'))
+  const mallory = member('mallory', key('e0e0e0'))
+  const shown = new Names([alice, mallory])
+  t.is(shown.poster(mallory.key, 'mallory'), 'mallory')
+  t.is(shown.poster(mallory.key, 'alice'), 'mallory (as "alice")')
+  t.is(shown.poster(alice.key, 'alice'), 'alice')
+  t.is(shown.name(key('ffffff')), '~' + key('ffffff').slice(0, 6), 'an author not in the list is its tag alone')
 })

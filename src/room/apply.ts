@@ -1,17 +1,20 @@
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
-import { BATCH_TYPE, type EntryResult, decodeEntry, isUnreadable } from '../entries.js'
+import { BATCH_TYPE, type EntryResult, type ReadableEntry, decodeEntry, isUnreadable } from '../entries.js'
 import { decodeBlock } from '../feed/pack.js'
 import { toHex } from '../keys.js'
 import { type KV, placeBlock } from '../chain/fork-choice.js'
 import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
+import { applyAdmin, applyIndexers, applyRemove } from './apply-roles.js'
 import { verifyJoin } from './invites.js'
 import { inviteState, mayRevoke, readValidFor } from './invite-rules.js'
-import { ROOM_KEYS, addSeals, epochKey, isBoxKey, nextEpoch, startRoomEpoch } from './epochs.js'
+import { ROOM_KEYS, addSeals, epochKey, isBoxKey, startRoomEpoch } from './epochs.js'
 import { SEALED_TYPE, parseSealed } from './sealed-entries.js'
+import { DEFAULT_STAMP_BITS, MAX_STAMP_BITS, verifyStamp } from './join-stamp.js'
 import {
-  CONFIG, MAX_ROOM_MIRRORS, MIRRORS, ROOM_CREATE, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE, ROOM_UNINVITE, type InviteRecord, type MirrorsRecord, type MemberRecord, type RoomConfig, type RoomView,
-  MEMBERS, type StateValue, inviteKey, inviteTerms, isRoomType, memberKey
+  CONFIG, MAX_ROOM_MIRRORS, MIRRORS, ROOM_ADMIN, ROOM_CREATE, ROOM_INDEXERS, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE, ROOM_UNINVITE,
+  type InviteRecord, type MirrorsRecord, type MemberRecord, type RoomConfig, type RoomView,
+  MEMBERS, type StateValue, inviteKey, inviteTerms, isAdmin, isRoomType, memberKey
 } from './state.js'
 
 const NICK_MAX = 64
@@ -38,7 +41,7 @@ export async function applyRoom (nodes: Autobase.Node[], view: RoomView, host: A
     }
     if (type === ROOM_INVITE) await invite(state, view, r, author)
     else if (type === ROOM_UNINVITE) await uninvite(state, view, r, author)
-    else if (type === ROOM_REMOVE) await remove(state, view, host, r, author)
+    else if (type === ROOM_REMOVE || type === ROOM_INDEXERS || type === ROOM_ADMIN) await roles(state, view, host, r, author)
     else if (type === ROOM_KEYS && !isUnreadable(r)) await addSeals(state, r.value, author, await allMembers(state))
     else if (type === SEALED_TYPE) await sealed(state, view, author, await entryNumber(state, author, authorSeq), r)
     else if (type === ROOM_MIRROR) await mirror(state, view, r, author)
@@ -52,14 +55,17 @@ async function create (state: Batch, view: RoomView, r: EntryResult, author: str
   if (isUnreadable(r)) return
   const d = r.value.difficulty
   const config: RoomConfig = { creator: author, difficulty: Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 32 ? d as number : DEFAULT_ROOM_DIFFICULTY }
+  const bits = r.value.stampBits
+  if (r.value.open === true) Object.assign(config, { open: true, stampBits: Number.isInteger(bits) && (bits as number) >= 0 && (bits as number) <= MAX_STAMP_BITS ? bits : DEFAULT_STAMP_BITS })
   await state.put(CONFIG, config)
-  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, since: view.log.length, removed: null, box: boxOf(r.value.box) } satisfies MemberRecord)
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, since: view.log.length, removed: null, admin: true, indexer: true, box: boxOf(r.value.box) } satisfies MemberRecord)
   await startRoomEpoch(state, r.value, author, view.log.length)
   await log(view, author, r.seq, r)
 }
 
 async function join (state: Batch, view: RoomView, host: Autobase.Host, r: EntryResult, writer: Buffer, roomKey: Buffer): Promise<void> {
   if (isUnreadable(r)) return
+  if (r.value.invite === undefined) return joinOpen(state, view, host, r, writer, roomKey)
   const { invite: publicKey, signature } = r.value
   if (typeof publicKey !== 'string' || typeof signature !== 'string') return
   const stored = (await state.get(inviteKey(publicKey)))?.value as InviteRecord | undefined
@@ -71,7 +77,17 @@ async function join (state: Batch, view: RoomView, host: Autobase.Host, r: Entry
   const author = toHex(writer)
   await host.addWriter(writer, { indexer: false })
   await state.put(inviteKey(publicKey), { ...record, usedBy: author } satisfies InviteRecord)
-  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: record.by, since: view.log.length, removed: null, box: boxOf(r.value.box) } satisfies MemberRecord)
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: record.by, since: view.log.length, removed: null, admin: false, indexer: false, box: boxOf(r.value.box) } satisfies MemberRecord)
+  await log(view, author, r.seq, r)
+}
+
+// An open room: no invite, a stamp of work bound to this writer in this room.
+async function joinOpen (state: Batch, view: RoomView, host: Autobase.Host, r: ReadableEntry, writer: Buffer, roomKey: Buffer): Promise<void> {
+  const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
+  if (config?.open !== true || !verifyStamp(roomKey, writer, r.value.stamp, config.stampBits ?? DEFAULT_STAMP_BITS)) return
+  const author = toHex(writer)
+  await host.addWriter(writer, { indexer: false })
+  await state.put(memberKey(author), { key: author, nick: nickOf(r.value.nick), invitedBy: null, open: true, since: view.log.length, removed: null, admin: false, indexer: false, box: boxOf(r.value.box) } satisfies MemberRecord)
   await log(view, author, r.seq, r)
 }
 
@@ -90,27 +106,19 @@ async function uninvite (state: Batch, view: RoomView, r: EntryResult, author: s
   if (stored === undefined) return
   const record = inviteTerms(stored)
   if (record.usedBy !== null || record.revoked !== null) return
-  const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
-  if (!mayRevoke(record, { key: author, admin: author === config?.creator, member: true })) return
+  const self = (await state.get(memberKey(author)))?.value as MemberRecord | undefined
+  if (self === undefined || !mayRevoke(record, { key: author, admin: isAdmin(self), member: true })) return
   await state.put(inviteKey(r.value.invite), { ...record, revoked: { by: author, seq: view.log.length } } satisfies InviteRecord)
 }
 
 // Autobase gives apply no later entry of a removed writer.
-async function remove (state: Batch, view: RoomView, host: Autobase.Host, r: EntryResult, author: string): Promise<void> {
+async function roles (state: Batch, view: RoomView, host: Autobase.Host, r: EntryResult, author: string): Promise<void> {
   if (isUnreadable(r)) return
-  const config = (await state.get(CONFIG))?.value as RoomConfig | undefined
-  const target = r.value.member
-  if (config === undefined || author !== config.creator || typeof target !== 'string' || target === config.creator) return
-  const member = (await state.get(memberKey(target)))?.value as MemberRecord | undefined
-  if (member === undefined || member.removed !== null) return
-  const key = Buffer.from(target, 'hex')
-  if (!host.removeable(key)) return
-  const gone = { ...member, removed: { by: author, seq: view.log.length } } satisfies MemberRecord
-  const rest = (await allMembers(state)).map(m => m.key === target ? gone : m)
-  if (!(await nextEpoch(state, r.value.epoch, author, view.log.length, rest))) return
-  await host.removeWriter(key)
-  await state.put(memberKey(target), gone)
-  await log(view, author, r.seq, r)
+  const v = r.value
+  const done = v.type === ROOM_REMOVE
+    ? await applyRemove(state, host, author, v.member, view.log.length, v.epoch)
+    : v.type === ROOM_INDEXERS ? await applyIndexers(state, host, author, v.indexers) : await applyAdmin(state, author, v.member, v.admin)
+  if (done) await log(view, author, r.seq, r)
 }
 
 // The creator names the room's mirrors; every member asks each to keep the room.

@@ -64,13 +64,20 @@ export async function startRoomEpoch (state: Batch, value: Record<string, unknow
 // The epoch a removal starts: it must follow the current one (a removal that
 // did not know the current epoch could hand its key to a member removed
 // concurrently, so it is refused). False: the removal is refused.
-export async function nextEpoch (state: Batch, value: unknown, by: string, seq: number, members: MemberRecord[]): Promise<boolean> {
+export async function epochFollows (state: Batch, value: unknown): Promise<boolean> {
   const current = await currentEpoch(state)
   if (current === null) return true
   if (!isObject(value) || !isEpochId(value.id) || !isObject(value.previous) || !isObject(value.seals)) return false
-  const box = bytes(value.previous.box, CHAINED_KEY_BYTES)
-  if (value.previous.id !== current.id || box === null) return false
-  if ((await state.get(epochKey(value.id))) !== null) return false
+  if (value.previous.id !== current.id || bytes(value.previous.box, CHAINED_KEY_BYTES) === null) return false
+  return (await state.get(epochKey(value.id))) === null
+}
+
+// Records the epoch epochFollows accepted (nothing in a room without epochs).
+export async function nextEpoch (state: Batch, value: unknown, by: string, seq: number, members: MemberRecord[]): Promise<boolean> {
+  if (!(await epochFollows(state, value))) return false
+  const current = await currentEpoch(state)
+  if (current === null || !isObject(value) || !isEpochId(value.id) || !isObject(value.previous) || !isObject(value.seals)) return true
+  const box = bytes(value.previous.box, CHAINED_KEY_BYTES)!
   await state.put(epochKey(value.id), { id: value.id, previous: { id: current.id, box }, seq, by } satisfies EpochRecord)
   await state.put(CURRENT_EPOCH, { id: value.id, seq } satisfies CurrentEpoch)
   await putSeals(state, value.id, value.seals, by, members)

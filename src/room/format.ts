@@ -1,9 +1,8 @@
 import { clock, escapeTerminal, isChat, isUnreadable } from '../entries.js'
 import type { RoomEntry } from './follow.js'
 import type { BlockMark } from './chain.js'
-import { ROOM_CREATE, ROOM_JOIN, ROOM_REMOVE, type MemberRecord } from './state.js'
-
-const TAG_LENGTH = 6
+import { type NamedMember, names, strangerName } from './names.js'
+import { ROOM_CREATE, ROOM_JOIN, ROOM_REMOVE } from './state.js'
 
 export function formatRoomJson (r: RoomEntry, mark?: BlockMark): string {
   const extra = mark === undefined ? '' : mark.valid ? `,"valid":true,"chain":"${mark.chain}"` : `,"valid":false,"error":${JSON.stringify(mark.error)}`
@@ -16,32 +15,34 @@ export function formatRoomJson (r: RoomEntry, mark?: BlockMark): string {
   }
 }
 
-// Two members with one nick are both shown with a tag of their key
-// (alice~3f2a1c), so nobody can pass for another.
+// How authors are shown: names.ts decides from the whole member list (removed
+// members included), so no member can be shown as another; the room page
+// gets the same names from the gateway.
 export class Names {
-  private readonly members = new Map<string, string>()
-  private readonly claims = new Map<string, Set<string>>()
+  private list: NamedMember[] = []
+  private nicks = new Map<string, string>()
+  private shown = new Map<string, string>()
 
-  constructor (members: MemberRecord[] = []) {
-    for (const m of members) this.addMember(m)
+  constructor (members: NamedMember[] = []) {
+    this.set(members)
   }
 
-  addMember (m: MemberRecord): void {
-    this.members.set(m.key, m.nick)
-    this.claim(m.nick, m.key)
+  set (members: NamedMember[]): void {
+    this.list = members.map(m => ({ key: m.key, nick: m.nick }))
+    this.nicks = new Map(this.list.map(m => [m.key, m.nick]))
+    this.shown = names(this.list)
   }
 
-  private claim (nick: string, author: string): void {
-    let authors = this.claims.get(nick)
-    if (authors === undefined) this.claims.set(nick, authors = new Set())
-    authors.add(author)
+  name (author: string): string {
+    return this.shown.get(author) ?? strangerName(author, this.list)
   }
 
-  name (author: string, nick?: string): string {
-    const shown = nick ?? this.members.get(author) ?? author.slice(0, TAG_LENGTH)
-    this.claim(shown, author)
-    const tagged = (this.claims.get(shown)?.size ?? 0) > 1
-    return escapeTerminal(tagged ? `${shown}~${author.slice(0, TAG_LENGTH)}` : shown)
+  // A post carries the nick its author typed; when it is not the member's
+  // own, it follows the member's name and cannot replace it.
+  poster (author: string | null, nick: string): string {
+    if (author === null) return escapeTerminal(nick)
+    const name = this.name(author)
+    return nick === this.nicks.get(author) ? name : `${name} (as ${escapeTerminal(JSON.stringify(nick))})`
   }
 }
 
@@ -49,7 +50,7 @@ export function formatRoomHuman (r: RoomEntry, names: Names, mark?: BlockMark): 
   if (isUnreadable(r)) return `! #${r.seq} unreadable: ${escapeTerminal(r.unreadable)} (from ${names.name(r.author)})`
   const v = r.value
   if (v.type === 'block' && mark !== undefined) return formatRoomBlock(v, mark)
-  if (isChat(v)) return `[${clock(v.time)}] ${names.name(r.author, v.nick)}: ${escapeTerminal(v.text)}`
+  if (isChat(v)) return `[${clock(v.time)}] ${names.poster(r.author, v.nick)}: ${escapeTerminal(v.text)}`
   if (v.type === ROOM_CREATE) return `* ${names.name(r.author)} created the room`
   if (v.type === ROOM_JOIN) return `* ${names.name(r.author)} joined`
   if (v.type === ROOM_REMOVE && typeof v.member === 'string') return `* ${names.name(r.author)} removed ${names.name(v.member)}`

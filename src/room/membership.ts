@@ -1,8 +1,9 @@
 import { encodeEntry } from '../entries.js'
-import { inviteClosed, inviteUsed, noEpochKey, usage, noEncryptionKey, noInviter, noSuchInvite, notAMember, notCreator, notInviteMaker, notMember, removeCreator, removed, wrongEncryptionKey } from '../errors.js'
+import { inviteClosed, inviteUsed, noEpochKey, usage, noEncryptionKey, noInviter, noSuchInvite, notAMember, notCreator, notInviteMaker, notMember, removed, roleRefused, wrongEncryptionKey } from '../errors.js'
 import { toHex } from '../keys.js'
 import type { AppendQueue } from './append-queue.js'
 import { type RoomInvite, formatInvite, invitePublicKey, newInvite, signJoin } from './invites.js'
+import { checkNick } from './names.js'
 import type { Room } from './room.js'
 import safetyCatch from 'safety-catch'
 import { bootstrapCore } from '../internals.js'
@@ -11,7 +12,8 @@ import { keyOpensRoom } from './key-check.js'
 import { settled, viewUntil } from './settle.js'
 import { currentEpoch } from './epochs.js'
 import { type InviteState, describeInvite, entriesLeft, findInvite, inviteId, inviteState, mayRevoke, readValidFor } from './invite-rules.js'
-import { type InviteRecord, type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE, ROOM_UNINVITE } from './state.js'
+import { checkRemove } from './roles.js'
+import { type InviteRecord, type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE, ROOM_UNINVITE, roleOf } from './state.js'
 
 const REMOVE_ATTEMPTS = 3
 
@@ -43,12 +45,11 @@ export async function createInvite (room: Room, queue: AppendQueue, { validFor =
 
 export async function removeMember (room: Room, queue: AppendQueue, memberHex: string): Promise<MemberRecord> {
   const key = memberHex.toLowerCase()
-  const config = await room.config()
-  if (config === null || config.creator !== toHex(room.writerKey)) throw notCreator()
-  if (key === config.creator) throw removeCreator()
   const member = await room.member(key)
   if (member === null) throw notAMember(key)
   if (member.removed !== null) return member
+  const refused = checkRemove((await room.members()).map(roleOf), toHex(room.writerKey), key)
+  if (refused !== null) throw roleRefused(refused)
   // a removal that did not follow the room's current epoch is refused: try again on the new one
   for (let attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
     const state = room.base.view.state
@@ -81,6 +82,7 @@ export async function joinRoom (room: Room, queue: AppendQueue, invite: RoomInvi
   const self = await room.member(room.writerKey)
   if (self !== null && self.removed === null) return self
   if (self !== null) throw removed()
+  checkNick(nick)
   const publicKey = invitePublicKey(invite)
   const deadline = Date.now() + timeout
   const left = () => Math.max(0, deadline - Date.now())

@@ -1,4 +1,5 @@
 import { escapeTerminal } from '../entries.js'
+import { badNick } from '../errors.js'
 
 // How members are shown: a pure function of the member list (every member the
 // room has had, removed ones included), so the CLI and the room page show the
@@ -62,6 +63,11 @@ export function nickProblem (nick: string): string | null {
   if (nick.match(INVISIBLE) !== null) return 'a nick cannot contain invisible or control characters'
   if (mixesScripts(nick)) return 'a nick cannot mix letters of different scripts (such as Latin and Cyrillic)'
   return null
+}
+
+export function checkNick (nick: string): void {
+  const problem = nickProblem(nick)
+  if (problem !== null) throw badNick(problem)
 }
 
 // A nick that is tagged whatever the other members are called.

@@ -4,6 +4,7 @@ import { toHex } from '../keys.js'
 import type { RoomRef } from './invites.js'
 import { ROOM_NAMESPACE, Room } from './room.js'
 import { hasNamedCore, holdsBlocks } from '../internals.js'
+import { checkNick } from './names.js'
 import { RoomRelay } from './relay.js'
 
 async function summarize (room: Room, joined: boolean): Promise<RoomSummary> {
@@ -37,7 +38,8 @@ async function openStore (root: StorageRoot, name: string): Promise<Store> {
   }
 }
 
-export async function createRoom (storage: string, name: string, { nick, difficulty }: { nick: string, difficulty?: number }): Promise<Room> {
+export async function createRoom (storage: string, name: string, { nick, difficulty, open, stampBits }: { nick: string, difficulty?: number, open?: boolean, stampBits?: number }): Promise<Room> {
+  checkNick(nick)
   const root = await StorageRoot.open(storage)
   checkRoomName(name)
   if ((await root.roomSummary(name)) !== null) {
@@ -59,7 +61,7 @@ export async function createRoom (storage: string, name: string, { nick, difficu
   }
   await root.discardRoom(name)
   const store = await openStore(root, name)
-  const room = await Room.create(store, { nick, difficulty, ownsStore: true, beforeClose: async (r) => root.recordRoom(name, await summarize(r, true)) })
+  const room = await Room.create(store, { nick, difficulty, open, stampBits, ownsStore: true, beforeClose: async (r) => root.recordRoom(name, await summarize(r, true)) })
   try {
     await root.recordRoom(name, await summarize(room, true))
   } catch (err) {

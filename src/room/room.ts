@@ -11,16 +11,21 @@ import type { Store } from '../storage.js'
 import { toHex } from '../keys.js'
 import { applyRoom } from './apply.js'
 import { type Appended, AppendQueue } from './append-queue.js'
-import { DEFAULT_ROOM_DIFFICULTY } from './constants.js'
+import { DEFAULT_ROOM_DIFFICULTY, ROOM_ACK_INTERVAL } from './constants.js'
 import { RoomCores } from './cores.js'
 import { RoomFollower, type RoomEntry, type RoomFollowOptions, readOrdered } from './follow.js'
 import type { RoomInvite } from './invites.js'
 import { type InviteInfo, addMirror, createInvite, joinRoom, listInvites, removeMember, revokeInvite } from './membership.js'
+import { checkNick } from './names.js'
+import { DEFAULT_STAMP_BITS } from './join-stamp.js'
+import { joinOpenRoom } from './open-join.js'
 import { SETTLE_TIMEOUT, viewUntil } from './settle.js'
 import {
   type InviteRecord, type Member, type MemberRecord, ROOM_CREATE, type RoomConfig, type RoomView, type StateValue,
-  isRoomType, readConfig, readInvite, readInvites, readMember, readMembers, readMirrors
+  isRoomType, readConfig, readInvite, readInvites, readMember, readMembers, readMirrors, roleOf
 } from './state.js'
+import { type RoleChange, changeRoles } from './promote.js'
+import { admins, indexers } from './roles.js'
 import { RoomSync } from './sync.js'
 import { RoomKeys } from './room-keys.js'
 import { ROOM_KEYS } from './epochs.js'
@@ -50,10 +55,22 @@ export interface RoomInfo {
   writer: string
   creator: string | null
   difficulty: number | null
+  // open rooms: the join stamp's bits; null: joining needs an invite
+  stampBits: number | null
   length: number
   signedLength: number
   member: boolean
   members: Member[]
+  // writer keys, earliest member first
+  indexers: string[]
+  admins: string[]
+}
+
+export interface CreateOptions extends Omit<RoomOptions, 'key' | 'encryptionKey'> {
+  nick: string
+  difficulty?: number
+  open?: boolean
+  stampBits?: number
 }
 
 interface Parts {
@@ -89,12 +106,15 @@ export class Room extends ReadyResource {
     this.afterJoin = afterJoin
   }
 
-  static async create (store: Store, { nick, difficulty = DEFAULT_ROOM_DIFFICULTY, ...opts }: { nick: string, difficulty?: number } & Omit<RoomOptions, 'key' | 'encryptionKey'>): Promise<Room> {
-    const room = new Room(store, { ...opts, key: null, encryptionKey: crypto.randomBytes(32) })
+  // open: anyone who knows the key joins (with a stamp of stampBits of work) and reads
+  static async create (store: Store, { nick, difficulty = DEFAULT_ROOM_DIFFICULTY, open = false, stampBits = DEFAULT_STAMP_BITS, ...opts }: CreateOptions): Promise<Room> {
+    const room = new Room(store, { ...opts, key: null, encryptionKey: open ? null : crypto.randomBytes(32) })
     try {
+      checkNick(nick)
       await room.ready()
       const { keys, queue } = room.parts
-      await queue.append([encodeEntry({ type: ROOM_CREATE, nick, difficulty, box: keys.box, epoch: keys.firstEpoch() })])
+      // an open room is public: no epochs to seal posts with
+      await queue.append([encodeEntry({ type: ROOM_CREATE, nick, difficulty, ...(open ? { open, stampBits } : { box: keys.box, epoch: keys.firstEpoch() }) })])
       if (!(await viewUntil(room, () => room.isMember(), Date.now() + SETTLE_TIMEOUT))) throw notApplied('the new room', SETTLE_TIMEOUT)
     } catch (err) {
       await room.close()
@@ -114,6 +134,7 @@ export class Room extends ReadyResource {
       valueEncoding: 'binary',
       // joins come as optimistic entries from writers that are not members yet
       optimistic: true,
+      ackInterval: ROOM_ACK_INTERVAL,
       encryptionKey: this.encryption
     })
     // apply never throws on content: what reaches here is a storage or protocol fault
@@ -282,10 +303,13 @@ export class Room extends ReadyResource {
       writer: toHex(this.writerKey),
       creator: config?.creator ?? null,
       difficulty: config?.difficulty ?? null,
+      stampBits: config?.open === true ? config.stampBits ?? DEFAULT_STAMP_BITS : null,
       length: this.length,
       signedLength: this.signedLength,
       member: members.some(m => m.self && m.removed === null),
-      members
+      members,
+      indexers: indexers(members.map(roleOf)),
+      admins: admins(members.map(roleOf))
     }
   }
 
@@ -331,6 +355,17 @@ export class Room extends ReadyResource {
     const member = await joinRoom(this, this.parts.queue, invite, opts)
     await this.afterJoin?.(this)
     return member
+  }
+
+  async joinOpen (opts: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
+    const member = await joinOpenRoom(this, this.parts.queue, opts)
+    await this.afterJoin?.(this)
+    return member
+  }
+
+  // promote: { admin: true, indexer: true }; demote: both false
+  changeRoles (memberHexes: string[], change: RoleChange): Promise<Member[]> {
+    return changeRoles(this, this.parts.queue, memberHexes, change)
   }
 
   delivered (authorSeq: number, timeout: number, signal?: AbortSignal): Promise<boolean> {

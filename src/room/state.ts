@@ -1,6 +1,7 @@
 import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
 import type { InviteTerms } from './invite-rules.js'
+import type { RoleMember } from './roles.js'
 
 export interface RoomView {
   log: Hypercore
@@ -24,6 +25,9 @@ export interface MirrorsRecord {
 export interface RoomConfig {
   creator: string
   difficulty: number
+  // open rooms: anyone who knows the key joins with a stamp of this many bits
+  open?: boolean
+  stampBits?: number
 }
 
 export interface MemberRecord {
@@ -35,6 +39,11 @@ export interface MemberRecord {
   removed: { by: string, seq: number } | null
   // its X25519 box key for this room (hex): what epoch keys are sealed to; absent in rooms made before sealing
   box?: string | null
+  // joined an open room (with a stamp, no invite)
+  open?: boolean
+  // absent in rooms made before roles: the creator alone is both
+  admin?: boolean
+  indexer?: boolean
 }
 
 export interface Member extends MemberRecord {
@@ -63,6 +72,8 @@ export const ROOM_JOIN = 'room/join'
 export const ROOM_REMOVE = 'room/remove'
 export const ROOM_UNINVITE = 'room/uninvite'
 export const ROOM_MIRROR = 'room/mirror'
+export const ROOM_INDEXERS = 'room/indexers'
+export const ROOM_ADMIN = 'room/admin'
 export const isRoomType = (type: string) => type.startsWith('room/')
 
 type State = Hyperbee<StateValue>
@@ -89,6 +100,11 @@ export async function readInvites (state: State): Promise<{ publicKey: string, r
   for await (const { key, value } of state.createReadStream(INVITES)) out.push({ publicKey: key.slice(2), record: inviteTerms(value as InviteRecord) })
   return out.sort((a, b) => a.record.at - b.record.at || (a.publicKey < b.publicKey ? -1 : 1))
 }
+
+export const isAdmin = (m: MemberRecord) => m.removed === null && (m.admin ?? m.invitedBy === null)
+export const isIndexer = (m: MemberRecord) => m.removed === null && (m.indexer ?? m.invitedBy === null)
+
+export const roleOf = (m: MemberRecord): RoleMember => ({ key: m.key, member: m.removed === null, admin: isAdmin(m), indexer: isIndexer(m), since: m.since })
 
 export async function readMembers (state: State, selfHex: string): Promise<Member[]> {
   const out: Member[] = []

@@ -6,6 +6,7 @@ import { badRequest, methodNotAllowed, noNetwork } from '../errors.js'
 import { toHex, toZ32 } from '../keys.js'
 import type { Network } from '../network/swarm.js'
 import { formatRoomJson } from '../room/format.js'
+import { names } from '../room/names.js'
 import type { RoomEntry } from '../room/follow.js'
 import type { Room } from '../room/room.js'
 import { JsonServer, type Routes, type ServerOptions, intParam, json, pageRange, text } from './http.js'
@@ -94,7 +95,7 @@ export class RoomGateway extends JsonServer {
     this.table = {
       'GET /api/info': () => json(200, this.status()),
       'GET /api/entries': ({ url }) => this.entries(url),
-      'GET /api/members': async () => json(200, await room.members()),
+      'GET /api/members': async () => json(200, await this.memberList()),
       'GET /api/search': async ({ url }) => text(200, await searchRoute(this.search, url, (hits) => this.hitEntries(hits.map(h => h.seq)))),
       'GET /api/peers': () => json(200, this.network?.peers() ?? []),
       'DELETE /api/members/:': async ({ param }) => json(200, await this.removeMember(param)),
@@ -178,6 +179,13 @@ export class RoomGateway extends JsonServer {
       contiguousLength: length,
       readable: true
     }
+  }
+
+  // each with the name the CLI shows it by
+  private async memberList () {
+    const members = await this.room.members()
+    const shown = names(members)
+    return members.map(m => ({ ...m, name: shown.get(m.key) }))
   }
 
   private async entries (url: URL) {

@@ -12,11 +12,12 @@ export default define(command('chat',
 each line of stdin is posted (a chat entry from NICK, or with --json an entry
 object). Commands: /invite prints a fresh invite on stderr, /invites lists the
 open invites, /uninvite ID revokes one, /members lists the
-members, /remove KEY removes a member (creator only), /mirror KEY adds a mirror
-every member asks to keep the room (creator only), /block DATA_JSON mines the
-next block on the room's tip (on a worker thread), /edit N text, /delete N,
-/react N 👍 and /reply N text refer to message N (the number shown beside it),
-//text sends /text.
+members, /remove KEY removes a member (admins only),
+/promote KEY[,KEY...] [admin|indexer] and /demote change roles (admins only),
+/mirror KEY adds a mirror every member asks to keep the room (creator only),
+/block DATA_JSON mines the next block on the room's tip (on a worker thread),
+/edit N text, /delete N, /react N 👍 and /reply N text refer to message N (the
+number shown beside it), //text sends /text.
 Blocks show as '#H HASH DATA' on the main chain, '#H HASH STALE' off it,
 '#H HASH INVALID (reason)' when invalid.
 After stdin ends it stays online, serving the room, until Ctrl-C or SIGTERM.`),

@@ -7,9 +7,10 @@ import { usage } from '../../errors.js'
 import { openRoom } from '../../room/open.js'
 
 export default define(command('remove',
-  summary('remove a member from a room (creator only)'),
+  summary('remove a member from a room (admins only)'),
   description(`Removes the member MEMBER_KEY (its writer key, as room info lists it) from the
-room NAME. Only the room's creator can. Entries that member posts after the
+room NAME. Only an admin can (room info lists them; any member may remove
+itself); the last admin and the only indexer stay. Entries that member posts after the
 removal never enter the room, and it cannot read what the others post after
 it: the removal starts a new epoch whose key only the remaining members get. The others learn of it when this storage next
 meets them (room chat, serve --room); in a running chat, type /remove KEY.`),

@@ -25,6 +25,7 @@ import { messageCommands } from '../message-commands.js'
 import { isChat } from '../../entries.js'
 import { MessagePrinter, type PrintMode } from '../../messages/printer.js'
 import type { BlockMark } from '../../room/chain.js'
+import { memberKeys, roleChange, roleText } from './roles.js'
 
 export const DEFAULT_TIMEOUT = 30
 
@@ -93,12 +94,12 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
     room: true,
     isAdmin: (a) => a === creator,
     filter: opts.filter,
-    name: (author, nick) => author === null ? nick : names.name(author, nick),
+    name: (author, nick) => names.poster(author, nick),
     human: (r) => formatRoomHuman(r as RoomEntry, names, marks.get(r as RoomEntry)),
     json: (r) => formatRoomJson(r as RoomEntry, marks.get(r as RoomEntry))
   })
   const print = async (batch: RoomEntry[]) => {
-    if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) for (const m of await room.members()) names.addMember(m)
+    if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) names.set(await room.members())
     marks = await chain.marks(batch)
     await stdout.lines(await printer.push(batch))
   }
@@ -139,6 +140,13 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   const record = await room.member(room.writerKey)
   if (record !== null) tellRemoved(record)
 
+  const roles = async (args: string, to: boolean) => {
+    const [keys, role] = args.trim().split(/\s+/)
+    const changed = await room.changeRoles(memberKeys(keys, to ? '/promote' : '/demote'), roleChange(role, to))
+    names.set(await room.members())
+    for (const m of changed) status.info(`${names.name(m.key)} (${m.key}): ${roleText(m)}`)
+    return []
+  }
   const input = new LineInput(room, {
     nick: opts.nick,
     json: opts.json,
@@ -159,7 +167,9 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
         return []
       },
       members: async () => {
-        for (const m of await room.members()) status.info(memberLine(m, names))
+        const members = await room.members()
+        names.set(members)
+        for (const m of members) status.info(memberLine(m, names))
         return []
       },
       block: async (args) => {
@@ -185,8 +195,11 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
         status.info(`the room's mirrors: ${(await room.mirrors()).map(k => toHex(k)).join(', ')}`)
         return []
       },
+      promote: async (args) => roles(args, true),
+      demote: async (args) => roles(args, false),
       remove: async (args) => {
         const removed = await room.remove(args.trim())
+        names.set(await room.members())
         status.info(`removed ${names.name(removed.key)} (${removed.key})`)
         return []
       }
@@ -215,8 +228,8 @@ export function inviteLine (i: InviteInfo): string {
   return `${i.id}  by ${escapeTerminal(i.nick)} (${i.by.slice(0, 12)})  ${i.text}`
 }
 
-export function memberLine (m: { key: string, nick: string, self: boolean, invitedBy: string | null, removed: { by: string } | null }, names: Names): string {
-  const how = m.invitedBy === null ? 'creator' : `added by ${names.name(m.invitedBy)}`
+export function memberLine (m: { key: string, nick: string, self: boolean, invitedBy: string | null, removed: { by: string } | null, admin?: boolean, indexer?: boolean, open?: boolean }, names: Names): string {
+  const how = m.open === true ? 'joined the open room' : m.invitedBy === null ? 'creator' : `added by ${names.name(m.invitedBy)}`
   const removed = m.removed === null ? '' : `, removed by ${names.name(m.removed.by)}`
-  return `${m.key}  ${names.name(m.key, m.nick)}  ${how}${removed}${m.self ? '  (this storage)' : ''}`
+  return `${m.key}  ${names.name(m.key)}  ${how}${removed}${m.removed === null ? `  (${roleText(m)})` : ''}${m.self ? '  (this storage)' : ''}`
 }

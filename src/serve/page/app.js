@@ -14,7 +14,7 @@ const scroller = $('scroller')
 const state = {
   room: false, // a room: entries have authors, and the order may change as entries arrive
   ids: new Set(), // rooms: author:authorSeq of every entry shown (each once, whatever its seq)
-  members: new Map(), // rooms: key -> nick
+  members: new Map(), // rooms: key -> { name, nick }
   tip: null, // rooms: the main chain's tip shown
   difficultySet: false,
   admin: false, // rooms: this gateway can remove members

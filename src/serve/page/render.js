@@ -19,13 +19,22 @@ function isChat (v) {
   return v && v.type === 'chat' && typeof v.nick === 'string' && typeof v.text === 'string' && Number.isInteger(v.time)
 }
 
-// A room member: the nick it posts with and a short tag of its key, so two
-// members with one nick are told apart and nobody passes for another.
+// A room member, by the name the CLI shows it by (the gateway computes it:
+// nick~tag when another nick looks like it); a post's own nick, when it is
+// not the member's, follows that name and cannot replace it.
 export function who (author, nick, members) {
-  const span = el('span', 'who', nick || members.get(author) || author.slice(0, 6))
-  span.append(el('span', 'tag', author.slice(0, 6)))
+  const m = members.get(author)
+  const span = el('span', 'who', m ? m.name : '~' + author.slice(0, 6))
+  if (m && typeof nick === 'string' && nick !== m.nick) span.append(el('span', 'as', ` (as ${JSON.stringify(nick)})`))
   span.title = author
+  span.dataset.author = author
+  if (typeof nick === 'string') span.dataset.nick = nick
   return span
+}
+
+// Names change as members join (and a post may arrive before the list).
+export function relabel (members) {
+  for (const span of document.querySelectorAll('.who[data-author]')) span.replaceWith(who(span.dataset.author, span.dataset.nick, members))
 }
 
 export function render (msg, { room, members }) {
@@ -60,7 +69,7 @@ export function render (msg, { room, members }) {
     li.classList.add('system')
     const line = el('div', 'line')
     line.append(who(msg.author, undefined, members))
-    const target = v.type === 'room/remove' && typeof v.member === 'string' ? ' removed ' + (members.get(v.member) || v.member.slice(0, 6)) : ''
+    const target = v.type === 'room/remove' && typeof v.member === 'string' ? ' removed ' + (members.get(v.member)?.name || '~' + v.member.slice(0, 6)) : ''
     line.append(document.createTextNode(v.type === 'room/create' ? ' created the room' : v.type === 'room/join' ? ' joined' : target || ' ' + v.type))
     li.append(line)
     return li

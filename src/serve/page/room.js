@@ -1,5 +1,5 @@
 // The room panel: members, the main chain as cards, the invite button.
-import { el, who } from './render.js'
+import { el, relabel, who } from './render.js'
 
 const $ = (id) => document.getElementById(id)
 const CHAIN_CARDS = 50
@@ -10,8 +10,9 @@ export async function loadMembers (members, remove = null) {
     const list = await (await fetch('/api/members')).json()
     const ul = $('memberlist')
     ul.textContent = ''
+    for (const m of list) members.set(m.key, { name: m.name, nick: m.nick })
+    relabel(members)
     for (const m of list) {
-      members.set(m.key, m.nick)
       const li = el('li', 'member' + (m.removed ? ' removed' : ''))
       li.append(who(m.key, m.nick, members))
       if (m.self) li.append(el('span', 'self', 'this server'))
