@@ -52,7 +52,7 @@ const TABLE: [string[], number, RegExp][] = [
   [['serve'], 2, /^hyperfeed: serve needs either a feed KEY \(read-only\), --name NAME \(this storage's own feed\) or --room NAME \(a room\)$/],
   [['serve', '--room', 'ghost'], 1, /^hyperfeed: no room named "ghost" in .* \(create one with: hyperfeed room create --name ghost/],
   [['room'], 2, /^hyperfeed: room needs a command \(room --help lists them\)$/],
-  [['room', 'frob'], 2, /^hyperfeed: unknown room command "frob" \(room commands: create, join, chat, invite, info, remove, promote, demote, list, mine, chain\)$/],
+  [['room', 'frob'], 2, /^hyperfeed: unknown room command "frob" \(room commands: create, join, chat, invite, invites, uninvite, info, remove, promote, demote, list, mine, chain\)$/],
   [['room', 'promote'], 2, /^hyperfeed: room promote needs MEMBER_KEY\[,MEMBER_KEY\.\.\.\] /],
   [['room', 'create', '--stamp-bits', '8'], 2, /^hyperfeed: --stamp-bits is for open rooms \(--open\)$/],
   [['serve', '--join', 'a'.repeat(64)], 2, /^hyperfeed: serve needs either a feed KEY/],

@@ -13,7 +13,7 @@ import { settled, viewUntil } from './settle.js'
 import { currentEpoch } from './epochs.js'
 import { type InviteState, describeInvite, entriesLeft, findInvite, inviteId, inviteState, mayRevoke, readValidFor } from './invite-rules.js'
 import { checkRemove } from './roles.js'
-import { type InviteRecord, type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE, ROOM_UNINVITE, roleOf } from './state.js'
+import { type InviteRecord, type MemberRecord, ROOM_INVITE, ROOM_JOIN, ROOM_MIRROR, ROOM_REMOVE, ROOM_UNINVITE, isAdmin, roleOf } from './state.js'
 
 const REMOVE_ATTEMPTS = 3
 
@@ -143,8 +143,8 @@ export async function revokeInvite (room: Room, queue: AppendQueue, id: string):
   if (publicKey === null) throw noSuchInvite(id)
   const record = all.find(i => i.publicKey === publicKey)!.record
   const self = toHex(room.writerKey)
-  const config = await room.config()
-  if (!mayRevoke(record, { key: self, admin: config?.creator === self, member: await room.isMember() })) throw notInviteMaker()
+  const me = await room.member(room.writerKey)
+  if (!mayRevoke(record, { key: self, admin: me !== null && isAdmin(me), member: await room.isMember() })) throw notInviteMaker()
   const state = await stateOf(room, record)
   if (state === 'used') throw inviteClosed('already used: it cannot be revoked')
   if (record.revoked === null) {

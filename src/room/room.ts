@@ -28,7 +28,7 @@ import { type RoleChange, changeRoles } from './promote.js'
 import { admins, indexers } from './roles.js'
 import { RoomSync } from './sync.js'
 import { RoomKeys } from './room-keys.js'
-import { ROOM_KEYS } from './epochs.js'
+import { KeyDealer } from './key-dealer.js'
 import type { Transfer } from './transfer.js'
 
 export type { Member } from './state.js'
@@ -79,6 +79,7 @@ interface Parts {
   sync: RoomSync
   queue: AppendQueue
   keys: RoomKeys
+  dealer: KeyDealer
 }
 
 // Many writers, one history: each member appends to a core of its own, and
@@ -91,9 +92,6 @@ export class Room extends ReadyResource {
   private readonly beforeClose: ((room: Room) => Promise<void>) | null
   private readonly afterJoin: ((room: Room) => Promise<void>) | null
   private inner: Parts | null = null
-  private dealing: Promise<void> | null = null
-  // an update came while dealing: look again after
-  private dealAgain = false
   private selfRemoved = false
 
   constructor (store: Store, { key = null, encryptionKey = null, ownsStore = false, beforeClose = null, afterJoin = null }: RoomOptions = {}) {
@@ -157,10 +155,11 @@ export class Room extends ReadyResource {
       throw err
     }
     const cores = new RoomCores(this.store, base)
-    this.inner = { base, cores, sync: new RoomSync(this, cores), queue: new AppendQueue(base), keys }
+    const queue = new AppendQueue(base)
+    this.inner = { base, cores, sync: new RoomSync(this, cores), queue, keys, dealer: new KeyDealer(this, queue) }
     base.on('update', () => {
       this.refreshCores().catch(safetyCatch)
-      this.deal()
+      this.inner?.dealer.deal()
       this.noticeRemoval().catch(safetyCatch)
       this.emit('update')
     })
@@ -194,29 +193,6 @@ export class Room extends ReadyResource {
   private async refreshCores (): Promise<void> {
     const { cores, sync } = this.parts
     if (cores.refresh((await this.members()).map(m => m.key))) sync.announce()
-  }
-
-  // Hands the current epoch's key to members that lack it (newcomers): any
-  // member that holds it does, once per member and epoch.
-  private deal (): void {
-    if (this.closing !== null) return
-    if (this.dealing !== null) {
-      this.dealAgain = true
-      return
-    }
-    this.dealing = (async () => {
-      if (!(await this.isMember())) return
-      const { keys, queue } = this.parts
-      const missing = await keys.missing(this.base.view.state, await this.members())
-      if (missing === null || this.closing !== null) return
-      await queue.append([encodeEntry({ type: ROOM_KEYS, ...missing })], { check: async () => { if (!(await this.isMember())) throw notMember(toHex(this.key)) } })
-      await this.base.update()
-    })().catch(safetyCatch).finally(() => {
-      this.dealing = null
-      if (!this.dealAgain) return
-      this.dealAgain = false
-      this.deal()
-    })
   }
 
   get keys (): RoomKeys { return this.parts.keys }
@@ -289,7 +265,7 @@ export class Room extends ReadyResource {
     return listInvites(this)
   }
 
-  // revokes the invite whose ID (or public key) starts with `id`: its maker or the creator
+  // revokes the invite whose ID (or public key) starts with `id`: its maker or an admin
   uninvite (id: string): Promise<InviteInfo> {
     return revokeInvite(this, this.parts.queue, id)
   }

@@ -7,7 +7,7 @@ import { usage } from '../../errors.js'
 import { openRoom } from '../../room/open.js'
 
 export default define(command('uninvite',
-  summary('revoke an invite (its maker or the creator)'),
+  summary('revoke an invite (its maker or an admin)'),
   description(`Revokes the invite ID (as room invites lists it, or 6+ hex characters of it) of
 the room NAME: every member then refuses a join with it. Its maker or the room's
 creator can. The others learn of it when this storage next meets them (room
