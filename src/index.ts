@@ -42,6 +42,19 @@ export type { RoomFollower, RoomEntry, RoomFollowOptions } from './room/follow.j
 export { parseRoomRef, formatInvite, type RoomInvite, type RoomRef } from './room/invites.js'
 export { createRoom, openRoom, openRoomToJoin, discardRoom, listRooms } from './room/open.js'
 
+export { type EntryRef, type AuthorRef, refTo } from './messages/refs.js'
+export { editEntry, deleteEntry, reactionEntry, replyEntry } from './messages/entry-types.js'
+export { Resolver, type Update } from './messages/resolver.js'
+export { type ResolvedMessage, formatResolvedJson } from './messages/resolved.js'
+export { type EntryFilter, parseFilter, filterFromUrl, matchesEntry } from './filter.js'
+export { parseTime } from './time-spec.js'
+export { LocalSearch, searchDir } from './search/local.js'
+export { feedSource, roomSource } from './search/updater.js'
+export type { SearchHit, SearchOptions } from './search/query.js'
+export { exportLines, feedExport, roomExport, type ExportSource } from './export/export.js'
+export { ExportReader, parseExport, type ParsedExport } from './export/lines.js'
+export { importExport, type ImportResult } from './export/import.js'
+
 export { Gateway, type GatewayOptions, type FeedStatus } from './serve/gateway.js'
 export { RoomGateway, type RoomGatewayOptions, type RoomStatus } from './serve/room-gateway.js'
 

@@ -21,6 +21,8 @@ const ASSETS: Record<string, string> = {
   '/app.js': 'app.js',
   '/render.js': 'render.js',
   '/room.js': 'room.js',
+  '/messages.js': 'messages.js',
+  '/search.js': 'search.js',
   '/style.css': 'style.css'
 }
 const TYPES: Record<string, string> = {

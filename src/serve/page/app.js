@@ -1,6 +1,8 @@
 // The hyperfeed web page: live entries over /live, writes over the JSON API.
 import { render } from './render.js'
 import { bindInvite, loadChain, loadMembers } from './room.js'
+import { Messages, isRefEntry } from './messages.js'
+import { bindSearch } from './search.js'
 
 const INITIAL_WINDOW = 500
 const EARLIER_PAGE = 200
@@ -11,6 +13,7 @@ const $ = (id) => document.getElementById(id)
 const list = $('entries')
 const scroller = $('scroller')
 
+const shown = new Messages()
 const state = {
   room: false, // a room: entries have authors, and the order may change as entries arrive
   ids: new Set(), // rooms: author:authorSeq of every entry shown (each once, whatever its seq)
@@ -65,8 +68,14 @@ function append (messages) {
   if (fresh.length === 0) return
   const stick = nearBottom()
   const frag = document.createDocumentFragment()
-  for (const m of fresh) frag.append(render(m, state))
+  for (const m of fresh) {
+    if (isRefEntry(m)) continue
+    const li = render(m, state)
+    shown.add(m, li)
+    frag.append(li)
+  }
   list.append(frag)
+  for (const m of fresh) if (isRefEntry(m)) shown.apply(m)
   state.last = Math.max(state.last, ...fresh.map(m => m.seq))
   if (state.first === null) state.first = fresh[0].seq
   $('empty').hidden = true
@@ -98,8 +107,14 @@ $('earlier').addEventListener('click', async () => {
   }
   const before = scroller.scrollHeight
   const frag = document.createDocumentFragment()
-  for (const m of entries) frag.append(render(m, state))
+  for (const m of entries) {
+    if (isRefEntry(m)) continue
+    const li = render(m, state)
+    shown.add(m, li)
+    frag.append(li)
+  }
   list.prepend(frag)
+  for (const m of entries) if (isRefEntry(m)) shown.apply(m)
   state.first = start
   scroller.scrollTop += scroller.scrollHeight - before
   updateEarlier()
@@ -289,4 +304,5 @@ $('mine').addEventListener('submit', async (event) => {
 })
 
 bindInvite(post, showError)
+bindSearch((m) => render(m, state), showError)
 connect()

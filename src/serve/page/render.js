@@ -9,6 +9,27 @@ export function el (tag, cls, text) {
 
 function pad (n) { return String(n).padStart(2, '0') }
 
+// past this, text is shown folded to a few lines with "show all"
+const LONG_CHARS = 600
+const LONG_LINES = 8
+
+// Text that may be long: folded with a "show all" button when it is.
+export function foldable (tag, cls, text) {
+  const box = el(tag, cls, text.length > 100_000 ? text.slice(0, 100_000) : text)
+  if (text.length <= LONG_CHARS && text.split('\n', LONG_LINES + 1).length <= LONG_LINES) return box
+  box.classList.add('folded')
+  const wrap = el('div', 'foldable')
+  const more = el('button', 'more', `show all (${text.length.toLocaleString()} characters)`)
+  more.type = 'button'
+  more.addEventListener('click', () => {
+    if (box.textContent.length < text.length) box.textContent = text
+    const folded = box.classList.toggle('folded')
+    more.textContent = folded ? `show all (${text.length.toLocaleString()} characters)` : 'show less'
+  })
+  wrap.append(box, more)
+  return wrap
+}
+
 export function clock (ms) {
   const d = new Date(ms)
   if (Number.isNaN(d.getTime())) return ''
@@ -60,7 +81,7 @@ export function render (msg, { room, members }) {
     if (msg.author) head.append(who(msg.author, undefined, members))
     head.append(el('span', 'meta', `difficulty ${v.difficulty} · nonce ${v.nonce}${Number.isInteger(v.time) ? ' · ' + clock(v.time) : ''}`))
     card.append(head)
-    card.append(el('pre', 'mono', JSON.stringify(v.data)))
+    card.append(foldable('pre', 'mono', JSON.stringify(v.data) ?? 'null'))
     if (!msg.valid) card.append(el('div', 'reason', msg.error))
     li.append(card)
     return li
@@ -78,15 +99,20 @@ export function render (msg, { room, members }) {
     li.classList.add('chat')
     const bubble = el('div', 'bubble')
     bubble.append(msg.author ? who(msg.author, v.nick, members) : el('span', 'who', v.nick))
-    bubble.append(document.createTextNode(v.text))
+    if (v.replyTo !== undefined) bubble.append(el('span', 'reply', '↪ ' + (typeof v.replyTo === 'number' ? '#' + v.replyTo : 'a message')))
+    bubble.append(foldable('span', 'text', v.text))
+    const edited = el('span', 'edited', '(edited)')
+    edited.hidden = true
+    bubble.append(edited)
     bubble.append(el('span', 'time', clock(v.time)))
+    bubble.append(el('span', 'reactions'))
     li.append(bubble)
     return li
   }
   li.classList.add('other')
   const card = el('div', 'card')
   card.append(el('div', 'type', v.type))
-  card.append(el('pre', 'mono', JSON.stringify(v)))
+  card.append(foldable('pre', 'mono', JSON.stringify(v)))
   li.append(card)
   return li
 }
