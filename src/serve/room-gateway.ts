@@ -1,3 +1,4 @@
+import { isAdmin } from '../room/state.js'
 import type { WebSocket } from 'ws'
 import type { Registry } from 'prom-client'
 import safetyCatch from 'safety-catch'
@@ -146,10 +147,10 @@ export class RoomGateway extends JsonServer {
     const members = await this.room.members()
     const config = await this.room.config()
     const chain = await this.chain.summary()
-    const member = members.some(m => m.self && m.removed === null)
+    const self = members.find(m => m.self && m.removed === null)
     this.cached = {
-      member,
-      admin: member && config?.creator === toHex(this.room.writerKey),
+      member: self !== undefined,
+      admin: self !== undefined && isAdmin(self),
       members: members.filter(m => m.removed === null).length,
       difficulty: config?.difficulty ?? null,
       blocks: chain.tip === null ? 0 : chain.tip.height + 1,

@@ -19,7 +19,7 @@ import { parseBlockData } from '../../chain/mine.js'
 import type { InviteInfo, Room } from '../../room/room.js'
 import { escapeTerminal } from '../../entries.js'
 import type { MemberRecord } from '../../room/state.js'
-import { isRoomType } from '../../room/state.js'
+import { isAdmin, isRoomType } from '../../room/state.js'
 import type { EntryFilter } from '../../filter.js'
 import { messageCommands } from '../message-commands.js'
 import { isChat } from '../../entries.js'
@@ -86,20 +86,27 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   const { stdout, status, shutdown } = ctx
   const names = new Names(await room.members())
   const chain = new RoomChain(room)
-  const creator = (await room.config())?.creator ?? null
+  // admins may delete any message (read as the room stands now)
+  let admins = new Set<string>()
+  const learnMembers = async () => {
+    const members = await room.members()
+    names.set(members)
+    admins = new Set(members.filter(isAdmin).map(m => m.key))
+  }
+  await learnMembers()
   const self = toHex(room.writerKey)
   let marks = new Map<RoomEntry, BlockMark>()
   const printer = new MessagePrinter({
     mode: opts.mode,
     room: true,
-    isAdmin: (a) => a === creator,
+    isAdmin: (a) => admins.has(a),
     filter: opts.filter,
     name: (author, nick) => names.poster(author, nick),
     human: (r) => formatRoomHuman(r as RoomEntry, names, marks.get(r as RoomEntry)),
     json: (r) => formatRoomJson(r as RoomEntry, marks.get(r as RoomEntry))
   })
   const print = async (batch: RoomEntry[]) => {
-    if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) names.set(await room.members())
+    if (batch.some(r => !('unreadable' in r) && isRoomType(r.value.type))) await learnMembers()
     marks = await chain.marks(batch)
     await stdout.lines(await printer.push(batch))
   }
@@ -187,7 +194,7 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
           return r !== undefined && 'value' in r && isChat(r.value) ? { ref: { author: r.author, authorSeq: r.authorSeq }, author: r.author } : null
         },
         mayEdit: (author) => author === self,
-        mayDelete: (author) => author === self || self === creator
+        mayDelete: (author) => author === self || admins.has(self)
       }),
       mirror: async (args) => {
         const key = parseMirrorKey(args.trim())
