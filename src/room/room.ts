@@ -262,6 +262,6 @@ export class Room extends ReadyResource {
   }
 
   follow (opts: RoomFollowOptions = {}): RoomFollower {
-    return new RoomFollower(this.log, opts)
+    return new RoomFollower(this.log, { updates: this, ...opts })
   }
 }
