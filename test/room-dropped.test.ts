@@ -1,5 +1,6 @@
 import test from 'brittle'
-import { Room, Store, chat, parseRoomRef, type RoomEntry } from '../src/index.js'
+import { WebSocket } from 'ws'
+import { Room, RoomGateway, Store, chat, parseRoomRef, type RoomEntry } from '../src/index.js'
 import { firstOf, until } from '../src/wait.js'
 import { replicate } from './helpers/index.js'
 
@@ -29,11 +30,23 @@ test('a live follower that showed a post the room later drops is told so', { tim
   const { seq } = await bob.append([chat('bob', 'posted apart')])
   await until(() => shown.some(e => 'value' in e && e.value.text === 'posted apart'), [{ emitter: bob, event: 'update' }], { timeout: 10_000 })
   await alice.remove(bob.writerKey.toString('hex'))
+  // bob's gateway: its /live clients are told too
+  const gateway = new RoomGateway({ room: bob, port: 0 })
+  t.teardown(() => gateway.close(), { order: -1 })
+  await gateway.ready()
+  const ws = new WebSocket(gateway.url.replace('http:', 'ws:') + 'live?start=0')
+  t.teardown(() => ws.terminate(), { order: -2 })
+  const pageTold = new Promise<unknown>(resolve => ws.on('message', (data) => {
+    const msg = JSON.parse(String(data))
+    if (msg.type === 'dropped') resolve(msg)
+  }))
+  await new Promise(resolve => ws.once('open', resolve))
 
   // together again: the removal comes first, bob's post is not in the room
   const dropped = firstOf<{ author: string, authorSeq: number }[] | null>([{ emitter: follower, event: 'dropped', value: (d) => d }], { timeout: 20_000 }, null)
   replicate(t, alice, bob)
   t.alike(await dropped, [{ author: bob.writerKey.toString('hex'), authorSeq: seq }], 'the follower names the dropped post')
+  t.alike(await pageTold, { type: 'dropped', author: bob.writerKey.toString('hex'), authorSeq: seq }, '/live says so')
   const now = await bob.read(0, bob.length)
   t.absent(now.some(e => 'value' in e && e.value.text === 'posted apart'), 'not in the room\'s order')
   await follower.destroy()

@@ -180,7 +180,12 @@ export class RoomGateway extends JsonServer {
           yield batch.map((r: RoomEntry) => formatRoomJson(r, marks.get(r)))
         }
       },
-      destroy: () => follower.destroy()
+      destroy: () => follower.destroy(),
+      notices: (send) => {
+        follower.on('dropped', (dropped: { author: string, authorSeq: number }[]) => {
+          for (const d of dropped) send(JSON.stringify({ type: 'dropped', author: d.author, authorSeq: d.authorSeq }))
+        })
+      }
     }
   }
 
