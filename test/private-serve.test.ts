@@ -7,12 +7,12 @@ const TOKEN = 'open-sesame'
 async function served (t: test.Assert, encrypt: boolean) {
   const storage = await t.tmp()
   const w = spawnCli(t, ['write', ...(encrypt ? ['--encrypt'] : []), '--ack', '--nick', 'w', '--no-swarm', '--ws-port', '0'], { storage })
-  await w.line(/^[0-9a-f]{64}$/)
+  await w.line(/^[0-9a-f]{64}$/, { timeout: 60_000 })
   w.write('secret\n')
-  await w.line('ok 0')
+  await w.line('ok 0', { timeout: 30_000 })
   t.is((await w.stop()).code, 0)
   const s = spawnCli(t, ['serve', '--name', 'default', '--listen', '0.0.0.0', '--port', '0', '--token', TOKEN, '--no-swarm', '--ws-port', '0'], { storage })
-  return new URL(await s.line(/^http:\/\//))
+  return new URL(await s.line(/^http:\/\//, { timeout: 60_000 }))
 }
 
 function live (url: URL, protocols: string[]): Promise<string> {
@@ -24,7 +24,7 @@ function live (url: URL, protocols: string[]): Promise<string> {
   })
 }
 
-test('a private feed served beyond loopback needs the token to read; a public one does not', { timeout: 60_000 }, async (t) => {
+test('a private feed served beyond loopback needs the token to read; a public one does not', { timeout: 180_000 }, async (t) => {
   const url = await served(t, true)
   const bare = await fetch(new URL('/api/entries', url))
   t.is(bare.status, 401, 'entries without the token')

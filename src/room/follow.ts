@@ -1,6 +1,7 @@
 import type Hypercore from 'hypercore'
 import ReadyResource from 'ready-resource'
 import { type EntryResult, decodeEntry } from '../entries.js'
+import type { Listenable } from '../wait.js'
 import { GivenLog } from './given-log.js'
 
 const DEFAULT_BATCH = 256
@@ -10,6 +11,9 @@ const HEAD = /^\{"author":"([0-9a-f]{64})","authorSeq":(\d+),"(value|error)":/
 export type RoomEntry = EntryResult & { author: string, authorSeq: number }
 
 export interface RoomFollowOptions {
+  // the room's 'update' (its view is whole again after a reorder): where given
+  // entries that a reorder dropped are found and reported ('dropped')
+  updates?: Listenable | null
   start?: number
   // exclusive end; without it a live follower never ends
   end?: number
@@ -64,14 +68,20 @@ export class RoomFollower extends ReadyResource implements AsyncIterable<RoomEnt
   // Autobase can rewrite any position (or jump to another signed state)
   private readonly given: GivenLog
   private readonly skip = new Set<string>()
+  // the lowest position rewound to since skip was last empty
+  private rewoundTo = Infinity
+  private readonly updates: Listenable | null
+  private checking = false
+  private readonly onUpdate = () => { this.findDropped().catch(err => this.emit('warning', err)) }
   private wake: (() => void) | null = null
   private readonly onAppend = () => this.wakeUp()
   private readonly onTruncate = (length: number) => this.rewind(length)
   position: number
 
-  constructor (log: Hypercore, { start = 0, end, live = end === undefined, batch = DEFAULT_BATCH, open = null }: RoomFollowOptions = {}) {
+  constructor (log: Hypercore, { start = 0, end, live = end === undefined, batch = DEFAULT_BATCH, open = null, updates = null }: RoomFollowOptions = {}) {
     super()
     this.log = log
+    this.updates = updates
     this.position = start
     this.given = new GivenLog(start)
     this.end = end ?? Infinity
@@ -83,12 +93,38 @@ export class RoomFollower extends ReadyResource implements AsyncIterable<RoomEnt
   protected override async _open (): Promise<void> {
     this.log.on('append', this.onAppend)
     this.log.on('truncate', this.onTruncate)
+    this.updates?.on('update', this.onUpdate)
   }
 
   protected override async _close (): Promise<void> {
     this.log.off('append', this.onAppend)
     this.log.off('truncate', this.onTruncate)
+    this.updates?.off('update', this.onUpdate)
     this.wakeUp()
+  }
+
+  // 'dropped' ([{ author, authorSeq }]): entries given out that the room's
+  // order, whole again after a reorder, no longer holds (a removed member's
+  // post ordered after its removal). Should one come back, it is given again.
+  private async findDropped (): Promise<void> {
+    if (this.skip.size === 0 || this.checking || this.stopped) return
+    this.checking = true
+    try {
+      const fork = this.log.fork
+      const records = await readRecords(this.log, Math.min(this.rewoundTo, this.log.length), this.log.length)
+      if (this.log.fork !== fork) return
+      const held = new Set(records.map(entryId))
+      const dropped = [...this.skip].filter(id => !held.has(id))
+      if (dropped.length === 0) return
+      for (const id of dropped) this.skip.delete(id)
+      if (this.skip.size === 0) this.rewoundTo = Infinity
+      this.emit('dropped', dropped.map(id => {
+        const [author, seq] = id.split(':') as [string, string]
+        return { author, authorSeq: Number(seq) }
+      }))
+    } finally {
+      this.checking = false
+    }
   }
 
   destroy (): Promise<void> {
@@ -125,7 +161,10 @@ export class RoomFollower extends ReadyResource implements AsyncIterable<RoomEnt
         for (const r of records) {
           this.given.set(r.seq, r.author, r.authorSeq)
           this.position++
-          if (this.skip.delete(entryId(r))) continue
+          if (this.skip.delete(entryId(r))) {
+            if (this.skip.size === 0) this.rewoundTo = Infinity
+            continue
+          }
           out.push(r)
         }
         if (out.length > 0) yield this.open === null ? out : await this.open(out)
@@ -142,6 +181,7 @@ export class RoomFollower extends ReadyResource implements AsyncIterable<RoomEnt
       if (id !== null) this.skip.add(id)
     }
     this.given.truncate(length)
+    this.rewoundTo = Math.min(this.rewoundTo, length)
     this.position = length
     this.wakeUp()
   }

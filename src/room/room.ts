@@ -362,6 +362,6 @@ export class Room extends ReadyResource {
 
   follow (opts: RoomFollowOptions = {}): RoomFollower {
     const { keys } = this.parts
-    return new RoomFollower(this.log, { ...opts, open: (batch) => keys.openAll(this.base.view.state, batch) })
+    return new RoomFollower(this.log, { updates: this, ...opts, open: (batch) => keys.openAll(this.base.view.state, batch) })
   }
 }

@@ -16,6 +16,8 @@ export interface LiveSource {
 
 export interface LiveStream extends AsyncIterable<string[]> {
   destroy (): Promise<void>
+  // messages that are no entry (a room's 'dropped' marks), sent as they come
+  notices?: (send: (message: string) => void) => void
 }
 
 interface Client {
@@ -61,6 +63,7 @@ export class LiveHub extends ReadyResource {
       stream.destroy().catch(safetyCatch)
     })
     ws.send(this.source.status().message)
+    stream.notices?.(message => { if (ws.readyState === ws.OPEN) ws.send(message, noop) })
     this.pump(client).catch(() => ws.terminate())
   }
 

@@ -220,7 +220,12 @@ export class RoomGateway extends JsonServer {
           return batch.map((r: RoomEntry) => formatRoomJson(r, marks.get(r)))
         }
       }),
-      destroy: () => follower.destroy()
+      destroy: () => follower.destroy(),
+      notices: (send) => {
+        follower.on('dropped', (dropped: { author: string, authorSeq: number }[]) => {
+          for (const d of dropped) send(JSON.stringify({ type: 'dropped', author: d.author, authorSeq: d.authorSeq }))
+        })
+      }
     }
   }
 

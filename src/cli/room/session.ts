@@ -132,6 +132,12 @@ export async function chat (room: Room, network: Network, opts: ChatOptions, ctx
   }
   const follower = room.follow({ start, live: true })
   shutdown.add(STOP_WORK, () => follower.destroy())
+  // shown above, then not in the room's order after all: said, not silently gone
+  follower.on('dropped', (dropped: { author: string, authorSeq: number }[]) => {
+    stdout.lines(dropped.map(d => opts.json
+      ? JSON.stringify({ dropped: d })
+      : `! ${names.name(d.author)}'s entry #${d.authorSeq} (shown above) is not in the room: the room's order put it after its author's removal`)).catch(safetyCatch)
+  })
   const printing = (async () => { for await (const batch of follower) await print(batch) })()
   printing.catch(safetyCatch)
 

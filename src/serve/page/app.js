@@ -1,5 +1,5 @@
 // The hyperfeed web page: live entries over /live, writes over the JSON API.
-import { render } from './render.js'
+import { el, render } from './render.js'
 import { bindInvite, loadChain, loadMembers } from './room.js'
 import { Messages, isRefEntry } from './messages.js'
 import { bindSearch } from './search.js'
@@ -206,6 +206,7 @@ async function connect () {
     const msg = JSON.parse(event.data)
     if (msg.type === 'info' && msg.seq === undefined) return showInfo(msg)
     if (msg.type === 'synced' && msg.seq === undefined) return
+    if (msg.type === 'dropped' && msg.seq === undefined) return markDropped(msg)
     pending.push(msg)
     if (!flushQueued) {
       flushQueued = true
@@ -223,6 +224,15 @@ async function connect () {
     setConnection(false, 'reconnecting…')
     retry()
   }
+}
+
+// shown, then not in the room's order after all: marked, not silently kept
+function markDropped ({ author, authorSeq }) {
+  const li = document.querySelector(`#entries li[data-id="${author}:${authorSeq}"]`)
+  if (li === null || li.classList.contains('dropped')) return
+  li.classList.add('dropped')
+  li.title = 'not in the room: the room\'s order put it after its author\'s removal'
+  li.append(el('span', 'dropped-note', 'dropped: not in the room'))
 }
 
 function retry () {

@@ -62,6 +62,7 @@ export function render (msg, { room, members }) {
   const li = el('li', 'entry')
   li.dataset.seq = msg.seq
   if (msg.author) li.dataset.author = msg.author
+  if (msg.author) li.dataset.id = msg.author + ':' + msg.authorSeq
   li.append(el('span', 'seq', '#' + msg.seq))
   if (msg.error !== undefined && msg.value === undefined) {
     li.classList.add('other', 'unreadable')
