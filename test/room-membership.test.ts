@@ -4,7 +4,7 @@ import { Network, Room, Store, chat, encodeEntry, parseRoomRef } from '../src/in
 import { filesContain, foundInPlainFeed, netOptions, runCli, sleep, testnet } from './helpers/index.js'
 import { createRoom, joinRoom, once, stop, texts } from './helpers/rooms.js'
 
-test('a removed member\'s later posts never enter the room; only the creator removes', { timeout: 180_000 }, async (t) => {
+test('a removed member\'s later posts never enter the room; only an admin removes', { timeout: 180_000 }, async (t) => {
   const { flag } = await testnet(t)
   const net = ['--bootstrap', flag]
   const { invite, member: alice } = await createRoom(t, net)

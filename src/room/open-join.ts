@@ -10,6 +10,8 @@ import { type MemberRecord, ROOM_JOIN } from './state.js'
 
 // tries per turn of the event loop: replication goes on while the stamp is mined
 const STAMP_SLICE = 20_000
+// how long a reachable member's room may take to show its settings
+const CONFIG_WAIT = 10_000
 
 // Joins an open room with the room key alone; the network must be joined already.
 export async function joinOpenRoom (room: Room, queue: AppendQueue, { nick, timeout, signal }: { nick: string, timeout: number, signal?: AbortSignal }): Promise<MemberRecord> {
@@ -19,7 +21,9 @@ export async function joinOpenRoom (room: Room, queue: AppendQueue, { nick, time
   checkNick(nick)
   const deadline = Date.now() + timeout
   const left = () => Math.max(0, deadline - Date.now())
-  if (!(await viewUntil(room, async () => (await room.config()) !== null, deadline, signal))) throw noMember(toHex(room.key), timeout, '')
+  if (!(await room.findPeer(left(), signal))) throw noMember(toHex(room.key), timeout, '')
+  // an open room's first entry arrives at once; an encrypted room's cannot be read with the key alone
+  if (!(await viewUntil(room, async () => (await room.config()) !== null, Date.now() + Math.min(left(), CONFIG_WAIT), signal))) throw roomNotOpen(toHex(room.key))
   const config = (await room.config())!
   if (config.open !== true) throw roomNotOpen(toHex(room.key))
   const stamp = await mine(room.key, room.writerKey, config.stampBits ?? DEFAULT_STAMP_BITS, signal)

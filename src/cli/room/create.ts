@@ -22,7 +22,7 @@ With --open there is no invite: anyone who knows the room key (line 1) and
 reaches a member joins, after a proof of work (--stamp-bits); the room is not
 encrypted, and admins can still remove members.`),
   flag('--open', 'an open room: anyone who knows its key joins (room join KEY --nick NAME) and reads it, no invite needed'),
-  flag('--stamp-bits <n>', `with --open: the proof of work a join costs, in bits (default ${DEFAULT_STAMP_BITS}: about a second)`),
+  flag('--stamp-bits <n>', `with --open: the proof of work a join costs, in bits (default ${DEFAULT_STAMP_BITS}: about a second of CPU)`),
   flag('--mirror <key>', 'a mirror (blind peer) every member asks to keep the room; repeatable (more later with /mirror KEY)').multiple(),
   flag('--difficulty <d>', `the room's minimum proof of work for blocks, fixed for its life (default ${DEFAULT_ROOM_DIFFICULTY})`),
   ...chatFlags()
