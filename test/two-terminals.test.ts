@@ -36,7 +36,7 @@ test('writer and viewer run side by side in the default storage; restarts keep e
   await w2.errLine('(2 entries)')
   w2.write('third\n')
   await offline.line('alice: third', { timeout: 15_000 })
-  t.alike(offline.stdout.lines.map(l => l.slice(11)), ['alice: first', 'alice: second', 'alice: third'], 'no duplicates')
+  t.alike(offline.stdout.lines.map(l => l.replace(/^\(\d+\) \[[0-9:]+\] /, '')), ['alice: first', 'alice: second', 'alice: third'], 'no duplicates')
 })
 
 test('info finds a feed this storage only follows', async (t) => {
