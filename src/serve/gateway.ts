@@ -121,16 +121,7 @@ export class Gateway extends JsonServer {
 
   protected routes (): Routes { return this.table }
   protected metrics (): Registry { return this.registry }
-  protected live (ws: WebSocket, url: URL): void {
-    let filter: EntryFilter
-    try {
-      filter = filterFromUrl(url.searchParams)
-    } catch (err) {
-      ws.close(1008, (err as Error).message.slice(0, 120))
-      return
-    }
-    this.hub.add(ws, intParam(url, 'start', 0), filter)
-  }
+  protected live (ws: WebSocket, url: URL): void { this.hub.accept(ws, url) }
 
   private get index (): ChainIndex {
     if (this.chainIndex === null) throw notOpen('the gateway')

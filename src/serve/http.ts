@@ -32,6 +32,8 @@ const TYPES: Record<string, string> = {
 }
 
 const PRIVATE_READS = 'to read this private feed'
+// how much of a refused body is read (and dropped) so the client gets its 413
+const MAX_DRAINED = 8 * 1024 * 1024
 
 export interface ServerOptions {
   host?: string
@@ -177,7 +179,14 @@ export abstract class JsonServer extends ReadyResource {
       return
     }
     if (status === 413) res.setHeader('connection', 'close')
-    send(res, status, JSON.stringify({ error: message }))
+    const answer = () => send(res, status, JSON.stringify({ error: message }))
+    // a client still sending would get a broken pipe, not the answer: read and
+    // drop what is left of a body refused unread, up to a bound
+    if (status !== 413 || req.complete || req.destroyed) return answer()
+    let dropped = 0
+    req.on('data', (chunk: Buffer) => { if ((dropped += chunk.length) > MAX_DRAINED) req.destroy() })
+    req.once('end', answer)
+    req.resume()
   }
 
   private upgrade (req: IncomingMessage, socket: Duplex, head: Buffer): void {

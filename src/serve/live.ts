@@ -2,7 +2,8 @@ import type { EventEmitter } from 'node:events'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import type { WebSocket } from 'ws'
-import { type EntryFilter, NO_FILTER } from '../filter.js'
+import { type EntryFilter, NO_FILTER, filterFromUrl } from '../filter.js'
+import { intParam } from './http.js'
 import { SYNCED } from './filtered.js'
 
 const STATUS_INTERVAL = 250
@@ -47,6 +48,18 @@ export class LiveHub extends ReadyResource {
 
   get size (): number {
     return this.clients.size
+  }
+
+  // a /live request: ?start= and the entry filters; a bad filter closes it (1008)
+  accept (ws: WebSocket, url: URL): void {
+    let filter: EntryFilter
+    try {
+      filter = filterFromUrl(url.searchParams)
+    } catch (err) {
+      ws.close(1008, (err as Error).message.slice(0, 120))
+      return
+    }
+    this.add(ws, intParam(url, 'start', 0), filter)
   }
 
   add (ws: WebSocket, start: number, filter: EntryFilter = NO_FILTER): void {

@@ -132,16 +132,7 @@ export class RoomGateway extends JsonServer {
 
   protected routes (): Routes { return this.table }
   protected metrics (): Registry { return this.registry }
-  protected live (ws: WebSocket, url: URL): void {
-    let filter: EntryFilter
-    try {
-      filter = filterFromUrl(url.searchParams)
-    } catch (err) {
-      ws.close(1008, (err as Error).message.slice(0, 120))
-      return
-    }
-    this.hub.add(ws, intParam(url, 'start', 0), filter)
-  }
+  protected live (ws: WebSocket, url: URL): void { this.hub.accept(ws, url) }
 
   private async refresh (): Promise<void> {
     const members = await this.room.members()
