@@ -64,12 +64,7 @@ test('an invite with a wrong encryption key is named as such', { timeout: 90_000
 })
 
 test('serve --room removes a member on DELETE /api/members/KEY (creator, token); the CLI names that route', { timeout: 120_000 }, async (t) => {
-  const { flag } = await testnet(t)
-  const net = ['--bootstrap', flag]
-  const { invite, member: alice } = await createRoom(t, net)
-  const bob = await joinRoom(t, invite, net, { nick: 'bob' })
-  alice.cli!.write('/members\n')
-  const bobKey = (await alice.cli!.errLine(/ bob  added by alice/)).split(' ')[0]!
+  const { net, alice, bob, bobKey } = await aliceAndBob(t)
   await stop(alice)
   const s = spawnCli(t, ['serve', '--room', 'r', '--port', '0', '--token', 'open-sesame', ...net], { storage: alice.storage })
   const url = await s.line(/^http:\/\//)
@@ -92,12 +87,7 @@ test('serve --room removes a member on DELETE /api/members/KEY (creator, token);
 })
 
 test('a removed member is told once, by whom, and its chat stops posting', { timeout: 90_000 }, async (t) => {
-  const { flag } = await testnet(t)
-  const net = ['--bootstrap', flag]
-  const { invite, member: alice } = await createRoom(t, net)
-  const bob = await joinRoom(t, invite, net, { nick: 'bob' })
-  alice.cli!.write('/members\n')
-  const bobKey = (await alice.cli!.errLine(/ bob  added by alice/)).split(' ')[0]!
+  const { net, alice, bob, bobKey } = await aliceAndBob(t)
   alice.cli!.write(`/remove ${bobKey}\n`)
   await bob.cli!.errLine(/^hyperfeed: you were removed from r by alice: this chat still shows the room but posts nothing more$/, { timeout: 20_000 })
   bob.cli!.write('after removal\nagain\n/members\n')
@@ -112,3 +102,14 @@ test('a removed member is told once, by whom, and its chat stops posting', { tim
   t.is((await later.stop()).code, 0)
   await stop(alice)
 })
+
+// alice creates the room r and bob joins it; alice's chat names bob's key
+async function aliceAndBob (t: test.Assert) {
+  const { flag } = await testnet(t)
+  const net = ['--bootstrap', flag]
+  const { invite, member: alice } = await createRoom(t, net)
+  const bob = await joinRoom(t, invite, net, { nick: 'bob' })
+  alice.cli!.write('/members\n')
+  const bobKey = (await alice.cli!.errLine(/ bob  added by alice/)).split(' ')[0]!
+  return { net, alice, bob, bobKey }
+}
